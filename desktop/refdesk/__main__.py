@@ -1,0 +1,3 @@
+from refdesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,21 @@
+"""gui: open the desktop window (the default when no command is given)."""
+
+from __future__ import annotations
+
+import argparse
+
+from refdesk.app import AppContext
+from refdesk.errors import RefdeskError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gui", help="open the desktop app (default with no command)")
+    p.set_defaults(func=cmd_gui)
+
+
+def cmd_gui(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        from refdesk.gui.app import run
+    except ImportError as exc:
+        raise RefdeskError(f"The desktop app is not available: {exc}") from None
+    return run(ctx)

@@ -1,0 +1,113 @@
+"""list, show, edit, remove, export: working with records already in the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from refdesk import schema
+from refdesk.app import AppContext
+from refdesk.errors import InvalidInputError
+from refdesk.importers.files import FORMATS, write
+from refdesk.output import detail, dump_json, print_records
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("list", help="list records, newest first, or those matching --search")
+    p.add_argument("--search", "-s", metavar="TEXT", help="full-text search over title, creators, journal, abstract, tags")
+    p.add_argument("--limit", type=int, default=None, help="at most this many records")
+    p.add_argument("--json", action="store_true", help="print a JSON array of records")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="show one record with every field and where it came from")
+    p.add_argument("key")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("edit", help="change fields and tags of a record (validated against its item type)")
+    p.add_argument("key")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="assignments")
+    p.add_argument("--add-tag", action="append", default=[], metavar="TAG")
+    p.add_argument("--remove-tag", action="append", default=[], metavar="TAG")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_edit)
+
+    p = sub.add_parser("remove", help="delete a record (the deletion syncs to Zotero)")
+    p.add_argument("key", nargs="+")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("export", help="write records as CSL-JSON, RIS or BibTeX to standard output")
+    p.add_argument("keys", nargs="*", metavar="KEY", help="records to export (default: all)")
+    p.add_argument("--format", "-f", choices=FORMATS, default="csljson")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    records = ctx.library.records(search=args.search, limit=args.limit)
+    print_records(records, args.json)
+    if not args.json and not records:
+        print("No records match." if args.search else "The library is empty.", file=sys.stderr)
+    return 0
+
+
+def cmd_show(ctx: AppContext, args: argparse.Namespace) -> int:
+    rec = ctx.library.get(args.key)
+    if args.json:
+        dump_json(rec.to_json())
+    else:
+        print(detail(rec))
+    return 0
+
+
+def cmd_edit(ctx: AppContext, args: argparse.Namespace) -> int:
+    lib = ctx.library
+    rec = lib.get(args.key)
+    for assignment in args.assignments:
+        name, sep, value = assignment.partition("=")
+        if not sep:
+            raise InvalidInputError(f"--set needs FIELD=VALUE, got '{assignment}'")
+        name = name.strip()
+        if name in ("key", "version", "itemType", "creators", "tags", "collections", "relations"):
+            raise InvalidInputError(f"'{name}' cannot be set with --set")
+        schema.check_field(rec.item_type, name)
+        if value:
+            rec.set(name, value, "user")
+        else:
+            rec.data.pop(name, None)
+            rec.provenance.pop(name, None)
+    for tag in args.add_tag:
+        rec.add_tag(tag)
+    for tag in args.remove_tag:
+        if not rec.remove_tag(tag):
+            raise InvalidInputError(f"Record {rec.key} has no tag '{tag}'")
+    lib.save(rec, "user")
+    if args.json:
+        dump_json(rec.to_json())
+    else:
+        print(detail(rec))
+    return 0
+
+
+def cmd_remove(ctx: AppContext, args: argparse.Namespace) -> int:
+    with ctx.library.transaction():
+        removed = [ctx.library.remove(k) for k in args.key]
+    for rec in removed:
+        print(f"Removed {rec.key}: {rec.title}")
+    return 0
+
+
+def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
+    lib = ctx.library
+    records = [lib.get(k) for k in args.keys] if args.keys else lib.records()
+    text = write(records, args.format)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"Wrote {len(records)} records to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+__all__ = ["print_records", "register"]

@@ -1,0 +1,148 @@
+"""CSL-JSON <-> Record, using the mapping tables of Zotero's own schema.
+
+DOI content negotiation, Crossref and CSL-JSON files all speak CSL-JSON, so this
+one mapping serves them all and agrees with what Zotero itself does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from refdesk import schema
+from refdesk.dates import from_date_parts, normalize_date
+from refdesk.model import Record
+from refdesk.names import parse_name
+from refdesk.text import clean, strip_tags
+
+_CSL_TYPE_FALLBACK = {
+    "article": "preprint",
+    "posted-content": "preprint",
+    "journal-article": "journalArticle",
+    "proceedings-article": "conferencePaper",
+    "book-chapter": "bookSection",
+    "monograph": "book",
+    "edited-book": "book",
+    "reference-entry": "encyclopediaArticle",
+    "dissertation": "thesis",
+    "report": "report",
+    "dataset": "dataset",
+}
+
+
+def _type_maps() -> tuple[dict[str, str], dict[str, str]]:
+    csl_to_zotero: dict[str, str] = {}
+    zotero_to_csl: dict[str, str] = {}
+    for csl_type, zotero_types in schema.csl_mappings()["types"].items():
+        csl_to_zotero.setdefault(csl_type, zotero_types[0])
+        for zt in zotero_types:
+            zotero_to_csl.setdefault(zt, csl_type)
+    return csl_to_zotero, zotero_to_csl
+
+
+def item_type_for_csl(csl_type: str | None) -> str:
+    csl_to_zotero, _ = _type_maps()
+    if not csl_type:
+        return "document"
+    return csl_to_zotero.get(csl_type) or _CSL_TYPE_FALLBACK.get(csl_type, "document")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _csl_date(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if value.get("date-parts"):
+            return from_date_parts(value["date-parts"])
+        if value.get("raw") or value.get("literal"):
+            return normalize_date(value.get("raw") or value.get("literal"))
+        return None
+    if isinstance(value, str):
+        return normalize_date(value)
+    return None
+
+
+def record_from_csl(obj: dict[str, Any], source: str) -> Record:
+    """A Record from one CSL-JSON item; fields the item type lacks are dropped, not forced."""
+    item_type = item_type_for_csl(obj.get("type"))
+    rec = Record.new(item_type)
+    mappings = schema.csl_mappings()
+    for csl_field, zotero_fields in mappings["fields"]["text"].items():
+        raw = obj.get(csl_field)
+        if raw in (None, "", []):
+            continue
+        value = _text(raw)
+        value = strip_tags(value) if csl_field == "abstract" else clean(value)
+        for zf in zotero_fields:
+            target = zf if schema.has_field(item_type, zf) else schema.field_for_base(item_type, zf)
+            if target and rec.fill(target, value, source):
+                break
+    for csl_field, zf in mappings["fields"]["date"].items():
+        iso = _csl_date(obj.get(csl_field))
+        target = zf if schema.has_field(item_type, zf) else schema.field_for_base(item_type, zf)
+        if iso and target:
+            rec.fill(target, iso, source)
+    if not rec.get("date"):
+        for alt in ("published-print", "published-online", "published", "created"):
+            iso = _csl_date(obj.get(alt))
+            if iso:
+                rec.fill("date", iso, source)
+                break
+    if not rec.get("ISSN") and isinstance(obj.get("ISSN"), list) and obj["ISSN"]:
+        rec.fill("ISSN", ", ".join(obj["ISSN"]), source)
+    creator_types = set(schema.creator_types_for(item_type))
+    names_map = {csl: zt for zt, csl in mappings["names"].items()}
+    names_map["author"] = "author"
+    creators = []
+    for csl_role, zotero_role in names_map.items():
+        for person in obj.get(csl_role) or []:
+            role = zotero_role if zotero_role in creator_types else schema.primary_creator_type(item_type) or "author"
+            if csl_role != "author" and zotero_role not in creator_types:
+                continue
+            if person.get("family") or person.get("given"):
+                if person.get("given"):
+                    creators.append({"creatorType": role, "lastName": clean(person.get("family", "")), "firstName": clean(person["given"])})
+                else:
+                    creators.append({"creatorType": role, "name": clean(person.get("family", ""))})
+            elif person.get("literal"):
+                literal = clean(person["literal"])
+                creators.append(parse_name(literal, role) if " " in literal else {"creatorType": role, "name": literal})
+    if creators:
+        rec.set("creators", creators, source)
+    for subject in obj.get("keyword", "").split(",") if isinstance(obj.get("keyword"), str) else []:
+        if subject.strip():
+            rec.add_tag(subject.strip(), automatic=True)
+    return rec
+
+
+def record_to_csl(rec: Record) -> dict[str, Any]:
+    """CSL-JSON for one record (export, citeproc); ``id`` is the record key."""
+    _, zotero_to_csl = _type_maps()
+    out: dict[str, Any] = {"id": rec.key, "type": zotero_to_csl.get(rec.item_type, "document")}
+    mappings = schema.csl_mappings()
+    base = schema.base_fields_for(rec.item_type) if schema.is_item_type(rec.item_type) else {}
+    for csl_field, zotero_fields in mappings["fields"]["text"].items():
+        for name in rec.field_names():
+            if name in zotero_fields or base.get(name) in zotero_fields:
+                out.setdefault(csl_field, rec.get(name))
+    for csl_field, zf in mappings["fields"]["date"].items():
+        value = rec.get(zf)
+        iso = normalize_date(value) if value else None
+        if iso:
+            out[csl_field] = {"date-parts": [[int(p) for p in iso.split("-")]]}
+        elif value:
+            out[csl_field] = {"raw": value}
+    for creator in rec.creators:
+        role = mappings["names"].get(creator.get("creatorType", "author"), "author")
+        if "name" in creator:
+            person = {"literal": creator["name"]}
+        else:
+            person = {"family": creator.get("lastName", ""), "given": creator.get("firstName", "")}
+        out.setdefault(role, []).append(person)
+    if rec.tags:
+        out["keyword"] = ", ".join(rec.tag_names())
+    return out

@@ -1,0 +1,125 @@
+"""Versioned schema migrations, applied in order inside one transaction each.
+
+``PRAGMA user_version`` holds the schema version and ``PRAGMA application_id``
+marks the file as a refdesk library, so a foreign or newer file is refused
+before anything is written to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+APPLICATION_ID = 0x52454644  # "REFD"
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE items (
+            id            INTEGER PRIMARY KEY,
+            key           TEXT NOT NULL,
+            library_id    TEXT NOT NULL DEFAULT 'user',
+            item_type     TEXT NOT NULL,
+            data          TEXT NOT NULL,          -- Zotero item data as JSON (no key/version)
+            version       INTEGER NOT NULL DEFAULT 0,  -- last Zotero version seen
+            synced_data   TEXT,                   -- data as last synced, base of 3-way merges
+            dirty         INTEGER NOT NULL DEFAULT 1,  -- changed locally since last sync
+            date_added    TEXT NOT NULL,
+            date_modified TEXT NOT NULL,
+            title         TEXT NOT NULL DEFAULT '',
+            creators_text TEXT NOT NULL DEFAULT '',
+            year          TEXT NOT NULL DEFAULT '',
+            publication   TEXT NOT NULL DEFAULT '',
+            doi           TEXT,                   -- lower-cased, for dedupe
+            url           TEXT,                   -- normalised, for dedupe
+            title_key     TEXT,                   -- normalised title|first author|year
+            UNIQUE (library_id, key)
+        );
+        CREATE INDEX items_key ON items(key);
+        CREATE INDEX items_doi ON items(doi) WHERE doi IS NOT NULL;
+        CREATE INDEX items_url ON items(url) WHERE url IS NOT NULL;
+        CREATE INDEX items_title_key ON items(title_key);
+        CREATE INDEX items_added ON items(date_added);
+        CREATE INDEX items_title ON items(title COLLATE NOCASE);
+        CREATE INDEX items_dirty ON items(library_id) WHERE dirty = 1;
+
+        CREATE VIRTUAL TABLE items_fts USING fts5(
+            title, creators, publication, abstract, tags,
+            tokenize = 'unicode61 remove_diacritics 2',
+            prefix = '2 3'
+        );
+
+        CREATE TABLE provenance (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            field   TEXT NOT NULL,
+            source  TEXT NOT NULL,
+            at      TEXT NOT NULL,
+            PRIMARY KEY (item_id, field)
+        ) WITHOUT ROWID;
+
+        -- Every local change, in order: what sync uploads and what the GUI can show.
+        CREATE TABLE changes (
+            id         INTEGER PRIMARY KEY,
+            library_id TEXT NOT NULL,
+            item_key   TEXT NOT NULL,
+            op         TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+            fields     TEXT NOT NULL DEFAULT '[]',
+            source     TEXT NOT NULL,
+            at         TEXT NOT NULL
+        );
+        CREATE INDEX changes_item ON changes(library_id, item_key);
+
+        CREATE TABLE collections (
+            id         INTEGER PRIMARY KEY,
+            key        TEXT NOT NULL,
+            library_id TEXT NOT NULL DEFAULT 'user',
+            name       TEXT NOT NULL,
+            parent_key TEXT,
+            data       TEXT NOT NULL,
+            version    INTEGER NOT NULL DEFAULT 0,
+            synced_data TEXT,
+            dirty      INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (library_id, key)
+        );
+
+        CREATE TABLE settings (
+            name  TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def apply(conn: sqlite3.Connection) -> None:
+    """Bring the database to SCHEMA_VERSION; each step is atomic."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    for version, sql in sorted(MIGRATIONS):
+        if version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script on complete statements (sqlite3.complete_statement)."""
+    out: list[str] = []
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

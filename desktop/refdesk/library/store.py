@@ -1,0 +1,456 @@
+"""Records in SQLite: add, update, find duplicates, search, list, remove, journal.
+
+Every write runs in one transaction; every local change is written to the
+``changes`` journal and marks the item dirty, which is what sync uploads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from refdesk.errors import LibraryError, NotFoundError
+from refdesk.library.connection import connect
+from refdesk.model import Provenance, Record, now_iso
+from refdesk.names import creator_display, creators_summary
+from refdesk.text import fold, title_key
+
+Order = Literal["added", "title", "creators", "year", "publication"]
+_ORDER_SQL = {
+    "added": "date_added DESC, id DESC",
+    "title": "title COLLATE NOCASE, id",
+    "creators": "creators_text COLLATE NOCASE, id",
+    "year": "year DESC, id DESC",
+    "publication": "publication COLLATE NOCASE, id",
+}
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the item table shows: cheap to load a page of."""
+
+    key: str
+    item_type: str
+    title: str
+    creators: str
+    year: str
+    publication: str
+    date_added: str
+
+
+@dataclass(frozen=True)
+class Change:
+    id: int
+    library_id: str
+    item_key: str
+    op: str
+    fields: list[str]
+    source: str
+    at: str
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    record: Record
+    status: Literal["added", "updated", "unchanged"]
+    matched_by: str = ""  # "DOI", "URL" or "title, first author and year"
+
+
+def normalize_url(url: str) -> str:
+    """Dedupe form of a URL: scheme-less host lower-cased, no fragment, no trailing slash."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    return urlunsplit(("", parts.netloc.lower().removeprefix("www."), path, parts.query, "")).lstrip("/")
+
+
+def dedupe_title_key(record: Record) -> str | None:
+    title = title_key(record.title)
+    if not title:
+        return None
+    return f"{title}|{fold(record.first_creator_last_name())}|{record.year}"
+
+
+def fts_query(text: str) -> str | None:
+    """User text -> FTS5 query: every word must match, the last one as a prefix (type-ahead)."""
+    words = _TOKEN.findall(text)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+class Library:
+    """One library file. Thread-safe: one connection guarded by a lock (SQLite serialises writes anyway)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path | str) -> Library:
+        p = Path(path)
+        return cls(connect(p), p)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions -----------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write; nested calls join the outer transaction."""
+        with self._lock:
+            if self._conn.in_transaction:
+                yield self._conn
+                return
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise LibraryError(f"The library {self.path} is locked by another program: {exc}") from None
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    self._conn.execute("COMMIT")
+                except sqlite3.OperationalError as exc:
+                    self._conn.execute("ROLLBACK")
+                    raise LibraryError(f"Could not save to the library {self.path}: {exc}") from None
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row | tuple[Any, ...]]:
+        """Run one statement and fetch all rows (for modules that own extra tables)."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # -- reading ----------------------------------------------------------
+    def _record_from_row(self, row: tuple[Any, ...]) -> Record:
+        item_id, key, data, version = row
+        rec = Record(data=json.loads(data), key=key, version=version)
+        for field, source, at in self._conn.execute(
+            "SELECT field, source, at FROM provenance WHERE item_id = ?", (item_id,)
+        ):
+            rec.provenance[field] = Provenance(source, at)
+        return rec
+
+    def get(self, key: str, library_id: str | None = None) -> Record:
+        with self._lock:
+            if library_id is None:
+                row = self._conn.execute("SELECT id, key, data, version FROM items WHERE key = ?", (key,)).fetchone()
+            else:
+                row = self._conn.execute(
+                    "SELECT id, key, data, version FROM items WHERE key = ? AND library_id = ?", (key, library_id)
+                ).fetchone()
+            if row is None:
+                raise NotFoundError(f"No record with key {key} in the library")
+            return self._record_from_row(row)
+
+    def library_of(self, key: str) -> str:
+        with self._lock:
+            row = self._conn.execute("SELECT library_id FROM items WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"No record with key {key} in the library")
+        return str(row[0])
+
+    def exists(self, key: str) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM items WHERE key = ?", (key,)).fetchone() is not None
+
+    def _where(self, search: str | None, library_id: str | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if search:
+            q = fts_query(search)
+            if q is None:
+                return "WHERE 0", []
+            clauses.append("id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+            params.append(q)
+        if library_id:
+            clauses.append("library_id = ?")
+            params.append(library_id)
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def count(self, search: str | None = None, library_id: str | None = None) -> int:
+        where, params = self._where(search, library_id)
+        with self._lock:
+            return int(self._conn.execute(f"SELECT count(*) FROM items {where}", params).fetchone()[0])
+
+    def rows(
+        self,
+        offset: int = 0,
+        limit: int = 100,
+        order: Order = "added",
+        search: str | None = None,
+        library_id: str | None = None,
+        descending: bool | None = None,
+    ) -> list[Row]:
+        """One page of the item table, straight from indexed columns (no JSON parsing)."""
+        where, params = self._where(search, library_id)
+        order_sql = _ORDER_SQL[order]
+        if descending is not None:
+            col = order_sql.split(",")[0].split()[0]
+            collate = " COLLATE NOCASE" if "NOCASE" in order_sql else ""
+            direction = "DESC" if descending else "ASC"
+            order_sql = f"{col}{collate} {direction}, id {direction}"
+        sql = (
+            "SELECT key, item_type, title, creators_text, year, publication, date_added FROM items "
+            f"{where} ORDER BY {order_sql} LIMIT ? OFFSET ?"
+        )
+        with self._lock:
+            return [Row(*r) for r in self._conn.execute(sql, [*params, limit, offset])]
+
+    def records(
+        self, search: str | None = None, limit: int | None = None, offset: int = 0, order: Order = "added",
+        library_id: str | None = None,
+    ) -> list[Record]:
+        where, params = self._where(search, library_id)
+        sql = f"SELECT id, key, data, version FROM items {where} ORDER BY {_ORDER_SQL[order]} LIMIT ? OFFSET ?"
+        with self._lock:
+            rows = self._conn.execute(sql, [*params, -1 if limit is None else limit, offset]).fetchall()
+            return [self._record_from_row(r) for r in rows]
+
+    def keys(self, library_id: str | None = None) -> list[str]:
+        where, params = self._where(None, library_id)
+        with self._lock:
+            return [r[0] for r in self._conn.execute(f"SELECT key FROM items {where} ORDER BY id", params)]
+
+    # -- duplicates -------------------------------------------------------
+    def find_duplicate(self, record: Record, library_id: str = "user") -> tuple[Record, str] | None:
+        """The stored record that is the same work: same DOI, else URL, else title+first author+year."""
+        checks: list[tuple[str, str, str | None]] = [
+            ("DOI", "doi", record.get("DOI").lower() or None),
+            ("URL", "url", normalize_url(record.get("url")) if record.get("url") else None),
+            ("title, first author and year", "title_key", dedupe_title_key(record)),
+        ]
+        with self._lock:
+            for label, column, value in checks:
+                if not value:
+                    continue
+                row = self._conn.execute(
+                    f"SELECT id, key, data, version FROM items WHERE {column} = ? AND library_id = ? AND key != ? LIMIT 1",
+                    (value, library_id, record.key),
+                ).fetchone()
+                if row:
+                    return self._record_from_row(row), label
+        return None
+
+    # -- writing ----------------------------------------------------------
+    def _columns(self, record: Record) -> dict[str, Any]:
+        data = record.data
+        doi = record.get("DOI").lower() or None
+        url = normalize_url(record.get("url")) if record.get("url") else None
+        return {
+            "item_type": record.item_type,
+            "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            "title": record.title,
+            "creators_text": creators_summary(record.creators),
+            "year": record.year,
+            "publication": record.publication(),
+            "doi": doi,
+            "url": url,
+            "title_key": dedupe_title_key(record),
+        }
+
+    def _fts_values(self, record: Record) -> tuple[str, str, str, str, str]:
+        return (
+            record.title,
+            " ; ".join(creator_display(c) for c in record.creators),
+            record.publication(),
+            record.get("abstractNote"),
+            " ; ".join(record.tag_names()),
+        )
+
+    def _write_fts(self, item_id: int, record: Record) -> None:
+        self._conn.execute("DELETE FROM items_fts WHERE rowid = ?", (item_id,))
+        self._conn.execute(
+            "INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?, ?, ?, ?, ?, ?)",
+            (item_id, *self._fts_values(record)),
+        )
+
+    def _write_provenance(self, item_id: int, record: Record, fields: Iterable[str] | None = None) -> None:
+        names = record.provenance.keys() if fields is None else [f for f in fields if f in record.provenance]
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO provenance(item_id, field, source, at) VALUES (?, ?, ?, ?)",
+            [(item_id, f, record.provenance[f].source, record.provenance[f].at) for f in names],
+        )
+
+    def _journal(self, library_id: str, key: str, op: str, fields: Iterable[str], source: str) -> None:
+        self._conn.execute(
+            "INSERT INTO changes(library_id, item_key, op, fields, source, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (library_id, key, op, json.dumps(sorted(fields)), source, now_iso()),
+        )
+
+    def add(self, record: Record, source: str = "user", library_id: str = "user", *, dirty: bool = True) -> Record:
+        """Insert a new record (journaled as a local creation unless ``dirty`` is False, i.e. from sync)."""
+        cols = self._columns(record)
+        stamp = now_iso()
+        record.data.setdefault("dateAdded", stamp)
+        cols["data"] = json.dumps(record.data, ensure_ascii=False, separators=(",", ":"))
+        with self.transaction() as conn:
+            try:
+                cur = conn.execute(
+                    "INSERT INTO items(key, library_id, item_type, data, version, dirty, date_added, date_modified, title,"
+                    " creators_text, year, publication, doi, url, title_key) VALUES"
+                    " (:key, :library_id, :item_type, :data, :version, :dirty, :added, :modified, :title,"
+                    " :creators_text, :year, :publication, :doi, :url, :title_key)",
+                    {**cols, "key": record.key, "library_id": library_id, "version": record.version,
+                     "dirty": int(dirty), "added": record.data["dateAdded"], "modified": stamp},
+                )
+            except sqlite3.IntegrityError:
+                raise LibraryError(f"A record with key {record.key} already exists") from None
+            item_id = int(cur.lastrowid or 0)
+            self._write_fts(item_id, record)
+            self._write_provenance(item_id, record)
+            if dirty:
+                self._journal(library_id, record.key, "create", record.field_names(), source)
+        return record
+
+    def add_many(self, records: Sequence[Record], source: str = "import", library_id: str = "user") -> int:
+        """Bulk insert in one transaction (no dedupe): the fast path for large imports."""
+        stamp = now_iso()
+        with self.transaction() as conn:
+            start = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0] + 1
+            item_rows = []
+            fts_rows = []
+            prov_rows: list[tuple[int, str, str, str]] = []
+            journal_rows = []
+            for offset, rec in enumerate(records):
+                item_id = start + offset
+                rec.data.setdefault("dateAdded", stamp)
+                c = self._columns(rec)
+                item_rows.append((item_id, rec.key, library_id, c["item_type"], c["data"], rec.version, rec.data["dateAdded"],
+                                  stamp, c["title"], c["creators_text"], c["year"], c["publication"], c["doi"], c["url"],
+                                  c["title_key"]))
+                fts_rows.append((item_id, *self._fts_values(rec)))
+                prov_rows.extend((item_id, f, p.source, p.at) for f, p in rec.provenance.items())
+                journal_rows.append((library_id, rec.key, "create", "[]", source, stamp))
+            conn.executemany(
+                "INSERT INTO items(id, key, library_id, item_type, data, version, dirty, date_added, date_modified, title,"
+                " creators_text, year, publication, doi, url, title_key) VALUES (?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?)",
+                item_rows,
+            )
+            conn.executemany("INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?,?,?,?,?,?)", fts_rows)
+            conn.executemany("INSERT OR REPLACE INTO provenance(item_id, field, source, at) VALUES (?,?,?,?)", prov_rows)
+            conn.executemany(
+                "INSERT INTO changes(library_id, item_key, op, fields, source, at) VALUES (?,?,?,?,?,?)", journal_rows
+            )
+        return len(records)
+
+    def save(self, record: Record, source: str = "user", *, dirty: bool = True, changed: Iterable[str] | None = None) -> Record:
+        """Write an existing record back; journals the fields that differ from the stored copy."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id, data, library_id FROM items WHERE key = ?", (record.key,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"No record with key {record.key} in the library")
+            item_id, old_json, library_id = row
+            old = json.loads(old_json)
+            fields = set(changed) if changed is not None else _diff_fields(old, record.data)
+            if not fields and changed is None:
+                return record
+            stamp = now_iso()
+            cols = self._columns(record)
+            conn.execute(
+                "UPDATE items SET item_type=:item_type, data=:data, version=:version, title=:title,"
+                " creators_text=:creators_text, year=:year, publication=:publication, doi=:doi, url=:url,"
+                " title_key=:title_key, date_modified=:modified, dirty = CASE WHEN :dirty THEN 1 ELSE dirty END"
+                " WHERE id=:id",
+                {**cols, "version": record.version, "modified": stamp, "dirty": int(dirty), "id": item_id},
+            )
+            self._write_fts(item_id, record)
+            self._write_provenance(item_id, record, fields)
+            if dirty:
+                self._journal(library_id, record.key, "update", fields, source)
+        return record
+
+    def remove(self, key: str, source: str = "user", *, dirty: bool = True) -> Record:
+        """Delete a record; the journal keeps the deletion so sync can send it."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id, key, data, version, library_id FROM items WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"No record with key {key} in the library")
+            record = self._record_from_row(row[:4])
+            conn.execute("DELETE FROM items_fts WHERE rowid = ?", (row[0],))
+            conn.execute("DELETE FROM items WHERE id = ?", (row[0],))
+            if dirty:
+                self._journal(row[4], key, "delete", [], source)
+        return record
+
+    def import_record(self, record: Record, source: str, library_id: str = "user") -> ImportOutcome:
+        """Store an imported record, or merge it into the same work already here (dedupe)."""
+        record.validate()
+        with self.transaction():
+            found = self.find_duplicate(record, library_id)
+            if found is None:
+                return ImportOutcome(self.add(record, source, library_id), "added")
+            existing, matched_by = found
+            changed = merge_import(existing, record)
+            if changed:
+                self.save(existing, source, changed=changed)
+                return ImportOutcome(existing, "updated", matched_by)
+            return ImportOutcome(existing, "unchanged", matched_by)
+
+    # -- journal ----------------------------------------------------------
+    def changes(self, since_id: int = 0, library_id: str | None = None) -> list[Change]:
+        sql = "SELECT id, library_id, item_key, op, fields, source, at FROM changes WHERE id > ?"
+        params: list[Any] = [since_id]
+        if library_id:
+            sql += " AND library_id = ?"
+            params.append(library_id)
+        with self._lock:
+            return [Change(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in self._conn.execute(sql + " ORDER BY id", params)]
+
+    def dirty_keys(self, library_id: str = "user") -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT key FROM items WHERE library_id = ? AND dirty = 1 ORDER BY id", (library_id,))]
+
+
+def _diff_fields(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    return {k for k in set(old) | set(new) if old.get(k) != new.get(k) and k not in ("dateModified",)}
+
+
+def merge_import(existing: Record, incoming: Record) -> set[str]:
+    """Fold a re-imported copy into the stored record; fields the user typed are never overwritten.
+
+    Returns the names of the fields that changed.
+    """
+    changed: set[str] = set()
+    for name in incoming.field_names():
+        value = incoming.get(name)
+        if existing.get(name) == value:
+            continue
+        prov = existing.provenance.get(name)
+        if existing.get(name) and prov is not None and prov.source == "user":
+            continue
+        try:
+            existing.set(name, value, incoming.provenance.get(name, Provenance("import")).source)
+        except Exception:
+            continue
+        changed.add(name)
+    user_creators = existing.provenance.get("creators")
+    if incoming.creators and incoming.creators != existing.creators and not (
+        existing.creators and user_creators and user_creators.source == "user"
+    ):
+        existing.set("creators", incoming.creators, incoming.provenance.get("creators", Provenance("import")).source)
+        changed.add("creators")
+    for tag in incoming.tags:
+        if existing.add_tag(str(tag.get("tag", "")), automatic=tag.get("type") == 1):
+            changed.add("tags")
+    return changed

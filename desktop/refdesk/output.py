@@ -1,0 +1,54 @@
+"""How the CLI prints records: readable text, or the exact JSON shape with --json."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from refdesk import schema
+from refdesk.model import Record
+from refdesk.names import creator_display, creators_summary
+
+
+def dump_json(obj: Any, out: TextIO | None = None) -> None:
+    """UTF-8 JSON with non-Latin text as itself, not \\u escapes."""
+    stream = out or sys.stdout
+    stream.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def one_line(rec: Record) -> str:
+    year = f" ({rec.year})" if rec.year else ""
+    who = creators_summary(rec.creators)
+    who = f"{who}{year}. " if who else (f"{year.strip()} " if year else "")
+    pub = f" {rec.publication()}." if rec.publication() else ""
+    return f"{rec.key}  {who}{rec.title or '(untitled)'}.{pub}"
+
+
+def detail(rec: Record) -> str:
+    lines = [f"{'Key':<18} {rec.key}", f"{'Item Type':<18} {schema.item_type_label(rec.item_type)}"]
+    if rec.title:
+        lines.append(f"{'Title':<18} {rec.title}")
+    for c in rec.creators:
+        lines.append(f"{schema.creator_type_label(c.get('creatorType', 'author')):<18} {creator_display(c)}")
+    for name in rec.field_names():
+        if name == "title":
+            continue
+        prov = rec.provenance.get(name)
+        suffix = f"   [{prov.source}]" if prov and prov.source != "user" else ""
+        lines.append(f"{schema.field_label(name):<18} {rec.get(name)}{suffix}")
+    if rec.tags:
+        marked = [t["tag"] + (" (auto)" if t.get("type") == 1 else "") for t in rec.tags]
+        lines.append(f"{'Tags':<18} " + "; ".join(marked))
+    return "\n".join(lines)
+
+
+def print_records(records: Iterable[Record], as_json: bool, out: TextIO | None = None) -> None:
+    stream = out or sys.stdout
+    recs = list(records)
+    if as_json:
+        dump_json([r.to_json() for r in recs], stream)
+    else:
+        for r in recs:
+            stream.write(one_line(r) + "\n")
