@@ -22,7 +22,7 @@ run: $(STAMP)
 	$(BIN)/refdesk gui
 
 lint: $(STAMP)
-	$(BIN)/ruff check desktop tests plugins benchmarks tools
+	$(BIN)/ruff check $(wildcard desktop tests plugins benchmarks tools)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
