@@ -88,6 +88,60 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        -- Zotero sync state (refdesk.zotero): one row per synced library ('user' or 'group:<id>').
+        CREATE TABLE zotero_libraries (
+            library_id    TEXT PRIMARY KEY,
+            version       INTEGER NOT NULL DEFAULT 0,   -- Last-Modified-Version fully applied locally
+            name          TEXT NOT NULL DEFAULT '',
+            can_write     INTEGER NOT NULL DEFAULT 1,
+            enabled       INTEGER NOT NULL DEFAULT 1,
+            delete_cursor INTEGER NOT NULL DEFAULT 0,   -- last changes.id harvested into the delete log
+            last_sync     TEXT,
+            last_error    TEXT
+        );
+        -- Local deletions not yet confirmed by the server (Zotero's "delete log").
+        CREATE TABLE zotero_delete_log (
+            library_id  TEXT NOT NULL,
+            object_type TEXT NOT NULL CHECK (object_type IN ('item', 'collection')),
+            key         TEXT NOT NULL,
+            at          TEXT NOT NULL,
+            PRIMARY KEY (library_id, object_type, key)
+        ) WITHOUT ROWID;
+        -- A write batch is journaled (with its Zotero-Write-Token) before it is sent, so a
+        -- sync killed mid-request resends the same batch with the same token.
+        CREATE TABLE zotero_upload_journal (
+            id           INTEGER PRIMARY KEY,
+            library_id   TEXT NOT NULL,
+            object_type  TEXT NOT NULL,
+            token        TEXT NOT NULL,
+            keys         TEXT NOT NULL,
+            base_version INTEGER NOT NULL,
+            created      TEXT NOT NULL
+        );
+        -- Fields changed on both sides; the local value stays pending until the user settles it.
+        CREATE TABLE zotero_conflicts (
+            id             INTEGER PRIMARY KEY,
+            library_id     TEXT NOT NULL,
+            item_key       TEXT NOT NULL,
+            field          TEXT NOT NULL,
+            base           TEXT,
+            local          TEXT,
+            remote         TEXT,
+            remote_version INTEGER NOT NULL DEFAULT 0,
+            created        TEXT NOT NULL,
+            resolved       TEXT,
+            resolution     TEXT
+        );
+        CREATE UNIQUE INDEX zotero_conflicts_open ON zotero_conflicts(library_id, item_key, field) WHERE resolved IS NULL;
+        CREATE TABLE zotero_meta (
+            name  TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
