@@ -142,6 +142,31 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        3,
+        """
+        -- Values proposed by enrichment add-ons (refdesk.plugins), with provenance, kept for review.
+        -- An accepted subject stays here as the provenance of its tag: Zotero tags have only tag and type.
+        CREATE TABLE suggestions (
+            id           INTEGER PRIMARY KEY,
+            item_key     TEXT NOT NULL,
+            plugin       TEXT NOT NULL,                -- the add-on's name
+            field        TEXT NOT NULL,                -- a Zotero field name, or 'subject' (an automatic tag)
+            value        TEXT NOT NULL,
+            value_key    TEXT NOT NULL,                -- folded value, for dedupe
+            source       TEXT NOT NULL,                -- the service the add-on read ('Crossref', 'OpenAlex')
+            evidence_url TEXT NOT NULL DEFAULT '',
+            confidence   REAL NOT NULL DEFAULT 0.5,
+            status       TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'present')),
+            created      TEXT NOT NULL,
+            decided      TEXT,
+            decided_by   TEXT,                         -- 'policy' or 'user'
+            UNIQUE (item_key, plugin, field, value_key)
+        );
+        CREATE INDEX suggestions_item ON suggestions(item_key, status);
+        CREATE INDEX suggestions_pending ON suggestions(status) WHERE status = 'pending';
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
