@@ -1,0 +1,236 @@
+"""A thin layer over pyzotero: endpoint override, version and write-token headers, retries and backoff.
+
+pyzotero makes every API call. This module gives it an ``httpx2`` client whose transport
+- sends extra per-request headers the engine asks for (``If-Modified-Since-Version``) and
+  replaces pyzotero's random ``Zotero-Write-Token`` with the one the engine journaled,
+  so a batch resent after a crash carries the same token;
+- waits out ``Backoff`` and ``Retry-After`` (429, 503) and retries 5xx answers and dropped
+  connections with exponential backoff, so pyzotero only sees final answers;
+- counts requests (for the sync report and the benchmark), honours a cancel event, and
+  lets tests inject a failure before or after any request (a simulated ``kill -9``).
+The API key travels only in the ``Authorization`` header and is scrubbed from every error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import httpx2
+from pyzotero import zotero as pz
+from pyzotero import zotero_errors as ze
+from pyzotero.zotero import retrieve
+
+from refdesk.zotero.errors import SyncCancelledError, ZoteroAuthError, ZoteroError, ZoteroUnavailableError
+
+log = logging.getLogger(__name__)
+# httpx2 logs every URL at INFO; URLs carry no key, but keep the sync log about sync.
+logging.getLogger("httpx2").setLevel(logging.WARNING)
+
+DEFAULT_API_URL = "https://api.zotero.org"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+FaultHook = Callable[[httpx2.Request, str], None]
+
+
+def api_url(settings_url: str | None) -> str:
+    """REFDESK_ZOTERO_API_URL (already folded into settings by config) or the public API."""
+    return (os.environ.get("REFDESK_ZOTERO_API_URL") or settings_url or DEFAULT_API_URL).rstrip("/")
+
+
+def library_parts(library_id: str, user_id: str) -> tuple[str, str]:
+    """'user' -> (user_id, 'user'); 'group:123' -> ('123', 'group')."""
+    if library_id == "user":
+        return user_id, "user"
+    if library_id.startswith("group:") and library_id[6:].isdigit():
+        return library_id[6:], "group"
+    raise ZoteroError(f"Unknown library id '{library_id}': use 'user' or 'group:<group id>'")
+
+
+class RefdeskZotero(pz.Zotero):
+    """pyzotero's client plus the one read it lacks: ``/keys/current`` (the key stays out of the URL)."""
+
+    @retrieve
+    def key_current(self, **kwargs: Any) -> str:
+        return self._build_query("/keys/current")
+
+    def last_version(self) -> int:
+        """Last-Modified-Version of the last response."""
+        return int(self.request.headers.get("last-modified-version", 0)) if self.request is not None else 0
+
+
+class ResilientTransport(httpx2.BaseTransport):
+    def __init__(
+        self,
+        inner: httpx2.BaseTransport,
+        *,
+        retries: int = 5,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.inner = inner
+        self.retries = retries
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.cancel = cancel
+        self.fault_hook: FaultHook | None = None
+        self.requests = 0
+        self.waited = 0.0
+        self._backoff_until = 0.0
+        self._local = threading.local()
+
+    # -- per-request context set by the engine ---------------------------
+    @contextmanager
+    def headers(self, **headers: str) -> Iterator[None]:
+        """Send these headers (e.g. a journaled write token) with the requests made inside the block."""
+        old = getattr(self._local, "headers", {})
+        self._local.headers = {**old, **{k.replace("_", "-"): v for k, v in headers.items()}}
+        try:
+            yield
+        finally:
+            self._local.headers = old
+
+    def _wait(self, seconds: float) -> None:
+        seconds = min(max(seconds, 0.0), self.max_wait)
+        if seconds > 0:
+            self.waited += seconds
+            self.sleep(seconds)
+
+    @staticmethod
+    def _delay(response: httpx2.Response | None, attempt: int) -> float:
+        if response is not None:
+            for name in ("retry-after", "backoff"):
+                raw = response.headers.get(name)
+                if raw:
+                    try:
+                        return float(raw)
+                    except ValueError:
+                        pass
+        return min(0.5 * 2**attempt, 30.0)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        for name, value in getattr(self._local, "headers", {}).items():
+            request.headers[name] = value
+        attempt = 0
+        while True:
+            if self.cancel is not None and self.cancel.is_set():
+                raise SyncCancelledError("Sync cancelled; it resumes where it stopped next time")
+            pause = self._backoff_until - time.monotonic()
+            if pause > 0:
+                self._wait(pause)
+            if self.fault_hook is not None:
+                self.fault_hook(request, "send")
+            self.requests += 1
+            try:
+                response = self.inner.handle_request(request)
+                response.read()
+            except httpx2.TransportError as exc:
+                if attempt >= self.retries:
+                    raise ZoteroUnavailableError(
+                        f"Cannot reach the Zotero server ({type(exc).__name__}) after {attempt + 1} attempts; "
+                        "nothing was lost, run sync again later"
+                    ) from None
+                log.info("connection problem (%s), retrying", type(exc).__name__)
+                self._wait(self._delay(None, attempt))
+                attempt += 1
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < self.retries:
+                delay = self._delay(response, attempt)
+                log.info("server answered %s, retrying in %.1fs", response.status_code, delay)
+                response.close()
+                self._wait(delay)
+                attempt += 1
+                continue
+            backoff = response.headers.get("backoff")
+            if backoff and response.status_code < 400:
+                with suppress(ValueError):
+                    self._backoff_until = time.monotonic() + min(float(backoff), self.max_wait)
+                # The transport owns the waiting; pyzotero would otherwise sleep again.
+                del response.headers["backoff"]
+            if self.fault_hook is not None:
+                self.fault_hook(request, "received")
+            return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ZoteroClient:
+    """One account's connection: pyzotero objects per library over one resilient transport."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        user_id: str,
+        *,
+        timeout: float = 30.0,
+        retries: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+        cancel: threading.Event | None = None,
+        inner: httpx2.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.user_id = user_id
+        self.transport = ResilientTransport(inner or httpx2.HTTPTransport(), retries=retries, sleep=sleep, cancel=cancel)
+        self.http = httpx2.Client(transport=self.transport, timeout=timeout, follow_redirects=True, trust_env=False)
+        self._libs: dict[str, RefdeskZotero] = {}
+
+    def __repr__(self) -> str:  # never show the key
+        return f"ZoteroClient({self.base_url!r}, user_id={self.user_id!r})"
+
+    def library(self, library_id: str) -> RefdeskZotero:
+        if library_id not in self._libs:
+            lib, kind = library_parts(library_id, self.user_id)
+            zot = RefdeskZotero(lib, kind, self._api_key, client=self.http)
+            zot.endpoint = self.base_url
+            self._libs[library_id] = zot
+        return self._libs[library_id]
+
+    @property
+    def requests(self) -> int:
+        return self.transport.requests
+
+    def close(self) -> None:
+        self.http.close()
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._api_key, "***") if self._api_key else text
+
+    @contextmanager
+    def errors(self, what: str) -> Iterator[None]:
+        """Turn pyzotero's exceptions into ZoteroErrors whose message never holds the key."""
+        try:
+            yield
+        except ze.UserNotAuthorisedError as exc:
+            raise ZoteroAuthError(
+                f"Zotero refused the API key while {what}: {self._reason(exc)}. Check the key's permissions at "
+                "https://www.zotero.org/settings/keys and run `refdesk zotero login` again"
+            ) from None
+        except (ze.TooManyRetriesError, ze.TooManyRequestsError):
+            raise ZoteroUnavailableError(f"Zotero kept asking to slow down while {what}; try again later") from None
+        except ze.PyZoteroError as exc:
+            if isinstance(exc, ze.PreConditionFailedError | ze.PreConditionRequiredError):
+                raise
+            raise ZoteroError(f"Zotero answered an error while {what}: {self._reason(exc)}") from None
+
+    def _reason(self, exc: BaseException) -> str:
+        text = str(exc)
+        for line in text.splitlines():
+            if line.startswith("Response:"):
+                text = line[len("Response:"):].strip()
+                break
+        return self.redact(text.strip())[:300] or type(exc).__name__
+
+    def key_info(self) -> dict[str, Any]:
+        with self.errors("checking the API key"):
+            info: dict[str, Any] = self.library("user").key_current()
+        info.pop("key", None)
+        return info

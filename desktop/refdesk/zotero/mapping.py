@@ -1,0 +1,56 @@
+"""Record <-> Zotero item JSON: a near-identity, exact in both directions.
+
+``Record.data`` *is* Zotero's editable item JSON without ``key``/``version``, so every
+field, creator, tag (with its ``type``), collection, relation, note, attachment field and
+any field refdesk does not know survives a round trip untouched. Nothing is added either:
+a note gets no ``creators`` key it did not have, since the server would refuse it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from refdesk.model import Record
+
+#: Properties the server maintains; they never count as a change by either side.
+SERVER_MANAGED = frozenset({"key", "version", "dateModified"})
+
+
+def to_zotero(record: Record, version: int | None = None) -> dict[str, Any]:
+    """Editable JSON to upload: ``key``, ``version`` and the data exactly as stored."""
+    out: dict[str, Any] = {"key": record.key, "version": record.version if version is None else version}
+    out.update(copy.deepcopy(record.data))
+    return out
+
+
+def from_zotero(obj: dict[str, Any]) -> Record:
+    """A Record from a full API object (``{"key", "version", "data", ...}``) or its ``data``."""
+    data = copy.deepcopy(obj["data"] if isinstance(obj.get("data"), dict) and "itemType" in obj["data"] else obj)
+    key = str(data.pop("key", obj.get("key", "")))
+    version = int(data.pop("version", obj.get("version", 0)) or 0)
+    return Record(data=data, key=key, version=version)
+
+
+def normalized(data: dict[str, Any] | None) -> dict[str, Any]:
+    """Data for comparison: empty strings equal absent fields; server-managed properties ignored."""
+    if not data:
+        return {}
+    return {k: v for k, v in data.items() if k not in SERVER_MANAGED and v != "" and v is not None}
+
+
+def same(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    return canonical(normalized(a)) == canonical(normalized(b))
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def collection_from_zotero(obj: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
+    """(key, version, data) of a collection object or its ``data``."""
+    data = copy.deepcopy(obj.get("data", obj))
+    key = str(data.pop("key", obj.get("key", "")))
+    version = int(data.pop("version", obj.get("version", 0)) or 0)
+    return key, version, data

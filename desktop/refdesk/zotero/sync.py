@@ -1,0 +1,557 @@
+"""The two-way sync engine, after the Zotero "Syncing" documentation and Zotero desktop.
+
+Per library:
+1. With local changes, upload first with ``If-Unmodified-Since-Version: <library version>``
+   (collections, then items parents first, then deletions; 50 objects a request, each batch
+   journaled with its ``Zotero-Write-Token`` before it is sent). A ``412`` means the server
+   has news: download, merge, upload again.
+2. Without local changes, download: collection and item versions ``since`` the library
+   version (the first request carries ``If-Modified-Since-Version``, so an idle sync costs
+   one ``304``), then the changed objects (by ``itemKey`` in fifties, or page by page of 100
+   when most are new), then ``/deleted``. A ``Last-Modified-Version`` that moves during the
+   download restarts it. The library version is saved only once everything is applied.
+Everything is committed to SQLite as it happens, so a sync killed between any two
+requests resumes with no duplicate (keys are made locally; a resent batch reuses its
+token) and no lost change (an item stays dirty until the server confirmed it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pyzotero import zotero_errors as ze
+
+from refdesk.library import Library
+from refdesk.model import Record, now_iso
+from refdesk.zotero import conflicts, mapping, state
+from refdesk.zotero.client import RefdeskZotero, ZoteroClient
+from refdesk.zotero.errors import ZoteroAuthError, ZoteroError
+
+if TYPE_CHECKING:
+    from refdesk.app import AppContext
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+PAGE = 100
+MAX_RESTARTS = 8
+
+
+@dataclass
+class Progress:
+    library_id: str
+    phase: str  # "checking", "downloading", "uploading", "deleting", "done"
+    done: int = 0
+    total: int = 0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class LibraryReport:
+    library_id: str
+    version_before: int = 0
+    version_after: int = 0
+    downloaded: int = 0
+    merged: int = 0
+    uploaded: int = 0
+    unchanged: int = 0
+    deleted_locally: int = 0
+    deleted_remotely: int = 0
+    collections_downloaded: int = 0
+    collections_uploaded: int = 0
+    new_conflicts: int = 0
+    held: int = 0
+    pending: int = 0
+    read_only: bool = False
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class SyncReport:
+    libraries: list[LibraryReport] = field(default_factory=list)
+    requests: int = 0
+    seconds: float = 0.0
+    conflicts: list[conflicts.Conflict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.error is None for r in self.libraries)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "requests": self.requests, "seconds": round(self.seconds, 3),
+                "libraries": [asdict(r) for r in self.libraries], "conflicts": [c.to_json() for c in self.conflicts]}
+
+
+class _Stale(Exception):
+    """The server has changes we have not seen (412): download, then upload again."""
+
+
+class _Moved(Exception):
+    """The library version moved during a download: start the download again."""
+
+
+class LibrarySync:
+    def __init__(self, lib: Library, client: ZoteroClient, library_id: str, report: LibraryReport,
+                 progress: ProgressCallback | None = None) -> None:
+        self.lib = lib
+        self.client = client
+        self.library_id = library_id
+        self.report = report
+        self.progress = progress or (lambda p: None)
+        self.zot: RefdeskZotero = client.library(library_id)
+        self.skip: set[str] = set()  # items that failed to upload in this run
+
+    # -- helpers ----------------------------------------------------------
+    @property
+    def version(self) -> int:
+        return state.get_library(self.lib, self.library_id).version
+
+    def _set_version(self, version: int) -> None:
+        state.update_library(self.lib, self.library_id, version=version)
+
+    def _can_write(self) -> bool:
+        return state.get_library(self.lib, self.library_id).can_write
+
+    def _uploadable(self) -> list[state.ItemState]:
+        held = conflicts.held_keys(self.lib, self.library_id)
+        return [i for i in state.dirty_items(self.lib, self.library_id) if i.key not in held and i.key not in self.skip]
+
+    def _deletable(self) -> list[str]:
+        held = conflicts.held_keys(self.lib, self.library_id)
+        return [k for k in state.deletions(self.lib, self.library_id) if k not in held]
+
+    def _dirty_collections(self) -> list[str]:
+        return [k for k, (_, dirty, _, _) in state.collection_rows(self.lib, self.library_id).items() if dirty]
+
+    def has_local_changes(self) -> bool:
+        return bool(state.pending_batches(self.lib, self.library_id) or self._dirty_collections() or self._uploadable()
+                    or self._deletable() or state.deletions(self.lib, self.library_id, "collection"))
+
+    # -- main loop ----------------------------------------------------------
+    def run(self) -> None:
+        state.harvest_deletions(self.lib, self.library_id)
+        self.report.version_before = self.version
+        downloaded = False
+        for attempt in range(MAX_RESTARTS):
+            if attempt > 1:
+                self.client.transport._wait(min(2.0 ** (attempt - 2), 30.0))
+            try:
+                if not downloaded and (not self._can_write() or not self.has_local_changes()):
+                    self.download()
+                    downloaded = True
+                if not self._can_write() or not self.has_local_changes():
+                    break
+                self.upload()
+                break
+            except _Stale:
+                log.info("%s: server has newer data, downloading first", self.library_id)
+                self.download()
+                downloaded = True
+        else:
+            raise ZoteroError(f"The Zotero library {self.library_id} kept changing during the sync; try again in a moment")
+        self.report.version_after = self.version
+        self.report.read_only = not self._can_write()
+        self.report.held = len(conflicts.held_keys(self.lib, self.library_id))
+        self.report.pending = len(state.dirty_items(self.lib, self.library_id)) + len(state.deletions(self.lib, self.library_id))
+        self.progress(Progress(self.library_id, "done"))
+
+    # -- download -------------------------------------------------------------
+    def download(self) -> None:
+        for _ in range(MAX_RESTARTS):
+            try:
+                self._download_once()
+                return
+            except _Moved:
+                log.info("%s: library changed while downloading, starting over", self.library_id)
+                self.client.transport._wait(0.5)
+        raise ZoteroError(f"The Zotero library {self.library_id} kept changing during the download; try again later")
+
+    def _read(self, what: str, call: Callable[[], Any]) -> Any:
+        with self.client.errors(what):
+            return call()
+
+    def _download_once(self) -> None:
+        since = self.version
+        zot = self.zot
+        self.progress(Progress(self.library_id, "checking"))
+        try:
+            with self.client.transport.headers(If_Modified_Since_Version=str(since)), self.client.errors("checking for changes"):
+                coll_versions: dict[str, int] = zot.collection_versions(since=since)
+        except ZoteroError:
+            if zot.request is not None and zot.request.status_code == 304:
+                return  # nothing changed since our version
+            raise
+        top = zot.last_version()
+
+        def check() -> None:
+            if zot.last_version() != top:
+                raise _Moved
+
+        item_versions: dict[str, int] = self._read("listing changed items", lambda: zot.item_versions(since=since, includeTrashed=1))
+        check()
+        # collections first: items refer to them
+        local_cols = state.collection_rows(self.lib, self.library_id)
+        wanted_cols = [k for k, v in coll_versions.items() if local_cols.get(k, (None,))[0] != v]
+        for i in range(0, len(wanted_cols), BATCH):
+            chunk = wanted_cols[i:i + BATCH]
+            with self.client.errors("downloading collections"):
+                objs = zot.collections(collectionKey=",".join(chunk), limit=BATCH)
+            check()
+            with self.lib.transaction():
+                for obj in objs:
+                    self._apply_collection(obj)
+        # items
+        local = state.local_versions(self.lib, self.library_id)
+        queue = [k for k, v in item_versions.items() if local.get(k) != v]
+        total = len(queue)
+        done = 0
+        if total > PAGE and total * 2 > len(item_versions):
+            start = 0
+            while True:
+                with self.client.errors("downloading items"):
+                    objs = zot.items(since=since, includeTrashed=1, limit=PAGE, start=start)
+                check()
+                with self.lib.transaction():
+                    for obj in objs:
+                        if local.get(obj["key"]) != obj["version"]:
+                            self._apply_item(obj)
+                done += len(objs)
+                self.progress(Progress(self.library_id, "downloading", min(done, total), total))
+                start += PAGE
+                total_results = int(zot.request.headers.get("total-results", 0)) if zot.request is not None else 0
+                if len(objs) < PAGE or start >= total_results:
+                    break
+        else:
+            for i in range(0, total, BATCH):
+                chunk = queue[i:i + BATCH]
+                with self.client.errors("downloading items"):
+                    objs = zot.items(itemKey=",".join(chunk), includeTrashed=1, limit=BATCH)
+                check()
+                with self.lib.transaction():
+                    for obj in objs:
+                        self._apply_item(obj)
+                done += len(chunk)
+                self.progress(Progress(self.library_id, "downloading", done, total))
+        deleted: dict[str, list[str]] = self._read("listing deletions", lambda: zot.deleted(since=since))
+        check()
+        with self.lib.transaction():
+            for key in deleted.get("items", []):
+                self._apply_item_deletion(key)
+            for key in deleted.get("collections", []):
+                self._apply_collection_deletion(key)
+            self._set_version(top)
+
+    def _apply_item(self, obj: dict[str, Any]) -> None:
+        remote = mapping.from_zotero(obj)
+        key, lid = remote.key, self.library_id
+        local = state.item_state(self.lib, key, lid)
+        if local is None:
+            if key in state.deletions(self.lib, lid):
+                # deleted here, changed there: nothing silently lost either way
+                full = mapping.to_zotero(remote)
+                conflicts.record(self.lib, lid, key, [conflicts.FieldConflict(conflicts.DELETED, None, "deleted", full)],
+                                 remote.version)
+                self.report.new_conflicts += 1
+                return
+            state.put_remote(self.lib, lid, remote)
+            self.report.downloaded += 1
+            return
+        if local.version == remote.version and not local.dirty:
+            return
+        if not local.dirty:
+            state.put_remote(self.lib, lid, remote)
+            self.report.downloaded += 1
+            return
+        merged, found = conflicts.merge(local.synced, local.data, remote.data)
+        still_open = False
+        for name, c in conflicts.open_fields(self.lib, lid, key).items():
+            if name == conflicts.DELETED:
+                still_open = True
+                continue
+            if conflicts._eq(merged.get(name), remote.data.get(name)):
+                conflicts.close(self.lib, c.id, "same")
+            elif not any(f.field == name for f in found):
+                conflicts.record(self.lib, lid, key, [conflicts.FieldConflict(name, c.base, merged.get(name),
+                                                                              remote.data.get(name))], remote.version)
+                still_open = True
+            else:
+                still_open = True
+        rec = Record(data=merged, key=key, version=remote.version)
+        self.lib.save(rec, "zotero", dirty=False, changed=[k for k in merged if k != "dateModified"])
+        dirty = bool(found) or still_open or not mapping.same(merged, remote.data)
+        state.mark_synced(self.lib, key, lid, remote.version, remote.data, dirty)
+        if found:
+            conflicts.record(self.lib, lid, key, found, remote.version)
+            self.report.new_conflicts += len(found)
+        self.report.merged += 1
+
+    def _apply_item_deletion(self, key: str) -> None:
+        lid = self.library_id
+        local = state.item_state(self.lib, key, lid)
+        if local is None:
+            state.forget_deletions(self.lib, lid, [key])
+            return
+        if local.dirty and not mapping.same(local.data, local.synced):
+            # changed here, deleted there: keep the local copy pending as a new object
+            conflicts.record(self.lib, lid, key, [conflicts.FieldConflict(conflicts.DELETED, None, local.data, "deleted")],
+                             0)
+            self.lib.execute("UPDATE items SET version = 0, synced_data = NULL, dirty = 1 WHERE key = ? AND library_id = ?",
+                             (key, lid))
+            self.report.new_conflicts += 1
+            return
+        self.lib.remove(key, "zotero", dirty=False)
+        for c in conflicts.open_fields(self.lib, lid, key).values():
+            conflicts.close(self.lib, c.id, "deleted in Zotero")
+        self.report.deleted_locally += 1
+
+    def _apply_collection(self, obj: dict[str, Any]) -> None:
+        key, version, data = mapping.collection_from_zotero(obj)
+        current = state.collection_rows(self.lib, self.library_id).get(key)
+        if current is not None and current[1]:
+            # collections merge automatically (as Zotero desktop does); on a clash the server wins
+            merged, _ = conflicts.merge(current[3], current[2], data)
+            for c in _:
+                merged[c.field] = data.get(c.field)
+            state.put_collection(self.lib, self.library_id, key, version, merged, synced=data,
+                                 dirty=not mapping.same(merged, data))
+        else:
+            state.put_collection(self.lib, self.library_id, key, version, data)
+        self.report.collections_downloaded += 1
+
+    def _apply_collection_deletion(self, key: str) -> None:
+        current = state.collection_rows(self.lib, self.library_id).get(key)
+        if current is None:
+            state.forget_deletions(self.lib, self.library_id, [key], "collection")
+        elif current[1]:
+            # erring on the side of keeping data: re-create it on the server
+            state.put_collection(self.lib, self.library_id, key, 0, current[2], dirty=True, synced={})
+        else:
+            state.remove_collection(self.lib, self.library_id, key)
+
+    # -- upload ---------------------------------------------------------------
+    def upload(self) -> None:
+        for entry in state.pending_batches(self.lib, self.library_id):
+            # a batch sent by a sync that was killed: send it again with the same write token
+            self._send(entry.object_type, entry.keys, entry.token, entry.id)
+        cols = self._dirty_collections()
+        rows = state.collection_rows(self.lib, self.library_id)
+        cols.sort(key=lambda k: bool(rows[k][2].get("parentCollection")))
+        for i in range(0, len(cols), BATCH):
+            self._send("collections", cols[i:i + BATCH])
+        items = self._uploadable()
+        items.sort(key=lambda it: bool(it.data.get("parentItem")))  # parents before their notes and attachments
+        total = len(items)
+        for i in range(0, total, BATCH):
+            self.progress(Progress(self.library_id, "uploading", i, total))
+            self._send("items", [it.key for it in items[i:i + BATCH]])
+        self._delete("items", self._deletable(), "item")
+        self._delete("collections", state.deletions(self.lib, self.library_id, "collection"), "collection")
+
+    def _payload(self, object_type: str, keys: Iterable[str]) -> list[dict[str, Any]]:
+        out = []
+        if object_type == "items":
+            for key in keys:
+                item = state.item_state(self.lib, key, self.library_id)
+                if item is not None and item.dirty:
+                    out.append({"key": key, "version": item.version, **item.data})
+        else:
+            rows = state.collection_rows(self.lib, self.library_id)
+            for key in keys:
+                if key in rows and rows[key][1]:
+                    out.append({"key": key, "version": rows[key][0], **rows[key][2]})
+        return out
+
+    def _send(self, object_type: str, keys: list[str], token: str | None = None, journal_id: int | None = None) -> None:
+        payload = self._payload(object_type, keys)
+        if not payload:
+            if journal_id is not None:
+                state.finish_batch(self.lib, journal_id)
+            return
+        base = self.version
+        if token is None or journal_id is None:
+            token = uuid.uuid4().hex
+            journal_id = state.journal_batch(self.lib, self.library_id, object_type, token, [p["key"] for p in payload], base)
+        zot = self.zot
+        try:
+            with self.client.transport.headers(Zotero_Write_Token=token), self.client.errors(f"uploading {object_type}"):
+                if object_type == "items":
+                    result = zot.create_items(payload, last_modified=base)
+                else:
+                    result = zot.create_collections(payload, last_modified=base)
+        except (ze.PreConditionFailedError, ze.PreConditionRequiredError):
+            # stale library version or a token the server already saw: the download will reconcile
+            state.finish_batch(self.lib, journal_id)
+            raise _Stale from None
+        if not isinstance(result, dict) or "failed" not in result:
+            raise ZoteroError(f"Unexpected answer from Zotero while uploading {object_type}")
+        new_version = zot.last_version() or base
+        stale = False
+        with self.lib.transaction():
+            for idx, saved in (result.get("successful") or {}).items():
+                self._confirm(object_type, payload[int(idx)], saved.get("data", saved), new_version)
+            for idx, _key in (result.get("success") or {}).items():
+                if idx not in (result.get("successful") or {}):
+                    self._confirm(object_type, payload[int(idx)], payload[int(idx)], new_version)
+            for idx in (result.get("unchanged") or {}):
+                sent = payload[int(idx)]
+                self._confirm(object_type, sent, sent, int(sent.get("version", 0)) or new_version, unchanged=True)
+            for idx, failure in (result.get("failed") or {}).items():
+                sent = payload[int(idx)]
+                code = int(failure.get("code", 0))
+                if code in (412, 428):
+                    stale = True
+                    continue
+                self.skip.add(sent["key"])
+                self.report.failed.append({"key": sent["key"], "type": object_type[:-1], "code": code,
+                                           "message": str(failure.get("message", ""))})
+            self._set_version(new_version)
+            state.finish_batch(self.lib, journal_id)
+        if stale:
+            raise _Stale
+
+    def _confirm(self, object_type: str, sent: dict[str, Any], saved: dict[str, Any], version: int,
+                 unchanged: bool = False) -> None:
+        key = sent["key"]
+        server_data = {k: v for k, v in saved.items() if k not in ("key", "version")}
+        sent_data = {k: v for k, v in sent.items() if k not in ("key", "version")}
+        if object_type == "collections":
+            row = state.collection_rows(self.lib, self.library_id).get(key)
+            if row is not None:
+                edited = not mapping.same(row[2], sent_data)
+                state.put_collection(self.lib, self.library_id, key, version, row[2] if edited else server_data,
+                                     synced=server_data, dirty=edited)
+            if not unchanged:
+                self.report.collections_uploaded += 1
+            return
+        current = state.item_state(self.lib, key, self.library_id)
+        if current is None:
+            return  # deleted locally meanwhile; the delete log sends it
+        edited_meanwhile = not mapping.same(current.data, sent_data)
+        if edited_meanwhile:
+            state.mark_synced(self.lib, key, self.library_id, version, server_data, True)
+        else:
+            rec = Record(data=server_data, key=key, version=version)
+            self.lib.save(rec, "zotero", dirty=False, changed=[k for k in server_data if k != "dateModified"])
+            state.mark_synced(self.lib, key, self.library_id, version, server_data, False)
+        if unchanged:
+            self.report.unchanged += 1
+        else:
+            self.report.uploaded += 1
+
+    def _delete(self, object_type: str, keys: list[str], kind: str) -> None:
+        for i in range(0, len(keys), BATCH):
+            chunk = keys[i:i + BATCH]
+            self.progress(Progress(self.library_id, "deleting", i, len(keys)))
+            try:
+                with self.client.errors(f"deleting {object_type}"):
+                    if object_type == "items":
+                        self.zot.delete_item([{"key": k, "version": 0} for k in chunk], last_modified=self.version)
+                    else:
+                        self.zot.delete_collection([{"key": k, "version": 0} for k in chunk], last_modified=self.version)
+            except (ze.PreConditionFailedError, ze.PreConditionRequiredError):
+                raise _Stale from None
+            with self.lib.transaction():
+                state.forget_deletions(self.lib, self.library_id, chunk, kind)
+                self._set_version(self.zot.last_version() or self.version)
+            self.report.deleted_remotely += len(chunk)
+
+
+# -- entry points ---------------------------------------------------------------
+def default_library_ids(ctx: AppContext) -> list[str]:
+    return ["user", *[f"group:{g}" for g in ctx.settings.zotero_groups]]
+
+
+def normalize_library_id(text: str) -> str:
+    text = text.strip()
+    if text in ("user", "my", "mylibrary"):
+        return "user"
+    if text.isdigit():
+        return f"group:{text}"
+    if text.startswith("group:") and text[6:].isdigit():
+        return text
+    raise ZoteroError(f"Unknown library '{text}': use 'user' for My Library or 'group:<id>' for a group")
+
+
+def open_client(ctx: AppContext, cancel: threading.Event | None = None) -> ZoteroClient:
+    from refdesk.zotero import credentials
+    from refdesk.zotero.client import api_url
+    from refdesk.zotero.errors import NotLoggedInError
+
+    user_id = ctx.settings.zotero_user_id
+    if not user_id:
+        raise NotLoggedInError("Not logged in to Zotero: run `refdesk zotero login --user-id ID` first")
+    key = credentials.load_key(user_id)
+    if not key:
+        raise NotLoggedInError("No Zotero API key in the keyring: run `refdesk zotero login --user-id ID` first")
+    return ZoteroClient(api_url(ctx.settings.zotero_api_url), key, user_id, timeout=ctx.settings.read_timeout,
+                        retries=max(ctx.settings.retries, 3), cancel=cancel)
+
+
+def apply_access(lib: Library, info: dict[str, Any], library_ids: list[str]) -> None:
+    """Record per library whether the key may write there."""
+    access = info.get("access", {})
+    user = access.get("user", {})
+    groups = access.get("groups", {})
+    for lid in library_ids:
+        if lid == "user":
+            can_write = bool(user.get("write"))
+        else:
+            g = groups.get(lid[6:], groups.get("all", {}))
+            can_write = bool(g.get("write"))
+        state.update_library(lib, lid, can_write=int(can_write))
+
+
+def sync(
+    ctx: AppContext,
+    library_ids: list[str] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    *,
+    client: ZoteroClient | None = None,
+) -> SyncReport:
+    """Sync the given libraries (default: My Library and the configured groups) both ways."""
+    started = time.monotonic()
+    own_client = client is None
+    zc = client or open_client(ctx, cancel)
+    if cancel is not None and not own_client:
+        zc.transport.cancel = cancel
+    ids = [normalize_library_id(i) for i in (library_ids or default_library_ids(ctx))]
+    lib = ctx.library
+    report = SyncReport()
+    requests_before = zc.requests
+    try:
+        info = zc.key_info()
+        if str(info.get("userID")) != str(zc.user_id):
+            raise ZoteroAuthError(f"The stored API key belongs to another Zotero user ({info.get('userID')}); "
+                                  "run `refdesk zotero login` again")
+        state.set_meta(lib, "username", str(info.get("username", "")))
+        apply_access(lib, info, ids)
+        for lid in ids:
+            lr = LibraryReport(lid)
+            report.libraries.append(lr)
+            try:
+                LibrarySync(lib, zc, lid, lr, progress).run()
+                state.update_library(lib, lid, last_sync=now_iso(), last_error=None)
+            except ZoteroAuthError:
+                raise
+            except ZoteroError as exc:
+                lr.error = zc.redact(str(exc))
+                state.update_library(lib, lid, last_error=lr.error)
+                if exc.exit_code == 130:  # cancelled
+                    raise
+    finally:
+        report.requests = zc.requests - requests_before
+        report.seconds = time.monotonic() - started
+        if own_client:
+            zc.close()
+    report.conflicts = conflicts.list_conflicts(lib)
+    return report
