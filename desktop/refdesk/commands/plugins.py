@@ -1,0 +1,98 @@
+"""refdesk plugins list|install|uninstall|enable|disable|new: managing enrichment add-ons."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from refdesk.app import AppContext
+from refdesk.output import dump_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plugins", help="list, install, enable or create enrichment add-ons")
+    actions = p.add_subparsers(dest="plugins_action", metavar="ACTION", required=True)
+
+    a = actions.add_parser("list", help="the installed add-ons: name, version, enabled, where from, compatible")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_list)
+
+    a = actions.add_parser("install", help="pip-install an add-on (a folder, a wheel or an sdist) into refdesk's environment")
+    a.add_argument("spec", metavar="SPEC")
+    a.add_argument("--dry-run", action="store_true", help="only say what would be installed")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_install)
+
+    a = actions.add_parser("uninstall", help="remove an add-on (by its name or distribution name)")
+    a.add_argument("name", metavar="NAME")
+    a.set_defaults(func=cmd_uninstall)
+
+    for action, enabled in (("enable", True), ("disable", False)):
+        a = actions.add_parser(action, help=f"{action} an add-on (kept in settings)")
+        a.add_argument("name", metavar="NAME")
+        a.set_defaults(func=cmd_enable, enabled=enabled)
+
+    a = actions.add_parser("new", help="write a ready-to-install add-on skeleton (pyproject, README, a passing test)")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("--dir", default=".", metavar="FOLDER", help="where to create refdesk-NAME/ (default: here)")
+    a.set_defaults(func=cmd_new)
+
+
+def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    from refdesk.plugins import manager
+
+    infos = manager.list_plugins(ctx)
+    if args.json:
+        dump_json([i.to_json() for i in infos])
+        return 0
+    if not infos:
+        print("No add-ons installed. Try `refdesk plugins install FOLDER` or `refdesk plugins new NAME`.")
+        return 0
+    for i in infos:
+        state = "enabled" if i.enabled and i.compatible else "disabled"
+        fit = "compatible" if i.compatible else "INCOMPATIBLE"
+        print(f"{i.name:<12} {i.distribution} {i.version or '-'}  {state}, {fit}  from {i.origin}")
+        if i.message and i.message != "disabled in settings":
+            print(f"{'':<12} {i.message}")
+    return 0
+
+
+def cmd_install(ctx: AppContext, args: argparse.Namespace) -> int:
+    from refdesk.plugins import install
+
+    summary = install.install(args.spec, dry_run=args.dry_run)
+    if args.json:
+        dump_json(summary.to_json())
+    else:
+        print(summary.text())
+    return 0
+
+
+def cmd_uninstall(ctx: AppContext, args: argparse.Namespace) -> int:
+    from refdesk.plugins import install, manager
+
+    plugin = manager.host_for(ctx).find(args.name)
+    print(install.uninstall(plugin.info.distribution))
+    return 0
+
+
+def cmd_enable(ctx: AppContext, args: argparse.Namespace) -> int:
+    from refdesk.plugins import manager
+
+    info = manager.set_enabled(ctx, args.name, args.enabled)
+    state = "enabled" if args.enabled else "disabled"
+    note = ""
+    if args.enabled and not info.compatible:
+        note = f" (but it cannot run: {info.message})"
+    print(f"{info.name} {state}{note}")
+    return 0
+
+
+def cmd_new(ctx: AppContext, args: argparse.Namespace) -> int:
+    from refdesk.plugins.scaffold import new_plugin
+
+    root = new_plugin(args.name, Path(args.dir))
+    print(f"Created {root}")
+    print(f"  test it:    cd {root} && python -m pytest")
+    print(f"  install it: refdesk plugins install {root}")
+    return 0

@@ -1,0 +1,198 @@
+"""Finding add-ons (entry-point group ``refdesk.plugins``), checking they fit, enabling them.
+
+An add-on that fails to import, declares another major API version or does not
+match the hookspecs is listed with a message and never run; nothing it does can
+stop refdesk from starting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from refdesk.config import Settings, save_setting
+from refdesk.errors import NotFoundError
+from refdesk.plugins.api import API_VERSION, ENTRY_POINT_GROUP, PROJECT, EnrichSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One add-on as ``refdesk plugins list`` shows it."""
+
+    name: str
+    distribution: str
+    version: str
+    enabled: bool
+    origin: str  # where from: "editable: /path", "file:///x.whl", "package index", "built in (tests)"
+    compatible: bool
+    message: str = ""
+    api_version: str = ""
+    module: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class LoadedPlugin:
+    info: PluginInfo
+    manager: pluggy.PluginManager | None = field(default=None, repr=False)
+
+    @property
+    def runnable(self) -> bool:
+        return self.manager is not None and self.info.enabled and self.info.compatible
+
+
+def check_api_version(declared: object) -> str:
+    """"" when an add-on written for ``declared`` runs on this host, else the reason it does not."""
+    if not isinstance(declared, str) or not declared.strip():
+        return f"does not declare REFDESK_API_VERSION (this refdesk offers plugin API {API_VERSION})"
+    try:
+        want_major, want_minor = (int(p) for p in [*declared.strip().split("."), "0"][:2])
+    except ValueError:
+        return f"declares an unreadable plugin API version '{declared}'"
+    have_major, have_minor = (int(p) for p in API_VERSION.split("."))
+    if want_major != have_major or want_minor > have_minor:
+        return f"needs plugin API {declared}, this refdesk offers {API_VERSION}; update the add-on or refdesk"
+    return ""
+
+
+def origin_of(dist: metadata.Distribution | None) -> str:
+    """Where an installed distribution came from, read from its PEP 610 ``direct_url.json``."""
+    if dist is None:
+        return "built in"
+    raw = dist.read_text("direct_url.json")
+    if not raw:
+        return "package index"
+    try:
+        info = json.loads(raw)
+    except ValueError:
+        return "unknown"
+    url = str(info.get("url", ""))
+    if info.get("dir_info", {}).get("editable"):
+        return "editable: " + url.removeprefix("file://")
+    return url.removeprefix("file://") if url.startswith("file://") else url
+
+
+def _make_manager(name: str, obj: object) -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(EnrichSpec)
+    pm.register(obj, name=name)
+    pm.check_pending()
+    return pm
+
+
+class PluginHost:
+    """The add-ons of this environment, loaded once; ``objects`` adds in-process plugins (tests, benchmarks)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        entry_points: Iterable[metadata.EntryPoint] | None = None,
+        objects: Mapping[str, object] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._entry_points = entry_points
+        self._objects = dict(objects or {})
+        self._loaded: dict[str, LoadedPlugin] | None = None
+
+    # -- discovery --------------------------------------------------------
+    def _eps(self) -> list[metadata.EntryPoint]:
+        if self._entry_points is not None:
+            return list(self._entry_points)
+        return sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
+    def _load(self, name: str, obj: object | None, dist: metadata.Distribution | None, error: str) -> LoadedPlugin:
+        enabled = name not in self.settings.disabled_plugins
+        info = PluginInfo(
+            name=name,
+            distribution=dist.metadata["Name"] if dist is not None else name,
+            version=dist.version if dist is not None else "",
+            enabled=enabled,
+            origin=origin_of(dist) if dist is not None else "built in",
+            compatible=False,
+            message=error,
+            module=getattr(obj, "__name__", type(obj).__name__) if obj is not None else "",
+        )
+        if obj is None:
+            return LoadedPlugin(info)
+        declared = getattr(obj, "REFDESK_API_VERSION", None)
+        info = replace(info, api_version=str(declared or ""))
+        problem = check_api_version(declared)
+        if problem:
+            return LoadedPlugin(replace(info, message=f"disabled: {problem}"))
+        try:
+            manager = _make_manager(name, obj)
+        except Exception as exc:  # pluggy validation errors, or anything a broken add-on does
+            return LoadedPlugin(replace(info, message=f"disabled: does not fit the plugin API: {exc}"))
+        if not manager.hook.enrich.get_hookimpls():
+            return LoadedPlugin(replace(info, message="disabled: implements no hook (expected @hookimpl def enrich)"))
+        return LoadedPlugin(replace(info, compatible=True, message="" if enabled else "disabled in settings"), manager)
+
+    def loaded(self) -> dict[str, LoadedPlugin]:
+        if self._loaded is not None:
+            return self._loaded
+        found: dict[str, LoadedPlugin] = {}
+        for ep in self._eps():
+            dist = getattr(ep, "dist", None)
+            if ep.name in found:
+                other = found[ep.name].info.distribution
+                log.warning("add-on name %s is used by %s and %s; the second is ignored", ep.name, other, dist)
+                continue
+            try:
+                obj: object | None = ep.load()
+                error = ""
+            except Exception as exc:
+                obj, error = None, f"disabled: failed to load {ep.value}: {exc.__class__.__name__}: {exc}"
+            found[ep.name] = self._load(ep.name, obj, dist, error)
+        for name, obj in self._objects.items():
+            found[name] = self._load(name, obj, None, "")
+        self._loaded = found
+        return found
+
+    def infos(self) -> list[PluginInfo]:
+        return [p.info for p in self.loaded().values()]
+
+    def find(self, name: str) -> LoadedPlugin:
+        """An add-on by its plugin name or its distribution name."""
+        loaded = self.loaded()
+        if name in loaded:
+            return loaded[name]
+        for p in loaded.values():
+            if p.info.distribution.lower().replace("_", "-") == name.lower().replace("_", "-"):
+                return p
+        known = ", ".join(sorted(loaded)) or "none installed"
+        raise NotFoundError(f"No add-on named '{name}' (known: {known})")
+
+    def runnable(self, only: str | None = None) -> list[tuple[str, pluggy.PluginManager]]:
+        """(name, manager) of each enabled, compatible add-on; ``only`` picks one (even if disabled)."""
+        if only is not None:
+            p = self.find(only)
+            if p.manager is None or not p.info.compatible:
+                raise NotFoundError(f"The add-on '{p.info.name}' cannot run: {p.info.message}")
+            return [(p.info.name, p.manager)]
+        return [(name, p.manager) for name, p in self.loaded().items() if p.runnable and p.manager is not None]
+
+    # -- enable / disable -----------------------------------------------------
+    def set_enabled(self, name: str, enabled: bool) -> PluginInfo:
+        """Enable or disable an add-on; kept in settings (``disabled_plugins``)."""
+        plugin = self.find(name)
+        real = plugin.info.name
+        disabled = [n for n in self.settings.disabled_plugins if n != real]
+        if not enabled:
+            disabled.append(real)
+        save_setting("disabled_plugins", sorted(disabled))
+        self.settings.disabled_plugins = sorted(disabled)
+        message = plugin.info.message
+        if plugin.info.compatible:
+            message = "" if enabled else "disabled in settings"
+        plugin.info = replace(plugin.info, enabled=enabled, message=message)
+        return plugin.info

@@ -1,0 +1,193 @@
+"""The add-on facade used by the CLI and the GUI: list, enable, enrich, review, apply.
+
+Everything here is synchronous: ``enrich`` blocks its caller while add-ons run on
+worker threads, so the GUI calls it from a worker and passes ``progress`` and
+``cancel`` callbacks. See docs/plugins-host.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from refdesk.app import AppContext
+from refdesk.errors import InvalidInputError
+from refdesk.plugins import runner
+from refdesk.plugins.api import PluginContext, RecordView
+from refdesk.plugins.host import PluginHost, PluginInfo
+from refdesk.plugins.suggestions import ApplyReport, StoredSuggestion, SuggestionStore
+from refdesk.plugins.suggestions import accept as _accept
+from refdesk.plugins.suggestions import apply_safe as _apply_safe
+from refdesk.plugins.suggestions import reject as _reject
+
+__all__ = [
+    "ApplyReport",
+    "EnrichReport",
+    "PluginInfo",
+    "StoredSuggestion",
+    "accept",
+    "apply_safe",
+    "context_factory",
+    "enrich",
+    "host_for",
+    "list_plugins",
+    "reject",
+    "set_enabled",
+    "suggestions",
+    "tag_provenance",
+    "use_host",
+]
+
+
+@dataclass
+class EnrichReport:
+    """What one ``enrich`` run did: suggestions stored, what the policy accepted, problems by add-on."""
+
+    records: int = 0
+    plugins: list[str] = field(default_factory=list)
+    suggestions: list[StoredSuggestion] = field(default_factory=list)
+    applied: ApplyReport = field(default_factory=ApplyReport)
+    problems: list[runner.Problem] = field(default_factory=list)
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "plugins": self.plugins,
+            "suggestions": [s.to_json() for s in self.suggestions],
+            "applied": [s.to_json() for s in self.applied.accepted],
+            "changed": self.applied.changed,
+            "problems": [{"plugin": p.plugin, "key": p.key, "kind": p.kind, "message": p.message} for p in self.problems],
+            "cancelled": self.cancelled,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+_HOSTS: weakref.WeakKeyDictionary[AppContext, PluginHost] = weakref.WeakKeyDictionary()
+
+
+def host_for(ctx: AppContext) -> PluginHost:
+    """The add-ons of this environment, discovered once per AppContext."""
+    host = _HOSTS.get(ctx)
+    if host is None:
+        host = _HOSTS[ctx] = PluginHost(ctx.settings)
+    return host
+
+
+def use_host(ctx: AppContext, host: PluginHost) -> None:
+    """Make ``ctx`` use ``host`` (tests and benchmarks register in-process add-ons this way)."""
+    _HOSTS[ctx] = host
+
+
+def list_plugins(ctx: AppContext) -> list[PluginInfo]:
+    return host_for(ctx).infos()
+
+
+def set_enabled(ctx: AppContext, name: str, enabled: bool) -> PluginInfo:
+    return host_for(ctx).set_enabled(name, enabled)
+
+
+def services_of(ctx: AppContext) -> dict[str, str]:
+    """Service base URLs an add-on may use, from refdesk's settings (and so REFDESK_*_API_URL)."""
+    s = ctx.settings
+    return {"crossref": s.crossref_api_url, "openalex": s.openalex_api_url, "doaj": s.doaj_api_url, "doi": s.doi_resolver_url}
+
+
+def context_factory(ctx: AppContext) -> runner.ContextFactory:
+    http = ctx.http  # created here, on the caller's thread, and shared by every add-on
+    services = MappingProxyType(services_of(ctx))
+    settings = ctx.settings
+
+    def make(name: str, cancelled: Callable[[], bool]) -> PluginContext:
+        own = MappingProxyType(dict(settings.plugin_settings.get(name, {}) or {}))
+        return PluginContext(
+            name=name,
+            http=http,
+            settings=own,
+            log=logging.getLogger(f"refdesk.plugins.{name}"),
+            services=services,
+            contact_email=settings.contact_email,
+            timeout=settings.plugin_timeout,
+            cancelled=cancelled,
+        )
+
+    return make
+
+
+def enrich(
+    ctx: AppContext,
+    keys: Sequence[str] | None,
+    plugin: str | None = None,
+    progress: runner.Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    *,
+    apply: bool = False,
+    timeout: float | None = None,
+    lane_width: int | None = None,
+) -> EnrichReport:
+    """Run the enabled add-ons (or just ``plugin``) on ``keys`` (None: every record); store suggestions.
+
+    With ``apply`` the safe policy accepts what it may, record by record as they finish.
+    """
+    library = ctx.library
+    store = SuggestionStore(library)
+    plugins = host_for(ctx).runnable(plugin)
+    if not plugins:
+        raise InvalidInputError("No add-on is enabled; see `refdesk plugins list`")
+    wanted = list(dict.fromkeys(keys)) if keys is not None else library.keys()
+    records = [RecordView(rec.to_json(), rec.key) for rec in (library.get(k) for k in wanted)]
+    report = EnrichReport(records=len(records), plugins=[name for name, _ in plugins])
+
+    def on_record(key: str, outcomes: list[runner.Outcome]) -> None:
+        for outcome in outcomes:
+            if outcome.suggestions:
+                stored = store.add(key, outcome.plugin, outcome.suggestions)
+                report.suggestions.extend(s for s in stored if s.status == "pending")
+        if apply:
+            report.applied.merge(_apply_safe(library, [key], store))
+
+    result = runner.run(
+        records,
+        plugins,
+        context_factory(ctx),
+        timeout=timeout if timeout is not None else ctx.settings.plugin_timeout,
+        lane_width=lane_width if lane_width is not None else max(1, ctx.settings.per_host_limit),
+        on_record=on_record,
+        progress=progress,
+        cancel=cancel,
+    )
+    if apply:
+        accepted = {s.id for s in report.applied.accepted}
+        report.suggestions = [s for s in report.suggestions if s.id not in accepted]
+    report.problems = result.problems
+    report.cancelled = result.cancelled
+    report.seconds = result.seconds
+    return report
+
+
+def suggestions(ctx: AppContext, key: str | None = None, status: str | None = "pending") -> list[StoredSuggestion]:
+    if key is not None:
+        ctx.library.get(key)  # a clear NotFoundError for a wrong key
+    return SuggestionStore(ctx.library).query(key, status)
+
+
+def accept(ctx: AppContext, ids: Sequence[int]) -> ApplyReport:
+    return _accept(ctx.library, ids)
+
+
+def reject(ctx: AppContext, ids: Sequence[int]) -> list[StoredSuggestion]:
+    return _reject(ctx.library, ids)
+
+
+def apply_safe(ctx: AppContext, keys: Sequence[str] | None = None) -> ApplyReport:
+    return _apply_safe(ctx.library, keys)
+
+
+def tag_provenance(ctx: AppContext, key: str) -> dict[str, list[StoredSuggestion]]:
+    """Each tag of the record -> the accepted suggestions it came from (empty: the user's own or imported)."""
+    return SuggestionStore(ctx.library).tag_provenance(ctx.library.get(key))

@@ -1,0 +1,264 @@
+"""Running add-ons over records: concurrently, off the caller's thread, each call with a timeout.
+
+Each add-on gets its own lane of worker threads, so a slow or hanging add-on can
+only ever occupy its own lane: the others keep their pace. Workers are daemon
+threads because Python cannot kill a thread: a call that overruns its timeout is
+abandoned (reported, its context marked cancelled, its worker replaced) and, after
+``max_timeouts`` of them in one run, the add-on is skipped for the rest of the run.
+Results are validated and handed to the caller's thread record by record.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pluggy
+
+from refdesk.plugins.api import PluginContext, RecordView, Suggestion
+from refdesk.plugins.validation import Rejected, check_result, check_suggestion
+
+log = logging.getLogger(__name__)
+
+ProblemKind = Literal["error", "timeout", "invalid", "skipped", "cancelled"]
+ContextFactory = Callable[[str, Callable[[], bool]], PluginContext]
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something an add-on did wrong (or could not do), named so the user knows whom to blame."""
+
+    plugin: str
+    key: str
+    kind: ProblemKind
+    message: str
+
+    def __str__(self) -> str:
+        where = f" on {self.key}" if self.key else ""
+        return f"{self.plugin}{where}: {self.message}"
+
+
+@dataclass
+class Outcome:
+    """The valid suggestions of one add-on for one record."""
+
+    plugin: str
+    key: str
+    suggestions: list[Suggestion]
+    seconds: float
+
+
+@dataclass
+class RunResult:
+    records: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    cancelled: bool = False
+    seconds: float = 0.0
+
+
+@dataclass(eq=False)
+class _Call:
+    record: RecordView
+    started: float
+    stop: threading.Event = field(default_factory=threading.Event)
+    abandoned: bool = False
+
+
+_Message = tuple[str, RecordView, object, float, BaseException | None]  # plugin, record, result, seconds, error
+
+
+class _Lane:
+    """The worker threads of one add-on, fed from its own queue of records."""
+
+    def __init__(self, name: str, manager: pluggy.PluginManager, records: Sequence[RecordView], width: int,
+                 make_context: ContextFactory, out: queue.Queue[_Message]) -> None:
+        self.name = name
+        self.manager = manager
+        self.todo: deque[RecordView] = deque(records)
+        self.width = max(1, width)
+        self.make_context = make_context
+        self.out = out
+        self.lock = threading.Lock()
+        self.running: set[_Call] = set()
+        self.stopped = False
+        self.timeouts = 0
+
+    def start(self) -> None:
+        for _ in range(min(self.width, len(self.todo))):
+            self.spawn()
+
+    def spawn(self) -> None:
+        threading.Thread(target=self._work, name=f"refdesk-plugin-{self.name}", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            with self.lock:
+                if self.stopped or not self.todo:
+                    return
+                call = _Call(self.todo.popleft(), time.monotonic())
+                self.running.add(call)
+            result: object = None
+            error: BaseException | None = None
+            try:
+                context = self.make_context(self.name, call.stop.is_set)
+                results = self.manager.hook.enrich(record=call.record, context=context)
+                result = results[0] if len(results) == 1 else (results or None)
+            except BaseException as exc:  # an add-on may raise anything, even SystemExit
+                error = exc
+            seconds = time.monotonic() - call.started
+            with self.lock:
+                self.running.discard(call)
+                if call.abandoned:
+                    return  # the coordinator gave up on this call and started a replacement worker
+            self.out.put((self.name, call.record, result, seconds, error))
+
+    def overdue(self, now: float, timeout: float) -> list[_Call]:
+        with self.lock:
+            late = [c for c in self.running if now - c.started > timeout]
+            for c in late:
+                c.abandoned = True
+                c.stop.set()
+                self.running.discard(c)
+        return late
+
+    def next_deadline(self, timeout: float) -> float | None:
+        with self.lock:
+            return min((c.started + timeout for c in self.running), default=None)
+
+    def halt(self) -> list[RecordView]:
+        """Stop taking records; return those never started."""
+        with self.lock:
+            self.stopped = True
+            left = list(self.todo)
+            self.todo.clear()
+            return left
+
+    def abandon_all(self) -> list[_Call]:
+        with self.lock:
+            calls = list(self.running)
+            for c in calls:
+                c.abandoned = True
+                c.stop.set()
+            self.running.clear()
+            return calls
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+
+
+def run(
+    records: Sequence[RecordView],
+    plugins: Sequence[tuple[str, pluggy.PluginManager]],
+    make_context: ContextFactory,
+    *,
+    timeout: float = 30.0,
+    lane_width: int = 4,
+    max_timeouts: int = 3,
+    on_record: Callable[[str, list[Outcome]], None] | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> RunResult:
+    """Run every add-on on every record; blocks the calling thread, which only coordinates.
+
+    ``on_record(key, outcomes)`` runs on the calling thread as soon as every add-on is
+    done with a record (to store its suggestions); ``progress(done, total, key)`` after it.
+    """
+    started = time.monotonic()
+    result = RunResult(records=len(records))
+    if not records or not plugins:
+        return result
+    inbox: queue.Queue[_Message] = queue.Queue()
+    lanes = {name: _Lane(name, manager, records, lane_width, make_context, inbox) for name, manager in plugins}
+    remaining = {r.key: len(lanes) for r in records}
+    per_record: dict[str, list[Outcome]] = {r.key: [] for r in records}
+    done_records = 0
+
+    def account(key: str) -> None:
+        nonlocal done_records
+        remaining[key] -= 1
+        if remaining[key] == 0:
+            done_records += 1
+            outcomes = per_record.pop(key)
+            if on_record is not None:
+                on_record(key, outcomes)
+            if progress is not None:
+                progress(done_records, len(records), key)
+
+    def settle(name: str, record: RecordView, value: object, seconds: float, error: BaseException | None) -> None:
+        if error is not None:
+            result.problems.append(Problem(name, record.key, "error", f"failed: {_describe(error)}"))
+        else:
+            checked = check_result(value)
+            if isinstance(checked, Rejected):
+                result.problems.append(Problem(name, record.key, "invalid", f"output rejected: {checked.reason}"))
+            else:
+                good: list[Suggestion] = []
+                for s in checked:
+                    ok = check_suggestion(s, record.item_type or "document", name)
+                    if isinstance(ok, Rejected):
+                        what = f" for {ok.field}" if ok.field else ""
+                        result.problems.append(Problem(name, record.key, "invalid", f"suggestion{what} rejected: {ok.reason}"))
+                    else:
+                        good.append(ok)
+                outcome = Outcome(name, record.key, good, seconds)
+                result.outcomes.append(outcome)
+                per_record[record.key].append(outcome)
+        account(record.key)
+
+    def skip(lane: _Lane, kind: ProblemKind, why: str) -> None:
+        left = lane.halt()
+        if left:
+            result.problems.append(Problem(lane.name, "", kind, f"{why}; not run for {len(left)} more record(s)"))
+        for rec in left:
+            account(rec.key)
+
+    for lane in lanes.values():
+        lane.start()
+    while done_records < len(records):
+        if cancel is not None and cancel():
+            result.cancelled = True
+            for lane in lanes.values():
+                for call in lane.abandon_all():
+                    result.problems.append(Problem(lane.name, call.record.key, "cancelled", "cancelled while running"))
+                    account(call.record.key)
+                skip(lane, "cancelled", "cancelled")
+            break
+        deadlines = [d for d in (lane.next_deadline(timeout) for lane in lanes.values()) if d is not None]
+        wait = 0.05 if not deadlines else max(0.0, min(0.05, min(deadlines) - time.monotonic()))
+        try:
+            message = inbox.get(timeout=wait)
+        except queue.Empty:
+            pass
+        else:
+            settle(*message)
+            while True:  # drain what else is ready before checking deadlines again
+                try:
+                    message = inbox.get_nowait()
+                except queue.Empty:
+                    break
+                settle(*message)
+        now = time.monotonic()
+        for lane in lanes.values():
+            late = lane.overdue(now, timeout)
+            for call in late:
+                lane.timeouts += 1
+                result.problems.append(Problem(lane.name, call.record.key, "timeout", f"stopped after {timeout:g} s (timed out)"))
+                account(call.record.key)
+            if late:
+                if lane.timeouts >= max_timeouts:
+                    skip(lane, "skipped", f"timed out {lane.timeouts} times")
+                else:
+                    for _ in late:
+                        lane.spawn()
+    result.seconds = time.monotonic() - started
+    return result

@@ -1,0 +1,189 @@
+"""``refdesk plugins new NAME``: a ready-to-install add-on with pyproject, README and a passing test."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from refdesk import __version__
+from refdesk.errors import InvalidInputError
+from refdesk.plugins.api import API_VERSION, ENTRY_POINT_GROUP
+
+_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+
+
+def refdesk_range(version: str = __version__) -> str:
+    """The dependency an add-on declares: this release line (``>=0.1,<0.2``; ``>=1.0,<2`` from 1.0 on)."""
+    major, minor = (int(p) for p in version.split(".")[:2])
+    upper = f"{major}.{minor + 1}" if major == 0 else str(major + 1)
+    return f"refdesk>={major}.{minor},<{upper}"
+
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "refdesk-{name}"
+version = "0.1.0"
+description = "A refdesk add-on that suggests subjects from a web service"
+readme = "README.md"
+requires-python = ">=3.11"
+dependencies = ["{requirement}"]
+
+[project.optional-dependencies]
+test = ["pytest>=8"]
+
+[project.entry-points."{group}"]
+{name} = "{package}.plugin"
+
+[tool.setuptools.packages.find]
+where = ["src"]
+
+[tool.pytest.ini_options]
+pythonpath = ["src"]
+testpaths = ["tests"]
+"""
+
+README = """\
+# refdesk-{name}
+
+A refdesk add-on. It asks a web service for the subjects of a record by DOI and
+suggests them to refdesk, which stores them for review (`refdesk suggestions`).
+
+Install it into refdesk's environment and run it:
+
+    refdesk plugins install path/to/refdesk-{name}
+    refdesk plugins list
+    refdesk enrich --all --plugin {name}
+
+Settings (in refdesk's settings.toml):
+
+    [plugin_settings.{name}]
+    base_url = "https://example.org/api"
+
+Test it (against a local server, never the real service):
+
+    python -m pytest
+
+See refdesk's docs/plugin-authoring.md for the hooks and the context.
+"""
+
+PLUGIN = '''\
+"""refdesk-{name}: suggests subjects for a record from a web service, by DOI."""
+
+from __future__ import annotations
+
+from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl
+
+REFDESK_API_VERSION = "{api}"
+
+DEFAULT_BASE_URL = "https://example.org/api"
+
+
+@hookimpl
+def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
+    """Ask ``<base_url>/subjects?doi=...`` for ``{{"subjects": ["...", ...]}}``."""
+    if not record.doi:
+        return None  # nothing to look up by
+    base = str(context.settings.get("base_url", DEFAULT_BASE_URL)).rstrip("/")
+    url = f"{{base}}/subjects"
+    try:
+        answer = context.http.get_json(url, params={{"doi": record.doi}}, timeout=context.timeout)
+    except NetworkError as exc:
+        if exc.status == 404:
+            return None  # the service does not know this DOI
+        raise  # refdesk reports it with this add-on's name
+    found = Enrichment()
+    for subject in answer.get("subjects", []):
+        if isinstance(subject, str) and subject.strip():
+            found.add(SUBJECT, subject.strip(), source="{name}", evidence_url=f"{{url}}?doi={{record.doi}}", confidence=0.7)
+    return found
+'''
+
+TEST = '''\
+"""Runs the add-on against a local HTTP server: tests never call the real service."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from refdesk.plugins.api import SUBJECT, PluginContext, RecordView
+
+from {package} import plugin
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path.startswith("/subjects?doi=10.1234"):
+            body = json.dumps({{"subjects": ["Ecology", "Climate change"]}}).encode()
+            self.send_response(200)
+        else:
+            body = b'{{"error": "not found"}}'
+            self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def base_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{{server.server_port}}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_suggests_subjects_by_doi(base_url: str) -> None:
+    context = PluginContext.for_tests("{name}", settings={{"base_url": base_url}})
+    record = RecordView.from_data({{"itemType": "journalArticle", "title": "A study", "DOI": "10.1234/abc"}})
+    found = plugin.enrich(record=record, context=context)
+    assert found is not None
+    assert [(s.field, s.value) for s in found] == [(SUBJECT, "Ecology"), (SUBJECT, "Climate change")]
+
+
+def test_unknown_doi_gives_nothing(base_url: str) -> None:
+    context = PluginContext.for_tests("{name}", settings={{"base_url": base_url}})
+    record = RecordView.from_data({{"itemType": "journalArticle", "DOI": "10.9999/unknown"}})
+    assert plugin.enrich(record=record, context=context) is None
+
+
+def test_declares_the_api_version() -> None:
+    assert plugin.REFDESK_API_VERSION == "{api}"
+'''
+
+
+def new_plugin(name: str, parent: Path) -> Path:
+    """Write ``refdesk-NAME/`` under ``parent``; refuses to overwrite anything."""
+    name = name.strip().lower()
+    name = name.removeprefix("refdesk-")
+    if not _NAME.match(name):
+        raise InvalidInputError(f"'{name}' is not a valid add-on name: use lower-case letters, digits and dashes, e.g. 'my-source'")
+    package = "refdesk_" + name.replace("-", "_")
+    root = parent / f"refdesk-{name}"
+    if root.exists():
+        raise InvalidInputError(f"{root} already exists; choose another name or folder")
+    values = {"name": name, "package": package, "api": API_VERSION, "requirement": refdesk_range(), "group": ENTRY_POINT_GROUP}
+    files = {
+        "pyproject.toml": PYPROJECT,
+        "README.md": README,
+        f"src/{package}/__init__.py": '"""refdesk-{name}: a refdesk add-on."""\n',
+        f"src/{package}/plugin.py": PLUGIN,
+        f"tests/test_{package}.py": TEST,
+    }
+    for rel, template in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template.format(**values), encoding="utf-8")
+    return root

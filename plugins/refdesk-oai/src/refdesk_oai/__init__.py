@@ -1,0 +1,1 @@
+"""refdesk-oai: subjects and abstracts from Open Journal Systems' OAI-PMH endpoint."""

@@ -1,0 +1,162 @@
+"""refdesk-oai: the journal's own subjects and abstract, from its OJS OAI-PMH endpoint.
+
+OAI-PMH 2.0 (http://www.openarchives.org/OAI/openarchivesprotocol.html): ``Identify``
+names the repository, ``GetRecord`` with ``metadataPrefix=oai_dc`` returns the
+record as unqualified Dublin Core, with ``xml:lang`` on language-specific values.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl
+
+REFDESK_API_VERSION = "1.0"
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+IDENTIFIER_NS = "{http://www.openarchives.org/OAI/2.0/oai-identifier}"
+
+_ARTICLE = re.compile(r"^(?P<base>https?://[^?#]+?)/article/view/(?P<id>\d+)(?:[/?#].*)?$")
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"</p\s*>|<br\s*/?>", re.IGNORECASE)
+
+
+class OaiError(Exception):
+    """The endpoint answered with an OAI-PMH error other than 'no such record'."""
+
+
+@dataclass(frozen=True)
+class Target:
+    endpoint: str
+    article_id: str
+    host: str
+
+
+def target_of(url: str, endpoints: dict[str, str] | None = None) -> Target | None:
+    """The OAI endpoint and article id behind an OJS article URL, or None for other URLs."""
+    m = _ARTICLE.match(url.strip())
+    if not m:
+        return None
+    host = urlsplit(url).hostname or ""
+    endpoint = (endpoints or {}).get(host) or m.group("base") + "/oai"
+    return Target(endpoint.rstrip("/"), m.group("id"), host)
+
+
+def _parse(text: str | bytes) -> ET.Element:
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise OaiError(f"the OAI-PMH answer is not XML: {exc}") from None
+    if root.tag != f"{OAI}OAI-PMH":
+        raise OaiError(f"the answer is not an OAI-PMH response (root element {root.tag})")
+    return root
+
+
+def _errors(root: ET.Element) -> list[tuple[str, str]]:
+    return [(e.get("code", ""), (e.text or "").strip()) for e in root.findall(f"{OAI}error")]
+
+
+def repository_identifier(root: ET.Element) -> str:
+    """The repositoryIdentifier an ``Identify`` answer declares (OJS: the host name), or ""."""
+    for desc in root.iter(f"{IDENTIFIER_NS}repositoryIdentifier"):
+        if desc.text and desc.text.strip():
+            return desc.text.strip()
+    return ""
+
+
+def plain(text: str) -> str:
+    """OJS descriptions are often HTML (escaped inside the XML): keep the words and paragraphs."""
+    text = _BREAK.sub("\n\n", text)
+    text = html.unescape(_TAG.sub(" ", text))
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _lang_matches(value_lang: str, wanted: str) -> bool:
+    if not wanted:
+        return False
+    a = value_lang.lower().replace("_", "-").split("-")[0]
+    b = wanted.lower().replace("_", "-").split("-")[0]
+    aliases = {"eng": "en", "rus": "ru", "ger": "de", "deu": "de", "fre": "fr", "fra": "fr", "spa": "es"}
+    return aliases.get(a, a) == aliases.get(b, b)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def pick_description(descriptions: list[tuple[str, str]], language: str, current: str) -> tuple[str, str] | None:
+    """(lang, text): the one continuing the current abstract, else the record's language, else the first."""
+    if not descriptions:
+        return None
+    start = _norm(re.sub(r"(…|\.\.\.)\s*$", "", current))
+    if start:
+        for lang, text in descriptions:
+            if _norm(text).startswith(start):
+                return lang, text
+    for lang, text in descriptions:
+        if _lang_matches(lang, language):
+            return lang, text
+    return descriptions[0]
+
+
+def _get(context: PluginContext, endpoint: str, params: dict[str, str]) -> tuple[ET.Element, str]:
+    url = f"{endpoint}?{urlencode(params)}"
+    response = context.http.get(endpoint, params=params, timeout=context.timeout)
+    return _parse(response.content), url
+
+
+@hookimpl
+def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
+    endpoints = context.settings.get("endpoints") or {}
+    target = target_of(record.url, dict(endpoints))
+    if target is None:
+        return None
+    try:
+        identify, _ = _get(context, target.endpoint, {"verb": "Identify"})
+    except NetworkError as exc:
+        if exc.status == 404:
+            return None  # not an OJS site after all
+        raise
+    repository = repository_identifier(identify) or target.host
+    identifier = f"oai:{repository}:article/{target.article_id}"
+    root, url = _get(context, target.endpoint, {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier})
+    errors = _errors(root)
+    if errors:
+        if any(code == "idDoesNotExist" for code, _ in errors):
+            return None
+        raise OaiError("; ".join(f"{code}: {text}" for code, text in errors))
+    rec = root.find(f"{OAI}GetRecord/{OAI}record")
+    if rec is None:
+        return None
+    header = rec.find(f"{OAI}header")
+    if header is not None and header.get("status") == "deleted":
+        return None
+    dc = rec.find(f"{OAI}metadata/*")
+    if dc is None:
+        return None
+    source = f"OAI-PMH {repository}"
+    found = Enrichment()
+    descriptions = [(d.get(XML_LANG, ""), plain(d.text or "")) for d in dc.findall(f"{DC}description")]
+    chosen = pick_description([d for d in descriptions if d[1]], record.language, record.abstract)
+    lang = chosen[0] if chosen else ""
+    if chosen:
+        found.add("abstractNote", chosen[1], source, url, 0.9)
+    confidence = float(context.settings.get("subject_confidence", 0.9))
+    seen: set[str] = set()
+    for subject in dc.findall(f"{DC}subject"):
+        subject_lang = subject.get(XML_LANG, "")
+        if lang and subject_lang and not _lang_matches(subject_lang, lang):
+            continue  # the keywords in the other language of a bilingual journal
+        for term in re.split(r"\s*;\s*", plain(subject.text or "")):
+            term = term.strip(" .")
+            if term and term.casefold() not in seen:
+                seen.add(term.casefold())
+                found.add(SUBJECT, term, source, url, confidence)
+    return found
