@@ -189,7 +189,8 @@ class RecordView(Mapping[str, Any]):
         """The record's ISSNs (Zotero keeps them in one field, separated by commas or spaces)."""
         import re
 
-        return [m.upper() for m in re.findall(r"\b\d{4}-?\d{3}[\dXx]\b", self.field("ISSN"))]
+        found = (m.replace("-", "").upper() for m in re.findall(r"\b\d{4}-?\d{3}[\dXx]\b", self.field("ISSN")))
+        return list(dict.fromkeys(f"{d[:4]}-{d[4:]}" for d in found))
 
     @property
     def creators(self) -> tuple[Mapping[str, str], ...]:

@@ -1,0 +1,1 @@
+"""refdesk-crossref: abstracts and journal subjects from the Crossref REST API, by DOI."""

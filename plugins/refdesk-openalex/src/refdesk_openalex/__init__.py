@@ -1,0 +1,1 @@
+"""refdesk-openalex: abstracts and subjects (topics, keywords, concepts) from OpenAlex."""
