@@ -122,6 +122,8 @@ class Record:
     # -- creators and tags ------------------------------------------------
     @property
     def creators(self) -> list[Creator]:
+        if "creators" not in self.data and self.item_type in ("note", "attachment", "annotation"):
+            return []  # these types have no creators; adding the key would make Zotero refuse the item
         creators: list[Creator] = self.data.setdefault("creators", [])
         return creators
 

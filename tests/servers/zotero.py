@@ -55,11 +55,20 @@ def new_object_key() -> str:
     return "".join(secrets.choice("23456789ABCDEFGHIJKLMNPQRSTUVWXYZ") for _ in range(8))
 
 
+_RAW_SCHEMA: dict[str, Any] = {}
+
+
+def _raw_schema(path: Path) -> dict[str, Any]:
+    if str(path) not in _RAW_SCHEMA:
+        _RAW_SCHEMA[str(path)] = json.loads(path.read_text(encoding="utf-8"))
+    return _RAW_SCHEMA[str(path)]
+
+
 class Schema:
     """Item types, their fields and creator types, from Zotero's global schema."""
 
     def __init__(self, path: Path = SCHEMA_PATH) -> None:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = _raw_schema(path)
         self.version: int = raw["version"]
         self.locale: dict[str, dict[str, str]] = raw["locales"]["en-US"]
         self.types: dict[str, list[str]] = {}
@@ -193,7 +202,7 @@ class ZoteroServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self._thread.start()
         return self
 
@@ -253,6 +262,10 @@ class ZoteroServer:
         with self.lock:
             return self._write_objects(lib, "items", copy.deepcopy(objects), None)
 
+    def put_collections(self, lib: ZLibrary, objects: list[dict[str, Any]]) -> dict[str, Any]:
+        with self.lock:
+            return self._write_objects(lib, "collections", copy.deepcopy(objects), None)
+
     def delete_items(self, lib: ZLibrary, keys: list[str]) -> None:
         with self.lock:
             self._delete_objects(lib, "items", keys)
@@ -268,7 +281,7 @@ class ZoteroServer:
                 if fault.times > 0 and fault.matches(method, path):
                     if fault.skip > 0:
                         fault.skip -= 1
-                        return None
+                        continue
                     fault.times -= 1
                     return fault
             self.faults = [f for f in self.faults if f.times > 0]

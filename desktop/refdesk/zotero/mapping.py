@@ -34,10 +34,10 @@ def from_zotero(obj: dict[str, Any]) -> Record:
 
 
 def normalized(data: dict[str, Any] | None) -> dict[str, Any]:
-    """Data for comparison: empty strings equal absent fields; server-managed properties ignored."""
+    """Data for comparison: empty values equal absent fields; server-managed properties ignored."""
     if not data:
         return {}
-    return {k: v for k, v in data.items() if k not in SERVER_MANAGED and v != "" and v is not None}
+    return {k: v for k, v in data.items() if k not in SERVER_MANAGED and v not in ("", None, [], {})}
 
 
 def same(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:

@@ -1,0 +1,52 @@
+"""sync: two-way sync with Zotero (My Library and the chosen groups)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from refdesk.app import AppContext
+from refdesk.output import dump_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sync", help="two-way sync with Zotero (run `refdesk zotero login` first)")
+    p.add_argument("--library-id", action="append", default=[], metavar="ID",
+                   help="'user' (My Library) or 'group:ID'; repeatable (default: My Library and the login's groups)")
+    p.add_argument("--json", action="store_true", help="print the sync report as JSON")
+    p.set_defaults(func=cmd_sync)
+
+
+def cmd_sync(ctx: AppContext, args: argparse.Namespace) -> int:
+    from refdesk.commands.zotero import format_conflict_lines
+    from refdesk.zotero.sync import Progress, sync
+
+    def progress(p: Progress) -> None:
+        if p.total and not args.json and sys.stderr.isatty():
+            print(f"\r{p.library_id}: {p.phase} {p.done}/{p.total}", end="", file=sys.stderr, flush=True)
+
+    report = sync(ctx, args.library_id or None, progress=progress)
+    if args.json:
+        dump_json(report.to_json())
+        return 0 if report.ok else 5
+    if sys.stderr.isatty():
+        print("\r", end="", file=sys.stderr)
+    for r in report.libraries:
+        if r.error:
+            print(f"{r.library_id}: failed: {r.error}")
+            continue
+        parts = [f"{r.downloaded} downloaded", f"{r.merged} merged", f"{r.uploaded} uploaded",
+                 f"{r.deleted_locally} deleted here", f"{r.deleted_remotely} deleted in Zotero"]
+        if r.collections_downloaded or r.collections_uploaded:
+            parts.append(f"{r.collections_downloaded + r.collections_uploaded} collections")
+        print(f"{r.library_id}: " + ", ".join(parts) + f" (version {r.version_after})")
+        if r.read_only:
+            print(f"  read-only key: {r.pending} local change(s) stay here until a key with write access is given")
+        for f in r.failed:
+            print(f"  not accepted by Zotero: {f['key']}: {f['message']} (HTTP {f['code']})")
+    if report.conflicts:
+        print(f"{len(report.conflicts)} conflict(s) need a decision (the local values are kept meanwhile):")
+        print("\n".join("  " + line for line in format_conflict_lines(report.conflicts)))
+        print("Settle with: refdesk zotero conflicts --resolve KEY --take local|remote")
+    print(f"{report.requests} requests in {report.seconds:.1f} s", file=sys.stderr)
+    return 0 if report.ok else 5

@@ -1,0 +1,68 @@
+"""Record <-> Zotero JSON is exact, and the three-way merge follows Zotero's rules."""
+
+from __future__ import annotations
+
+import json
+
+from refdesk.zotero import conflicts, mapping
+
+from tests.conftest import FIXTURES
+
+ZFIX = FIXTURES / "zotero"
+
+
+def _recorded_items() -> list[dict]:
+    items = [json.loads((ZFIX / "pyzotero" / "item_doc.json").read_text())]
+    items += json.loads((ZFIX / "web-library" / "test-user-get-item-by-key-66LW9WRP-PEZF7SPI.json").read_text())
+    items += json.loads((ZFIX / "pyzotero" / "items_doc.json").read_text())
+    return items
+
+
+def test_recorded_items_round_trip_exactly() -> None:
+    for obj in _recorded_items():
+        rec = mapping.from_zotero(obj)
+        assert rec.key == obj["key"] and rec.version == obj["version"]
+        assert mapping.to_zotero(rec) == obj["data"]
+
+
+def test_unknown_fields_tags_relations_and_notes_are_kept() -> None:
+    data = {
+        "key": "ABCD2345", "version": 7, "itemType": "journalArticle", "title": "T",
+        "creators": [{"creatorType": "author", "name": "Org"}, {"creatorType": "editor", "firstName": "A", "lastName": "B"}],
+        "tags": [{"tag": "manual"}, {"tag": "auto", "type": 1}], "collections": ["BCDE3456"],
+        "relations": {"owl:sameAs": "http://zotero.org/groups/1/items/JKLM6543", "dc:relation": ["a", "b"]},
+        "aFieldFromANewerZotero": "kept", "nested": {"x": [1, 2]},
+    }
+    assert mapping.to_zotero(mapping.from_zotero(data)) == data
+    note = {"key": "NOTE2345", "version": 1, "itemType": "note", "note": "<p>x</p>", "parentItem": "ABCD2345",
+            "tags": [], "collections": [], "relations": {}}
+    rec = mapping.from_zotero(note)
+    assert "creators" not in rec.data
+    assert mapping.to_zotero(rec) == note
+
+
+def test_merge_one_side_changes_win_and_sets_merge() -> None:
+    base = {"title": "T", "volume": "1", "tags": [{"tag": "a"}, {"tag": "b"}], "collections": ["C1"]}
+    local = {"title": "T2", "volume": "1", "tags": [{"tag": "a"}, {"tag": "b"}, {"tag": "l"}], "collections": ["C1", "C2"]}
+    remote = {"title": "T", "volume": "9", "tags": [{"tag": "b"}, {"tag": "r", "type": 1}], "collections": []}
+    merged, found = conflicts.merge(base, local, remote)
+    assert found == []
+    assert merged["title"] == "T2" and merged["volume"] == "9"
+    assert merged["tags"] == [{"tag": "b"}, {"tag": "l"}, {"tag": "r", "type": 1}]
+    assert merged["collections"] == ["C2"]
+
+
+def test_merge_both_sides_same_field_is_a_conflict_keeping_local() -> None:
+    merged, found = conflicts.merge({"title": "T"}, {"title": "L"}, {"title": "R"})
+    assert merged["title"] == "L"
+    assert [(c.field, c.base, c.local, c.remote) for c in found] == [("title", "T", "L", "R")]
+    # the same change on both sides is no conflict; "" equals absent
+    assert conflicts.merge({"title": "T"}, {"title": "X"}, {"title": "X"})[1] == []
+    assert conflicts.merge({}, {"volume": ""}, {"title": "a"})[1] == []
+
+
+def test_merge_relations_as_sets() -> None:
+    merged, found = conflicts.merge({"relations": {"dc:relation": "a"}}, {"relations": {"dc:relation": ["a", "b"]}},
+                                    {"relations": {"dc:relation": "a", "owl:sameAs": "z"}})
+    assert found == []
+    assert merged["relations"] == {"dc:relation": ["a", "b"], "owl:sameAs": "z"}
