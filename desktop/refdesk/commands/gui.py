@@ -10,6 +10,8 @@ from refdesk.errors import RefdeskError
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gui", help="open the desktop app (default with no command)")
+    p.add_argument("inputs", nargs="*", metavar="URL|DOI|FILE",
+                   help="identifiers or files to add once the window is open (what a launcher passes as %%U)")
     p.set_defaults(func=cmd_gui)
 
 
@@ -18,4 +20,4 @@ def cmd_gui(ctx: AppContext, args: argparse.Namespace) -> int:
         from refdesk.gui.app import run
     except ImportError as exc:
         raise RefdeskError(f"The desktop app is not available: {exc}") from None
-    return run(ctx)
+    return run(ctx, list(getattr(args, "inputs", None) or []))

@@ -1,0 +1,476 @@
+"""The right-hand pane: one record's fields, creators, tags, abstract and identifiers, editable.
+
+Fields come from the Zotero schema of the item type (``schema.fields_for``), in
+Zotero's order and with Zotero's labels. Each edit is saved when the field loses
+focus or Enter is pressed, through ``Library.save(record, "user")``: the store
+validates the field, journals the change for sync and marks its provenance
+"user" so a later re-import never overwrites what the user typed.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from refdesk import schema
+from refdesk.errors import RefdeskError
+from refdesk.library import Library
+from refdesk.model import Record
+
+#: Fields shown elsewhere in the pane, not in the generic field list.
+_SPECIAL = {"title", "abstractNote"}
+
+
+def identifier_links(record: Record) -> list[tuple[str, str, str]]:
+    """(label, text, href) for the record's identifiers, as clickable links."""
+    links: list[tuple[str, str, str]] = []
+    doi = record.get("DOI").strip()
+    if doi:
+        links.append(("DOI", doi, "https://doi.org/" + quote(doi, safe="/:;()")))
+    url = record.get("url").strip()
+    if url.startswith(("http://", "https://")):
+        links.append(("URL", url, url))
+    for issn in record.get("ISSN").replace(",", " ").split():
+        links.append(("ISSN", issn, f"https://portal.issn.org/resource/ISSN/{quote(issn)}"))
+    isbn = record.get("ISBN").strip()
+    if isbn:
+        links.append(("ISBN", isbn, f"https://search.worldcat.org/search?q=bn:{quote(isbn.split()[0])}"))
+    return links
+
+
+class _AbstractEdit(QPlainTextEdit):
+    """A multi-line editor that reports when it loses focus (to save like a line edit)."""
+
+    editingFinished = Signal()
+
+    def focusOutEvent(self, event: Any) -> None:
+        super().focusOutEvent(event)
+        if self.document().isModified():
+            self.editingFinished.emit()
+
+
+class _EnterToAdd(QObject):
+    """Event filter: Delete key on the tag list removes the selected tag."""
+
+    def __init__(self, on_delete: Callable[[], None]) -> None:
+        super().__init__()
+        self.on_delete = on_delete
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Delete:
+            self.on_delete()
+            return True
+        return False
+
+
+class ItemPane(QWidget):
+    """Shows and edits one record; emits ``saved(key)`` after each stored change, ``failed(msg)`` on a refusal."""
+
+    saved = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, library: Library, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.record: Record | None = None
+        self.editors: dict[str, QLineEdit] = {}
+        self._loading = False
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer.addWidget(self.scroller)
+
+        self.empty = QLabel("No item selected")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("emptyPane")
+        outer.addWidget(self.empty)
+
+        body = QWidget()
+        self.scroller.setWidget(body)
+        layout = QVBoxLayout(body)
+
+        self.type_label = QLabel()
+        self.type_label.setObjectName("itemType")
+        font = QFont(self.type_label.font())
+        font.setBold(True)
+        self.type_label.setFont(font)
+        layout.addWidget(self.type_label)
+
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("field:title")
+        self.title_edit.setPlaceholderText("Title")
+        title_font = QFont(self.title_edit.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.15)
+        self.title_edit.setFont(title_font)
+        self.title_edit.editingFinished.connect(lambda: self._commit_field("title", self.title_edit.text()))
+        layout.addWidget(self.title_edit)
+
+        # creators
+        layout.addWidget(self._section("Creators"))
+        self.creators = QTableWidget(0, 3)
+        self.creators.setObjectName("creators")
+        self.creators.setHorizontalHeaderLabels(["Role", "Last name", "First name"])
+        self.creators.verticalHeader().setVisible(False)
+        self.creators.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.creators.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.creators.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.creators.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.creators.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.creators.itemChanged.connect(self._creator_cell_changed)
+        layout.addWidget(self.creators)
+        row = QHBoxLayout()
+        for text, tip, slot in (
+            ("+", "Add a creator", self.add_creator),
+            ("−", "Remove the selected creator", self.remove_creator),
+            ("↑", "Move the selected creator up", lambda: self.move_creator(-1)),
+            ("↓", "Move the selected creator down", lambda: self.move_creator(1)),
+        ):
+            b = QToolButton()
+            b.setText(text)
+            b.setToolTip(tip)
+            b.setAccessibleName(tip)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+        # the item type's fields
+        layout.addWidget(self._section("Info"))
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(self.form)
+
+        self.links = QLabel()
+        self.links.setObjectName("identifiers")
+        self.links.setOpenExternalLinks(True)
+        self.links.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.links.setWordWrap(True)
+        layout.addWidget(self.links)
+
+        layout.addWidget(self._section("Abstract"))
+        self.abstract = _AbstractEdit()
+        self.abstract.setObjectName("field:abstractNote")
+        self.abstract.setMinimumHeight(90)
+        self.abstract.editingFinished.connect(lambda: self._commit_field("abstractNote", self.abstract.toPlainText()))
+        layout.addWidget(self.abstract)
+
+        layout.addWidget(self._section("Tags"))
+        self.tags = QListWidget()
+        self.tags.setObjectName("tags")
+        self.tags.setMaximumHeight(130)
+        self._tag_filter = _EnterToAdd(self.remove_selected_tag)
+        self.tags.installEventFilter(self._tag_filter)
+        layout.addWidget(self.tags)
+        tag_row = QHBoxLayout()
+        self.tag_input = QLineEdit()
+        self.tag_input.setPlaceholderText("Add a tag and press Enter")
+        self.tag_input.returnPressed.connect(self._add_tag_from_input)
+        tag_row.addWidget(self.tag_input)
+        remove_tag = QPushButton("Remove tag")
+        remove_tag.clicked.connect(self.remove_selected_tag)
+        tag_row.addWidget(remove_tag)
+        layout.addLayout(tag_row)
+        self.tag_legend = QLabel("⚙ automatic tag (from an importer or add-on)")
+        self.tag_legend.setObjectName("hint")
+        layout.addWidget(self.tag_legend)
+
+        self.provenance = QLabel()
+        self.provenance.setObjectName("hint")
+        self.provenance.setWordWrap(True)
+        layout.addWidget(self.provenance)
+        layout.addStretch(1)
+        self.show_record(None)
+
+    @staticmethod
+    def _section(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName("section")
+        font = QFont(label.font())
+        font.setBold(True)
+        label.setFont(font)
+        return label
+
+    # -- showing ------------------------------------------------------------
+    def show_key(self, key: str | None) -> None:
+        if key is None:
+            self.show_record(None)
+            return
+        try:
+            self.show_record(self.library.get(key))
+        except RefdeskError as exc:
+            self.show_record(None)
+            self.failed.emit(str(exc))
+
+    def show_record(self, record: Record | None) -> None:
+        self._loading = True
+        try:
+            self.record = record
+            self.scroller.setVisible(record is not None)
+            self.empty.setVisible(record is None)
+            if record is None:
+                return
+            self.type_label.setText(schema.item_type_label(record.item_type))
+            self.title_edit.setText(record.title)
+            self.title_edit.setCursorPosition(0)
+            self._fill_creators(record)
+            self._fill_fields(record)
+            self.abstract.setPlainText(record.get("abstractNote"))
+            self.abstract.document().setModified(False)
+            self._fill_tags(record)
+            self._fill_links(record)
+            sources = sorted({p.source for n, p in record.provenance.items() if p.source != "user"})
+            self.provenance.setText(("Sources: " + ", ".join(sources)) if sources else "")
+        finally:
+            self._loading = False
+
+    def _fill_fields(self, record: Record) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors = {}
+        names = list(schema.fields_for(record.item_type)) if schema.is_item_type(record.item_type) else record.field_names()
+        for name in names:
+            if name in _SPECIAL:
+                continue
+            edit = QLineEdit(record.get(name))
+            edit.setObjectName(f"field:{name}")
+            edit.setCursorPosition(0)
+            edit.editingFinished.connect(lambda n=name, e=edit: self._commit_field(n, e.text()))
+            self.editors[name] = edit
+            prov = record.provenance.get(name)
+            label = QLabel(schema.field_label(name))
+            if prov is not None and prov.source != "user":
+                label.setToolTip(f"From {prov.source} ({prov.at})")
+            self.form.addRow(label, edit)
+        added = record.data.get("dateAdded")
+        if isinstance(added, str) and added:
+            shown = QLabel(added.replace("T", " ").rstrip("Z"))
+            self.form.addRow(QLabel("Date Added"), shown)
+
+    def _fill_creators(self, record: Record) -> None:
+        types = schema.creator_types_for(record.item_type) if schema.is_item_type(record.item_type) else ("author",)
+        self.creators.blockSignals(True)
+        self.creators.setRowCount(0)
+        for c in record.creators:
+            self._append_creator_row(c, types)
+        self.creators.blockSignals(False)
+        self._fit_creators()
+
+    def _append_creator_row(self, creator: dict[str, str], types: tuple[str, ...]) -> None:
+        r = self.creators.rowCount()
+        self.creators.insertRow(r)
+        combo = QComboBox()
+        for t in types:
+            combo.addItem(schema.creator_type_label(t), t)
+        current = creator.get("creatorType", types[0] if types else "author")
+        if combo.findData(current) < 0:
+            combo.addItem(schema.creator_type_label(current), current)
+        combo.setCurrentIndex(combo.findData(current))
+        combo.currentIndexChanged.connect(lambda _i: self._commit_creators())
+        self.creators.setCellWidget(r, 0, combo)
+        if "name" in creator:
+            self.creators.setItem(r, 1, QTableWidgetItem(creator["name"]))
+            self.creators.setItem(r, 2, QTableWidgetItem(""))
+        else:
+            self.creators.setItem(r, 1, QTableWidgetItem(creator.get("lastName", "")))
+            self.creators.setItem(r, 2, QTableWidgetItem(creator.get("firstName", "")))
+
+    def _fit_creators(self) -> None:
+        rows = self.creators.rowCount()
+        h = self.creators.horizontalHeader().height() + sum(self.creators.rowHeight(i) for i in range(rows)) + 6
+        self.creators.setFixedHeight(max(h, self.creators.horizontalHeader().height() + 30))
+
+    def _fill_tags(self, record: Record) -> None:
+        self.tags.clear()
+        for tag in record.tags:
+            name = str(tag.get("tag", ""))
+            auto = tag.get("type") == 1
+            item = QListWidgetItem(("⚙ " if auto else "") + name)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setData(Qt.ItemDataRole.UserRole + 1, auto)
+            if auto:
+                item.setToolTip("Automatic tag (added by an importer or add-on)")
+                f = QFont(item.font())
+                f.setItalic(True)
+                item.setFont(f)
+            self.tags.addItem(item)
+
+    def _fill_links(self, record: Record) -> None:
+        parts = [
+            f'{label}: <a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
+            for label, text, href in identifier_links(record)
+        ]
+        self.links.setText("<br>".join(parts))
+        self.links.setVisible(bool(parts))
+
+    # -- editing ------------------------------------------------------------
+    def focus_first_field(self) -> None:
+        """Enter on the item table: start editing the title."""
+        if self.record is not None:
+            self.title_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.title_edit.selectAll()
+
+    def _store(self, change: Callable[[Record], bool]) -> bool:
+        """Apply ``change`` to a fresh copy of the record and save it; refresh the pane from the store."""
+        if self._loading or self.record is None:
+            return False
+        key = self.record.key
+        try:
+            rec = self.library.get(key)
+            if not change(rec):
+                return False
+            self.library.save(rec, "user")
+        except RefdeskError as exc:
+            self.failed.emit(str(exc))
+            self.show_key(key)
+            return False
+        self.record = rec
+        self.saved.emit(key)
+        return True
+
+    def _commit_field(self, name: str, value: str) -> None:
+        value = value.strip() if name != "abstractNote" else value.strip("\n")
+
+        def change(rec: Record) -> bool:
+            if rec.get(name) == value:
+                return False
+            if value:
+                rec.set(name, value, "user")
+            else:
+                rec.data.pop(name, None)
+                rec.provenance.pop(name, None)
+            return True
+
+        if self._store(change) and name == "abstractNote":
+            self.abstract.document().setModified(False)
+        if self.record is not None:
+            self._fill_links(self.record)
+
+    def set_field(self, name: str, value: str) -> None:
+        """Type ``value`` into a field and commit it (keyboard users and tests)."""
+        if name == "title":
+            self.title_edit.setText(value)
+        elif name == "abstractNote":
+            self.abstract.setPlainText(value)
+        elif name in self.editors:
+            self.editors[name].setText(value)
+        self._commit_field(name, value)
+
+    def _creators_from_table(self) -> list[dict[str, str]]:
+        out: list[dict[str, str]] = []
+        for r in range(self.creators.rowCount()):
+            combo = self.creators.cellWidget(r, 0)
+            ctype = combo.currentData() if isinstance(combo, QComboBox) else "author"
+            last_item = self.creators.item(r, 1)
+            first_item = self.creators.item(r, 2)
+            last = last_item.text().strip() if last_item else ""
+            first = first_item.text().strip() if first_item else ""
+            if not last and not first:
+                continue
+            if first:
+                out.append({"creatorType": str(ctype), "firstName": first, "lastName": last})
+            else:
+                out.append({"creatorType": str(ctype), "name": last})
+        return out
+
+    def _commit_creators(self) -> None:
+        creators = self._creators_from_table()
+
+        def change(rec: Record) -> bool:
+            if rec.creators == creators:
+                return False
+            rec.set("creators", creators, "user")
+            return True
+
+        self._store(change)
+
+    def _creator_cell_changed(self, _item: QTableWidgetItem) -> None:
+        self._commit_creators()
+
+    def add_creator(self) -> None:
+        if self.record is None:
+            return
+        types = schema.creator_types_for(self.record.item_type) if schema.is_item_type(self.record.item_type) else ("author",)
+        self.creators.blockSignals(True)
+        self._append_creator_row({"creatorType": types[0] if types else "author", "lastName": "", "firstName": ""}, types)
+        self.creators.blockSignals(False)
+        self._fit_creators()
+        r = self.creators.rowCount() - 1
+        self.creators.setCurrentCell(r, 1)
+        cell = self.creators.item(r, 1)
+        if cell is not None:
+            self.creators.editItem(cell)
+
+    def remove_creator(self) -> None:
+        r = self.creators.currentRow()
+        if r < 0:
+            return
+        self.creators.removeRow(r)
+        self._fit_creators()
+        self._commit_creators()
+
+    def move_creator(self, delta: int) -> None:
+        r = self.creators.currentRow()
+        creators = self._creators_from_table()
+        target = r + delta
+        if r < 0 or not 0 <= target < len(creators):
+            return
+        creators[r], creators[target] = creators[target], creators[r]
+
+        def change(rec: Record) -> bool:
+            rec.set("creators", creators, "user")
+            return True
+
+        if self._store(change) and self.record is not None:
+            self._loading = True
+            try:
+                self._fill_creators(self.record)
+            finally:
+                self._loading = False
+            self.creators.setCurrentCell(target, 1)
+
+    def add_tag(self, name: str) -> None:
+        name = name.strip()
+        if not name:
+            return
+        if self._store(lambda rec: rec.add_tag(name)) and self.record is not None:
+            self._fill_tags(self.record)
+
+    def _add_tag_from_input(self) -> None:
+        self.add_tag(self.tag_input.text())
+        self.tag_input.clear()
+
+    def remove_selected_tag(self) -> None:
+        item = self.tags.currentItem()
+        if item is None:
+            return
+        name = str(item.data(Qt.ItemDataRole.UserRole))
+        if self._store(lambda rec: rec.remove_tag(name)) and self.record is not None:
+            self._fill_tags(self.record)

@@ -1,0 +1,99 @@
+"""The GUI's background jobs: thin wrappers that call the core and report progress.
+
+Each function runs on a worker thread (see ``workers.py``); it takes the
+``AppContext`` and the ``Task`` and returns a plain result object. No Qt here
+beyond the Task protocol, and no import, export or sync logic either: that is the
+core's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from refdesk.app import AppContext
+from refdesk.gui.workers import Task
+from refdesk.identifiers import Identifier, Kind, describe
+from refdesk.library import ImportOutcome
+from refdesk.model import Record
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, for the status bar and for selecting the new rows."""
+
+    what: str
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+
+    @property
+    def keys(self) -> list[str]:
+        return [o.record.key for o in self.outcomes]
+
+    def message(self) -> str:
+        added = sum(o.status == "added" for o in self.outcomes)
+        updated = sum(o.status == "updated" for o in self.outcomes)
+        same = sum(o.status == "unchanged" for o in self.outcomes)
+        if not self.outcomes:
+            return f"Nothing found for {self.what}"
+        parts = []
+        if added:
+            parts.append(f"added {added}")
+        if updated:
+            parts.append(f"updated {updated}")
+        if same:
+            parts.append(f"{same} already in the library")
+        title = self.outcomes[0].record.title if len(self.outcomes) == 1 else ""
+        return f"{self.what}: " + ", ".join(parts) + (f" — {title}" if title else "")
+
+
+def source_for(kind: Kind) -> str:
+    return f"import:{kind.value}"
+
+
+def store_records(ctx: AppContext, task: Task, records: list[Record], source: str, what: str) -> ImportSummary:
+    """Store records one by one (dedupe in the core); stops between records when cancelled."""
+    summary = ImportSummary(what)
+    total = len(records)
+    for n, rec in enumerate(records, 1):
+        task.check()
+        summary.outcomes.append(ctx.library.import_record(rec, source))
+        task.progress(n, total, f"Saved {n} of {total}")
+    return summary
+
+
+def import_identifier(ctx: AppContext, task: Task, ident: Identifier) -> ImportSummary:
+    """Fetch the records for a URL, DOI, ISBN or file and store them."""
+    from refdesk.importers.dispatch import ImportOptions, records_for
+
+    what = describe(ident)
+    task.progress(0, 0, f"Fetching {what}…")
+    records = records_for(ctx, ident, ImportOptions(), task.say)
+    task.check()
+    return store_records(ctx, task, records, source_for(ident.kind), what)
+
+
+def export_records(ctx: AppContext, task: Task, keys: list[str], fmt: str, path: Path) -> int:
+    """Write the records to ``path`` in ``fmt`` (the core's writer); returns how many."""
+    from refdesk.importers.files import write
+
+    records = []
+    for n, key in enumerate(keys, 1):
+        task.check()
+        records.append(ctx.library.get(key))
+        if n % 200 == 0:
+            task.progress(n, len(keys), f"Reading {n} of {len(keys)}")
+    text = write(records, fmt)
+    task.check()
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return len(records)
+
+
+def remove_records(ctx: AppContext, keys: list[str]) -> int:
+    """Delete records in one transaction (the store journals each deletion for sync)."""
+    lib = ctx.library
+    with lib.transaction():
+        for key in keys:
+            lib.remove(key)
+    return len(keys)

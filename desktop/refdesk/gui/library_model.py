@@ -1,0 +1,179 @@
+"""The item table's model: a lazy view over ``Library.rows``/``Library.count``.
+
+The model knows only how many rows match (one COUNT) and loads pages of
+``PAGE`` rows when the view asks for them, keeping a bounded cache of pages; so a
+library of 100,000 records opens with one page read, and scrolling to the end
+reads only the pages that come into view. Sorting and filtering are SQL
+(``order=``, ``search=`` is the FTS5 index), never done here.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from refdesk.library import Library, Row
+from refdesk.library.store import Order
+
+PAGE = 200
+MAX_PAGES = 64  # pages kept in memory (64 * 200 rows), the least recently used go first
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # stable id, saved in settings
+    title: str  # header text
+    attr: str  # attribute of library.Row
+    order: Order | None  # how the library sorts by it (None: not sortable)
+    width: int  # default width in pixels
+    default_descending: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("title", "Title", "title", "title", 330),
+    Column("creators", "Creator", "creators", "creators", 140),
+    Column("year", "Year", "year", "year", 55, default_descending=True),
+    Column("publication", "Publication", "publication", "publication", 170),
+    Column("added", "Date Added", "date_added", "added", 130, default_descending=True),
+    Column("itemType", "Item Type", "item_type", None, 120),
+)
+HIDDEN_BY_DEFAULT = frozenset({"itemType"})
+
+KeyRole = int(Qt.ItemDataRole.UserRole) + 1
+
+
+def _display_added(value: str) -> str:
+    """'2026-11-25T06:03:00Z' -> '2026-11-25 06:03' (what a person reads in a column)."""
+    return value.replace("T", " ")[:16] if value else ""
+
+
+class LibraryModel(QAbstractTableModel):
+    """Rows of one library (or all), filtered by ``search`` and sorted by one column."""
+
+    def __init__(self, library: Library, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.search: str | None = None
+        self.library_id: str | None = None
+        self.order: Order = "added"
+        self.descending: bool | None = None
+        self._count = 0
+        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self.page_reads = 0  # how many pages came from SQLite (tests and benchmarks look at it)
+        self.reload()
+
+    # -- loading ------------------------------------------------------------
+    def reload(self) -> None:
+        """Re-count and drop cached pages (after a filter, sort or library change)."""
+        self.beginResetModel()
+        self._pages.clear()
+        self._count = self.library.count(self.search, self.library_id)
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        """Re-read after the library changed underneath (import, edit, delete, sync)."""
+        self.reload()
+
+    def set_search(self, text: str) -> None:
+        search = text.strip() or None
+        if search == self.search:
+            return
+        self.search = search
+        self.reload()
+
+    def set_library(self, library_id: str | None) -> None:
+        if library_id == self.library_id:
+            return
+        self.library_id = library_id
+        self.reload()
+
+    def _page(self, number: int) -> list[Row]:
+        page = self._pages.get(number)
+        if page is not None:
+            self._pages.move_to_end(number)
+            return page
+        page = self.library.rows(
+            offset=number * PAGE, limit=PAGE, order=self.order, search=self.search,
+            library_id=self.library_id, descending=self.descending,
+        )
+        self.page_reads += 1
+        self._pages[number] = page
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        return page
+
+    def row_at(self, row: int) -> Row | None:
+        if row < 0 or row >= self._count:
+            return None
+        page = self._page(row // PAGE)
+        i = row % PAGE
+        return page[i] if i < len(page) else None
+
+    def key_at(self, row: int) -> str | None:
+        r = self.row_at(row)
+        return r.key if r else None
+
+    def row_of_key(self, key: str, limit: int = 20 * PAGE) -> int | None:
+        """Where ``key`` is, looking only at cached pages and then the first ``limit`` rows."""
+        for number, page in self._pages.items():
+            for i, r in enumerate(page):
+                if r.key == key:
+                    return number * PAGE + i
+        for row in range(min(self._count, limit)):
+            if self.key_at(row) == key:
+                return row
+        return None
+
+    # -- Qt model API ---------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, KeyRole):
+            r = self.row_at(index.row())
+            if r is None:
+                return None
+            if role == KeyRole:
+                return r.key
+            col = COLUMNS[index.column()]
+            value = str(getattr(r, col.attr))
+            if col.name == "added":
+                value = _display_added(value)
+            elif col.name == "itemType":
+                from refdesk.schema import item_type_label
+
+                value = item_type_label(value)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return value if col.name == "title" and len(value) > 60 else None
+            return value
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section].title
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        col = COLUMNS[column]
+        if col.order is None:
+            return
+        self.order = col.order
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()

@@ -1,0 +1,752 @@
+"""The main window: libraries on the left, the item table in the centre, the item pane on the right.
+
+Everything slow (import, export, sync, enrichment) runs through ``WorkerPool``;
+the window only starts jobs, shows their progress in the status bar and reacts
+to their results. Reads for the table go through a second library connection
+(WAL lets it read while a worker writes), so a long write never freezes scrolling.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QModelIndex, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
+
+from refdesk.app import AppContext
+from refdesk.config import config_dir
+from refdesk.errors import RefdeskError
+from refdesk.gui import jobs
+from refdesk.gui.item_pane import ItemPane
+from refdesk.gui.library_model import COLUMNS, HIDDEN_BY_DEFAULT, LibraryModel
+from refdesk.gui.workers import Job, Worker, WorkerPool
+from refdesk.library import Library
+
+log = logging.getLogger(__name__)
+
+#: export format id -> (file dialog filter, suffix)
+EXPORT_FORMATS = {
+    "ris": ("RIS (*.ris)", ".ris"),
+    "bibtex": ("BibTeX (*.bib)", ".bib"),
+    "csljson": ("CSL-JSON (*.json)", ".json"),
+}
+
+LibraryRole = int(Qt.ItemDataRole.UserRole) + 10
+
+
+def gui_settings() -> QSettings:
+    """Window state lives next to settings.toml (so REFDESK_CONFIG_DIR isolates it too)."""
+    return QSettings(str(config_dir() / "gui.ini"), QSettings.Format.IniFormat)
+
+
+def looks_like_identifier(text: str) -> bool:
+    """Pasted or dropped text worth offering to the Add dialog (a URL, DOI, ISSN, ISBN)."""
+    from refdesk.identifiers import Kind
+    from refdesk.importers.dispatch import classify_input
+
+    if not text.strip() or "\n" in text.strip():
+        return False
+    try:
+        return classify_input(text).kind is not Kind.FILE
+    except RefdeskError:
+        return False
+
+
+class ItemTable(QTableView):
+    """The centre table: Enter starts editing the item in the pane, Delete removes the selection."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self._window = window
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self._window.item_pane.focus_first_field()
+            return
+        super().keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, reader: Library | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.reader = reader or Library.open(ctx.library_path)
+        self._own_reader = reader is None
+        self.pool = WorkerPool(self)
+        self.jobs: list[Worker] = []
+        self.dialogs: dict[str, Any] = {}
+        self.setWindowTitle("refdesk")
+        self.setAcceptDrops(True)
+        icon_path = Path(__file__).resolve().parent / "resources" / "refdesk.svg"
+        if icon_path.exists():
+            self.setWindowIcon(QIcon(str(icon_path)))
+
+        self.model = LibraryModel(self.reader, self)
+        self._build_panes()
+        self._build_actions()
+        self._build_status_bar()
+        self.refresh_sources()
+        self.restore_state()
+        self.update_count()
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(0)  # coalesce a burst of keystrokes into one query per event-loop turn
+        self.search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _t: self.search_timer.start())
+
+    # -- layout -------------------------------------------------------------
+    def _build_panes(self) -> None:
+        self.sources = QTreeWidget()
+        self.sources.setObjectName("sources")
+        self.sources.setHeaderHidden(True)
+        self.sources.currentItemChanged.connect(self._source_changed)
+
+        self.table = ItemTable(self)
+        self.table.setObjectName("items")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        for i, col in enumerate(COLUMNS):
+            header.resizeSection(i, col.width)
+            header.setSectionHidden(i, col.name in HIDDEN_BY_DEFAULT)
+        header.setSortIndicator(COLUMNS.index(next(c for c in COLUMNS if c.name == "added")), Qt.SortOrder.DescendingOrder)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
+        self.model.modelReset.connect(self.update_count)
+
+        self.item_pane = ItemPane(self.ctx.library)
+        self.item_pane.setObjectName("itemPane")
+        self.item_pane.saved.connect(self._item_saved)
+        self.item_pane.failed.connect(self.show_error)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sources)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.item_pane)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([180, 800, 360])
+        self.setCentralWidget(self.splitter)
+
+    def _action(self, text: str, slot: Any, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.act_add = self._action("&Add by Identifier…", self.open_add_dialog, "Ctrl+N", "Add an item by URL, DOI, ISSN or ISBN")
+        self.act_import_file = self._action("&Import from File…", self.import_file, "Ctrl+Shift+I", "Import a RIS, BibTeX or CSL-JSON file")
+        self.act_export = self._action("&Export Selected…", self.export_selected, "Ctrl+E", "Export the selected items")
+        self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_find = self._action("&Find", self.focus_search, "Ctrl+F", "Search the library")
+        self.act_delete = self._action("&Delete Item…", self.delete_selected, QKeySequence(Qt.Key.Key_Delete), "Delete the selected items")
+        self.act_delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.table.addAction(self.act_delete)
+        self.act_paste = self._action("Paste Identifier", self.paste_identifier, None)
+        self.act_sync = self._action("&Sync with Zotero", self.sync_now, "Ctrl+Shift+S", "Sync with zotero.org")
+        self.act_account = self._action("Zotero &Account…", self.open_account_dialog, None, "Connect refdesk to your Zotero account")
+        self.act_conflicts = self._action("Sync &Conflicts…", self.open_conflicts_dialog, None)
+        self.act_enrich = self._action("&Enrich Selected", self.enrich_selected, "Ctrl+Shift+E", "Ask add-ons for subjects, abstracts and more")
+        self.act_review = self._action("&Review Suggestions…", self.open_review_dialog, "Ctrl+Shift+R")
+        self.act_plugins = self._action("Add-&ons…", self.open_plugins_dialog, None, "Installed enrichment add-ons")
+        self.act_about = self._action("&About refdesk", self.about, None)
+        self.copy_actions: dict[tuple[str, str], QAction] = {}
+        from refdesk.gui.citations import STYLES
+
+        for kind, label, shortcut in (("citation", "Copy Citation", "Ctrl+Shift+A"), ("bibliography", "Copy Bibliography", "Ctrl+Shift+C")):
+            for n, (style, (style_label, _file)) in enumerate(STYLES.items()):
+                act = self._action(
+                    f"{label} ({style_label})",
+                    lambda k=kind, s=style: self.copy_citation(k, s),
+                    shortcut if n == 0 else None,
+                )
+                self.copy_actions[(kind, style)] = act
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for a in (self.act_add, self.act_import_file, self.act_export):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit_menu = bar.addMenu("&Edit")
+        for act in self.copy_actions.values():
+            edit_menu.addAction(act)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.act_find)
+        edit_menu.addAction(self.act_delete)
+        self.view_menu = bar.addMenu("&View")
+        self.columns_menu = self.view_menu.addMenu("&Columns")
+        self.columns_menu.aboutToShow.connect(lambda: self._fill_columns_menu(self.columns_menu))
+        tools = bar.addMenu("&Tools")
+        for a in (self.act_sync, self.act_account, self.act_conflicts):
+            tools.addAction(a)
+        tools.addSeparator()
+        for a in (self.act_enrich, self.act_review, self.act_plugins):
+            tools.addAction(a)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_about)
+
+        tb = self.addToolBar("Main")
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        tb.addAction(self.act_add)
+        self.act_add.setIconText("Add")
+        tb.addAction(self.act_sync)
+        self.act_sync.setIconText("Sync")
+        tb.addAction(self.act_enrich)
+        self.act_enrich.setIconText("Enrich")
+        tb.addAction(self.act_review)
+        self.act_review.setIconText("Review")
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
+        tb.addWidget(spacer)
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search title, creator, publication, abstract, tags  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(320)
+        self.search.returnPressed.connect(self.table.setFocus)
+        tb.addWidget(self.search)
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.count_label = QLabel()
+        self.count_label.setObjectName("count")
+        sb.addWidget(self.count_label)
+        self.job_label = QLabel()
+        self.job_label.setObjectName("jobMessage")
+        sb.addWidget(self.job_label, 1)
+        self.job_progress = QProgressBar()
+        self.job_progress.setMaximumWidth(160)
+        self.job_progress.setTextVisible(False)
+        self.job_progress.hide()
+        sb.addPermanentWidget(self.job_progress)
+        self.job_cancel = QToolButton()
+        self.job_cancel.setText("Cancel")
+        self.job_cancel.setToolTip("Stop the running task")
+        self.job_cancel.clicked.connect(self.cancel_jobs)
+        self.job_cancel.hide()
+        sb.addPermanentWidget(self.job_cancel)
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("lastSync")
+        sb.addPermanentWidget(self.sync_label)
+        self.update_sync_label()
+
+    # -- state --------------------------------------------------------------
+    def restore_state(self) -> None:
+        s = gui_settings()
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1340, 820)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = s.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        header = s.value("table/header")
+        if isinstance(header, QByteArray):
+            self.table.horizontalHeader().restoreState(header)
+            self.model.sort(self.table.horizontalHeader().sortIndicatorSection(), self.table.horizontalHeader().sortIndicatorOrder())
+
+    def save_state(self) -> None:
+        s = gui_settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("table/header", self.table.horizontalHeader().saveState())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.pool.cancel_all()
+        self.pool.wait(3000)
+        if self._own_reader:
+            self.reader.close()
+        super().closeEvent(event)
+
+    # -- left pane ------------------------------------------------------------
+    def refresh_sources(self) -> None:
+        """My Library, its collections, and each synced group library."""
+        current = self.model.library_id
+        self.sources.blockSignals(True)
+        self.sources.clear()
+        mine = QTreeWidgetItem(["My Library"])
+        mine.setData(0, LibraryRole, "user")
+        self.sources.addTopLevelItem(mine)
+        try:
+            for name, key in self.reader.execute(
+                "SELECT name, key FROM collections WHERE library_id = 'user' ORDER BY name COLLATE NOCASE"
+            ):
+                child = QTreeWidgetItem([str(name)])
+                child.setData(0, LibraryRole, "user")
+                child.setToolTip(0, f"Collection {key}")
+                mine.addChild(child)
+            names = {str(r[0]): str(r[1]) for r in self.reader.execute("SELECT library_id, name FROM zotero_libraries")}
+            groups = sorted(
+                {str(r[0]) for r in self.reader.execute("SELECT DISTINCT library_id FROM items WHERE library_id != 'user'")}
+                | {k for k in names if k != "user"}
+            )
+        except Exception as exc:  # an older library file without these tables still opens
+            log.debug("sources: %s", exc)
+            groups = []
+            names = {}
+        for lib_id in groups:
+            item = QTreeWidgetItem([names.get(lib_id) or f"Group {lib_id.removeprefix('group:')}"])
+            item.setData(0, LibraryRole, lib_id)
+            self.sources.addTopLevelItem(item)
+        self.sources.expandAll()
+        for i in range(self.sources.topLevelItemCount()):
+            top = self.sources.topLevelItem(i)
+            if top is not None and top.data(0, LibraryRole) == (current or "user"):
+                self.sources.setCurrentItem(top)
+        self.sources.blockSignals(False)
+
+    def _source_changed(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
+        if item is None:
+            return
+        lib_id = item.data(0, LibraryRole)
+        self.model.set_library(None if lib_id == "user" and not self._has_groups() else str(lib_id))
+        self.item_pane.show_record(None)
+
+    def _has_groups(self) -> bool:
+        return self.sources.topLevelItemCount() > 1
+
+    # -- table --------------------------------------------------------------
+    def _header_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        self._fill_columns_menu(menu)
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def _fill_columns_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        header = self.table.horizontalHeader()
+        for i, col in enumerate(COLUMNS):
+            act = menu.addAction(col.title)
+            act.setCheckable(True)
+            act.setChecked(not header.isSectionHidden(i))
+            act.setEnabled(col.name != "title")
+            act.toggled.connect(lambda on, n=i: self.set_column_visible(n, on))
+
+    def set_column_visible(self, section: int, visible: bool) -> None:
+        self.table.horizontalHeader().setSectionHidden(section, not visible)
+
+    def _table_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        for act in self.copy_actions.values():
+            menu.addAction(act)
+        menu.addSeparator()
+        menu.addAction(self.act_enrich)
+        menu.addAction(self.act_export)
+        menu.addSeparator()
+        menu.addAction(self.act_delete)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        key = self.model.key_at(current.row()) if current.isValid() else None
+        self.item_pane.show_key(key)
+
+    def _selection_changed(self) -> None:
+        self.update_count()
+
+    def selected_keys(self) -> list[str]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        keys = [self.model.key_at(r) for r in rows]
+        return [k for k in keys if k]
+
+    def select_keys(self, keys: list[str]) -> None:
+        """Select (and show) these records if they are among the first pages of the table."""
+        sel = self.table.selectionModel()
+        sel.clearSelection()
+        first = True
+        for key in keys:
+            row = self.model.row_of_key(key)
+            if row is None:
+                continue
+            index = self.model.index(row, 0)
+            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            if first:
+                sel.setCurrentIndex(index, flags | QItemSelectionModel.SelectionFlag.Current)
+                self.table.scrollTo(index)
+                first = False
+            else:
+                sel.select(index, flags)
+
+    def update_count(self) -> None:
+        shown = self.model.rowCount()
+        text = f"{shown:,} matching" if self.model.search else f"{shown:,} item{'s' if shown != 1 else ''}"
+        selected = len(self.table.selectionModel().selectedRows()) if self.table.selectionModel() else 0
+        if selected > 1:
+            text += f", {selected:,} selected"
+        self.count_label.setText(text)
+
+    def refresh_table(self, keep: list[str] | None = None) -> None:
+        keys = keep if keep is not None else self.selected_keys()
+        self.model.refresh()
+        if keys:
+            self.select_keys(keys)
+
+    def _item_saved(self, key: str) -> None:
+        # The row's title/creators may have changed; re-read pages but keep the pane as it is.
+        sel = self.selected_keys()
+        self.table.selectionModel().blockSignals(True)
+        self.model.refresh()
+        self.table.selectionModel().blockSignals(False)
+        for k in sel or [key]:
+            row = self.model.row_of_key(k)
+            if row is not None:
+                self.table.selectionModel().select(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+                )
+        self.job_label.setText("Saved")
+
+    # -- search -------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def apply_search(self) -> None:
+        self.model.set_search(self.search.text())
+        self.item_pane.show_record(None)
+
+    # -- jobs ---------------------------------------------------------------
+    def run_job(
+        self, job: Job, *, name: str, on_result: Any = None, busy: str = "", on_error: Any = None, on_cancelled: Any = None
+    ) -> Worker:
+        """Start a background job whose progress shows in the status bar (with Cancel)."""
+        self.job_label.setText(busy)
+        self.job_progress.setRange(0, 0)
+        self.job_progress.show()
+        self.job_cancel.show()
+
+        def finished() -> None:
+            self.jobs = [w for w in self.jobs if not w.done.is_set()]
+            if not self.jobs:
+                self.job_progress.hide()
+                self.job_cancel.hide()
+
+        worker = self.pool.start(
+            job,
+            name=name,
+            on_result=on_result,
+            on_error=on_error or self.show_error,
+            on_progress=self._job_progress,
+            on_cancelled=on_cancelled or (lambda: self.job_label.setText("Cancelled")),
+            on_finished=finished,
+        )
+        self.jobs.append(worker)
+        return worker
+
+    def _job_progress(self, done: int, total: int, message: str) -> None:
+        if total:
+            self.job_progress.setRange(0, total)
+            self.job_progress.setValue(done)
+        if message:
+            self.job_label.setText(message)
+
+    def cancel_jobs(self) -> None:
+        for w in self.jobs:
+            w.cancel()
+        self.job_label.setText("Cancelling…")
+
+    def show_error(self, message: str) -> None:
+        """A readable message in the status bar; longer ones also in a dialog that does not block jobs."""
+        self.job_label.setText(message.splitlines()[0] if message else "Error")
+        self.job_label.setToolTip(message)
+        self.job_label.setProperty("error", True)
+        self.last_error = message
+        if len(message) > 90 or "\n" in message:
+            box = QMessageBox(QMessageBox.Icon.Warning, "refdesk", message, QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("errorBox")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+
+    # -- adding -------------------------------------------------------------
+    def open_add_dialog(self, text: str = "", start: bool = False) -> Any:
+        from refdesk.gui.add_dialog import AddDialog
+
+        dlg = AddDialog(self.ctx, self.pool, self, text)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.imported.connect(self._imported)
+        dlg.journal_requested.connect(self.open_journal_picker)
+        self.dialogs["add"] = dlg
+        dlg.open()
+        if start and text:
+            dlg.start()
+        return dlg
+
+    def _imported(self, summary: jobs.ImportSummary) -> None:
+        self.job_label.setText(summary.message())
+        self.job_label.setProperty("error", False)
+        self.refresh_sources()
+        self.refresh_table(summary.keys)
+
+    def open_journal_picker(self, issn: str) -> Any:
+        try:
+            from refdesk.gui.journal_picker import JournalPicker
+        except ImportError as exc:
+            self.show_error(f"The journal picker is not available: {exc}")
+            return None
+        dlg = JournalPicker(self.ctx, self.pool, issn, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.imported.connect(self._imported)
+        self.dialogs["journal"] = dlg
+        dlg.open()
+        return dlg
+
+    def import_file(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import from File", "", "Bibliographies (*.ris *.bib *.json);;All files (*)"
+            )
+            if not path:
+                return
+        from refdesk.identifiers import Identifier, Kind
+
+        ident = Identifier(Kind.FILE, path)
+        ctx = self.ctx
+        self.run_job(lambda task: jobs.import_identifier(ctx, task, ident), name="import-file",
+                     on_result=self._imported, busy=f"Importing {Path(path).name}…")
+
+    def paste_identifier(self) -> None:
+        text = QGuiApplication.clipboard().text()
+        if looks_like_identifier(text):
+            self.open_add_dialog(text.strip(), start=True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Paste) and not isinstance(self.focusWidget(), QLineEdit):
+            self.paste_identifier()
+            return
+        super().keyPressEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_text(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        text = self._dropped_text(event.mimeData())
+        if text:
+            event.acceptProposedAction()
+            if text.startswith("file://"):
+                self.import_file(QUrl(text).toLocalFile())
+            else:
+                self.open_add_dialog(text, start=True)
+
+    @staticmethod
+    def _dropped_text(mime: QMimeData) -> str:
+        if mime.hasUrls() and mime.urls():
+            url = mime.urls()[0]
+            if url.isLocalFile():
+                return url.toString()
+            return url.toString() if url.scheme() in ("http", "https") else ""
+        if mime.hasText() and looks_like_identifier(mime.text()):
+            return mime.text().strip()
+        return ""
+
+    # -- export and citations -------------------------------------------------
+    def export_selected(self, path: str | None = None, fmt: str | None = None) -> Worker | None:
+        keys = self.selected_keys()
+        if not keys:
+            self.show_error("Select the items to export first")
+            return None
+        if path is None:
+            filters = ";;".join(f for f, _ in EXPORT_FORMATS.values())
+            path, chosen = QFileDialog.getSaveFileName(self, f"Export {len(keys)} Items", "references.ris", filters)
+            if not path:
+                return None
+            fmt = next((k for k, (f, _) in EXPORT_FORMATS.items() if f == chosen), "ris")
+            if not Path(path).suffix:
+                path += EXPORT_FORMATS[fmt][1]
+        fmt = fmt or next((k for k, (_, suffix) in EXPORT_FORMATS.items() if path.endswith(suffix)), "ris")
+        target = Path(path)
+        ctx = self.ctx
+        return self.run_job(
+            lambda task: jobs.export_records(ctx, task, keys, fmt, target),
+            name="export",
+            busy=f"Exporting {len(keys)} items…",
+            on_result=lambda n: self.job_label.setText(f"Exported {n} items to {target.name}"),
+        )
+
+    def copy_citation(self, kind: str, style: str) -> str:
+        """Put a citation or bibliography of the selection on the clipboard (HTML and plain text)."""
+        from refdesk.gui import citations
+
+        keys = self.selected_keys()
+        try:
+            records = [self.ctx.library.get(k) for k in keys]
+            rendered = citations.citation(records, style) if kind == "citation" else citations.bibliography(records, style)
+        except RefdeskError as exc:
+            self.show_error(str(exc))
+            return ""
+        except Exception as exc:  # citeproc-py on odd data: say so, never crash
+            log.exception("citation failed")
+            self.show_error(f"Could not format the citation: {exc}")
+            return ""
+        mime = QMimeData()
+        mime.setText(rendered.text)
+        mime.setHtml(rendered.html)
+        QGuiApplication.clipboard().setMimeData(mime)
+        what = "Citation" if kind == "citation" else "Bibliography"
+        self.job_label.setText(f"{what} copied ({len(records)} item{'s' if len(records) != 1 else ''})")
+        return rendered.text
+
+    # -- deleting -------------------------------------------------------------
+    def delete_selected(self, confirm: bool = True) -> None:
+        keys = self.selected_keys()
+        if not keys:
+            return
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Delete Items",
+                f"Delete {len(keys)} item{'s' if len(keys) != 1 else ''}? The deletion is also synced to Zotero.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        try:
+            jobs.remove_records(self.ctx, keys)
+        except RefdeskError as exc:
+            self.show_error(str(exc))
+            return
+        self.item_pane.show_record(None)
+        self.refresh_table([])
+        self.job_label.setText(f"Deleted {len(keys)} item{'s' if len(keys) != 1 else ''}")
+
+    # -- sync, plugins, review (dialogs in their own modules) ------------------
+    def update_sync_label(self) -> None:
+        try:
+            rows = self.reader.execute("SELECT max(last_sync) FROM zotero_libraries")
+            last = rows[0][0] if rows else None
+        except Exception:
+            last = None
+        self.sync_label.setText(f"Last sync: {str(last).replace('T', ' ').rstrip('Z')[:16]}" if last else "Not synced")
+
+    def sync_now(self) -> None:
+        try:
+            from refdesk.gui.sync_ui import start_sync
+        except ImportError as exc:
+            self.show_error(f"Zotero sync is not available in this build: {exc}")
+            return
+        start_sync(self)
+
+    def open_account_dialog(self) -> Any:
+        try:
+            from refdesk.gui.sync_ui import AccountDialog
+        except ImportError as exc:
+            self.show_error(f"Zotero sync is not available in this build: {exc}")
+            return None
+        dlg = AccountDialog(self.ctx, self.pool, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs["account"] = dlg
+        dlg.open()
+        return dlg
+
+    def open_conflicts_dialog(self) -> Any:
+        try:
+            from refdesk.gui.sync_ui import ConflictsDialog
+        except ImportError as exc:
+            self.show_error(f"Zotero sync is not available in this build: {exc}")
+            return None
+        dlg = ConflictsDialog(self.ctx, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.resolved.connect(lambda: self.refresh_table())
+        self.dialogs["conflicts"] = dlg
+        dlg.open()
+        return dlg
+
+    def enrich_selected(self) -> None:
+        try:
+            from refdesk.gui.review_dialog import start_enrich
+        except ImportError as exc:
+            self.show_error(f"Enrichment is not available in this build: {exc}")
+            return
+        start_enrich(self, self.selected_keys())
+
+    def open_review_dialog(self, keys: list[str] | None = None) -> Any:
+        try:
+            from refdesk.gui.review_dialog import ReviewDialog
+        except ImportError as exc:
+            self.show_error(f"Reviewing suggestions is not available in this build: {exc}")
+            return None
+        dlg = ReviewDialog(self.ctx, self, keys)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.applied.connect(lambda changed: self.refresh_table())
+        self.dialogs["review"] = dlg
+        dlg.open()
+        return dlg
+
+    def open_plugins_dialog(self) -> Any:
+        try:
+            from refdesk.gui.plugins_dialog import PluginsDialog
+        except ImportError as exc:
+            self.show_error(f"Add-ons are not available in this build: {exc}")
+            return None
+        dlg = PluginsDialog(self.ctx, self.pool, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs["plugins"] = dlg
+        dlg.open()
+        return dlg
+
+    def about(self) -> None:
+        from refdesk import __version__
+
+        QMessageBox.about(
+            self, "About refdesk",
+            f"<b>refdesk {__version__}</b><br>A reference manager for researchers: import by URL, DOI or ISSN, "
+            "two-way Zotero sync, enrichment add-ons.<br><br>Library: " + str(self.ctx.library_path),
+        )

@@ -1,0 +1,122 @@
+"""Add by identifier: classification as you type, import in a worker, cancel, readable errors, paste/drop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication
+from refdesk.app import AppContext
+from refdesk.gui import jobs
+
+from tests.gui.servers import PageServer
+
+
+def _csl_file(tmp_path: Path) -> Path:
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps([
+        {"id": "a", "type": "article-journal", "title": "Peat and permafrost", "DOI": "10.5555/peat",
+         "author": [{"family": "Ivanova", "given": "Olga"}], "issued": {"date-parts": [[2019]]},
+         "container-title": "Boreal Letters"},
+        {"id": "b", "type": "book", "title": "Forests of the north", "author": [{"family": "Berg", "given": "Nils"}],
+         "issued": {"date-parts": [[2001]]}, "publisher": "Nordic Press"},
+    ]), encoding="utf-8")
+    return path
+
+
+def test_the_box_says_what_it_recognises(window: Any, qtbot: Any) -> None:
+    dlg = window.open_add_dialog()
+    qtbot.keyClicks(dlg.input, "10.1000/xyz123")
+    assert "DOI" in dlg.hint.text() and dlg.add_button.isEnabled()
+    dlg.input.setText("2076-7405")
+    assert "check digit" in dlg.hint.text() and "2076-7404" in dlg.hint.text()
+    assert not dlg.add_button.isEnabled()
+    dlg.input.setText("ftp://example.org/x")
+    assert "only http and https" in dlg.hint.text()
+    dlg.reject()
+
+
+def test_import_a_file_through_the_box(window: Any, qtbot: Any, ctx: AppContext, tmp_path: Path) -> None:
+    dlg = window.open_add_dialog(str(_csl_file(tmp_path)))
+    with qtbot.waitSignal(dlg.imported, timeout=10000) as blocker:
+        dlg.start()
+    summary = blocker.args[0]
+    assert isinstance(summary, jobs.ImportSummary)
+    assert len(summary.outcomes) == 2
+    assert ctx.library.count() == 2
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    assert "added 2" in window.job_label.text()
+    assert set(window.selected_keys()) == set(summary.keys)
+
+
+def test_a_failing_import_shows_a_sentence_not_a_traceback(window: Any, qtbot: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text("[{", encoding="utf-8")
+    dlg = window.open_add_dialog(str(bad))
+    with qtbot.waitSignal(dlg.failed, timeout=10000) as blocker:
+        dlg.start()
+    message = blocker.args[0]
+    assert "broken.json" in message and "Traceback" not in message
+    assert dlg.isVisible() and dlg.input.isEnabled()
+    assert message in dlg.status.text()
+    dlg.reject()
+
+
+def test_event_loop_keeps_turning_while_a_slow_server_answers(window: Any, qtbot: Any, ctx: AppContext) -> None:
+    """The import waits 2 s on a slow server; meanwhile timers fire and the window stays responsive."""
+    ticks: list[int] = []
+    ticker = QTimer()
+    ticker.setInterval(50)
+    ticker.timeout.connect(lambda: ticks.append(1))
+    early: list[bool] = []
+    with PageServer(delay=2.0).running() as server:
+        url = f"{server.url}/slow/1"
+
+        def job(task: Any) -> Any:
+            return ctx.http.get(url).status
+
+        worker = window.run_job(job, name="slow", busy="Waiting for a slow server…")
+        ticker.start()
+        QTimer.singleShot(100, lambda: early.append(not worker.done.is_set()))
+        with qtbot.waitSignal(worker.signals.result, timeout=20000) as blocker:
+            pass
+        ticker.stop()
+    assert blocker.args == [200]
+    assert early == [True], "a 100 ms timer must fire while the import is still waiting"
+    assert len(ticks) >= 5, f"the event loop stalled: only {len(ticks)} ticks of 50 ms during a 2 s wait"
+
+
+def test_cancel_drops_a_running_import(window: Any, qtbot: Any, ctx: AppContext) -> None:
+    with PageServer(delay=1.0).running() as server:
+        url = f"{server.url}/slow/2"
+
+        def job(task: Any) -> Any:
+            ctx.http.get(url)
+            task.check()
+            return "stored"
+
+        worker = window.run_job(job, name="slow", busy="Waiting…")
+        assert window.job_cancel.isVisible()
+        with qtbot.waitSignal(worker.signals.cancelled, timeout=20000):
+            window.job_cancel.click()
+    qtbot.waitUntil(lambda: not window.job_cancel.isVisible(), timeout=5000)
+    assert window.job_label.text() == "Cancelled"
+
+
+def test_paste_and_drop_offer_the_add_dialog(window: Any, qtbot: Any) -> None:
+    with PageServer(delay=0).running() as server:
+        QGuiApplication.clipboard().setText(f"{server.url}/article/1")
+        window.table.setFocus()
+        window.paste_identifier()
+        dlg = window.dialogs["add"]
+        assert dlg.input.text() == f"{server.url}/article/1"
+        dlg.reject()
+        mime = QMimeData()
+        mime.setUrls([QUrl(f"{server.url}/article/2")])
+        drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        window.dropEvent(drop)
+        assert window.dialogs["add"].input.text() == f"{server.url}/article/2"
+        window.dialogs["add"].reject()
+        window.pool.wait(10000)

@@ -1,0 +1,49 @@
+"""Export of the selection (the core's writers) and "Copy citation/bibliography" with citeproc-py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QGuiApplication
+from refdesk.model import Record
+
+
+def test_export_selected_to_csl_json(records: list[Record], window: Any, qtbot: Any, tmp_path: Path) -> None:
+    window.select_keys([records[1].key, records[2].key])
+    assert len(window.selected_keys()) == 2
+    target = tmp_path / "out.json"
+    worker = window.export_selected(str(target), "csljson")
+    with qtbot.waitSignal(worker.signals.finished, timeout=10000):
+        pass
+    items = json.loads(target.read_text(encoding="utf-8"))
+    assert {i["DOI"] for i in items} == {"10.5555/test.1", "10.5555/test.2"}
+    assert "Exported 2 items to out.json" in window.job_label.text()
+
+
+def test_export_with_nothing_selected_says_so(records: list[Record], window: Any, tmp_path: Path) -> None:
+    window.table.clearSelection()
+    assert window.export_selected(str(tmp_path / "x.ris"), "ris") is None
+    assert "Select the items" in window.job_label.text()
+
+
+def test_copy_citation_and_bibliography(window: Any, qtbot: Any, ctx: Any) -> None:
+    rec = Record.new("journalArticle", title="Soil carbon in boreal forests", publicationTitle="Forest Ecology",
+                     volume="12", issue="3", pages="45-67", date="2020-05-01", DOI="10.1000/xyz")
+    rec.set("creators", [{"creatorType": "author", "lastName": "Sergeev", "firstName": "Evgeny"},
+                         {"creatorType": "author", "lastName": "Smith", "firstName": "Jane"}])
+    ctx.library.add(rec)
+    window.refresh_table([rec.key])
+    assert window.selected_keys() == [rec.key]
+    assert window.copy_citation("citation", "apa") == "(Sergeev & Smith, 2020)"
+    assert QGuiApplication.clipboard().text() == "(Sergeev & Smith, 2020)"
+    assert window.copy_citation("citation", "chicago") == "(Sergeev and Smith 2020)"
+    apa = window.copy_citation("bibliography", "apa")
+    assert apa == ("Sergeev, E., & Smith, J. (2020). Soil carbon in boreal forests. Forest Ecology, 12(3), 45–67. "
+                   "https://doi.org/10.1000/xyz")
+    assert "<i>Forest Ecology</i>" in QGuiApplication.clipboard().mimeData().html()
+    chicago = window.copy_citation("bibliography", "chicago")
+    assert chicago == ("Sergeev, Evgeny, and Jane Smith. 2020. “Soil carbon in boreal forests.” Forest Ecology 12 (3): 45–67. "
+                       "https://doi.org/10.1000/xyz")
+    assert "Bibliography copied (1 item)" in window.job_label.text()

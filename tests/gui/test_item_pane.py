@@ -1,0 +1,79 @@
+"""Editing in the item pane: fields, creators and tags are saved through the library as the user's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from refdesk.app import AppContext
+from refdesk.model import Record
+
+
+def _show(window: Any, qtbot: Any, rec: Record) -> Any:
+    window.select_keys([rec.key])
+    qtbot.waitUntil(lambda: window.item_pane.record is not None and window.item_pane.record.key == rec.key)
+    return window.item_pane
+
+
+def test_edit_a_field_saves_it_as_the_users(records: list[Record], window: Any, qtbot: Any, ctx: AppContext) -> None:
+    pane = _show(window, qtbot, records[2])
+    edit = pane.editors["volume"]
+    edit.setFocus()
+    qtbot.keyClicks(edit, "42")
+    with qtbot.waitSignal(pane.saved, timeout=5000):
+        edit.editingFinished.emit()
+    stored = ctx.library.get(records[2].key)
+    assert stored.get("volume") == "42"
+    assert stored.provenance["volume"].source == "user"
+    assert ctx.library.changes()[-1].fields == ["volume"]
+
+
+def test_title_edit_updates_the_table(records: list[Record], window: Any, qtbot: Any, ctx: AppContext) -> None:
+    pane = _show(window, qtbot, records[5])
+    pane.set_field("title", "A new title")
+    assert ctx.library.get(records[5].key).title == "A new title"
+    row = window.model.row_of_key(records[5].key)
+    assert window.model.data(window.model.index(row, 0)) == "A new title"
+
+
+def test_clearing_a_field_removes_it(records: list[Record], window: Any, qtbot: Any, ctx: AppContext) -> None:
+    pane = _show(window, qtbot, records[1])
+    pane.set_field("DOI", "")
+    assert ctx.library.get(records[1].key).get("DOI") == ""
+    assert pane.links.isHidden()
+
+
+def test_creators_add_reorder_remove(records: list[Record], window: Any, qtbot: Any, ctx: AppContext) -> None:
+    pane = _show(window, qtbot, records[4])
+    pane.add_creator()
+    row = pane.creators.rowCount() - 1
+    pane.creators.item(row, 2).setText("Carla")  # first name first: the row is still incomplete
+    pane.creators.item(row, 1).setText("Third")
+    names = [c.get("lastName") for c in ctx.library.get(records[4].key).creators]
+    assert names == ["Author004", "Second", "Third"]
+    pane.creators.setCurrentCell(2, 1)
+    pane.move_creator(-1)
+    assert [c.get("lastName") for c in ctx.library.get(records[4].key).creators] == ["Author004", "Third", "Second"]
+    pane.creators.setCurrentCell(0, 1)
+    pane.remove_creator()
+    creators = ctx.library.get(records[4].key).creators
+    assert [c.get("lastName") for c in creators] == ["Third", "Second"]
+    assert creators[0] == {"creatorType": "author", "firstName": "Carla", "lastName": "Third"}
+
+
+def test_tags_add_and_remove(records: list[Record], window: Any, qtbot: Any, ctx: AppContext) -> None:
+    pane = _show(window, qtbot, records[0])
+    pane.tag_input.setText("peatlands")
+    pane.tag_input.returnPressed.emit()
+    tags = ctx.library.get(records[0].key).tags
+    assert {"tag": "peatlands"} in tags
+    pane.tags.setCurrentRow(0)  # the automatic "Soil science"
+    pane.remove_selected_tag()
+    assert ctx.library.get(records[0].key).tag_names() == ["to read", "peatlands"]
+
+
+def test_an_invalid_value_is_refused_readably(records: list[Record], window: Any, qtbot: Any, ctx: AppContext) -> None:
+    pane = _show(window, qtbot, records[0])
+    ctx.library.remove(records[0].key)  # gone underneath the pane (e.g. deleted by sync)
+    with qtbot.waitSignal(pane.failed, timeout=5000) as blocker:
+        pane.set_field("volume", "7")
+    assert "No record with key" in blocker.args[0]

@@ -1,0 +1,97 @@
+"""The item table: lazy paging, sorting, search as you type, selection shows the item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from refdesk.app import AppContext
+from refdesk.gui.library_model import COLUMNS, PAGE, LibraryModel
+from refdesk.model import Record
+
+from tests.gui.conftest import make_record
+
+
+def test_model_reads_only_the_pages_it_shows(ctx: AppContext, qtbot: Any) -> None:
+    ctx.library.add_many([make_record(n) for n in range(PAGE * 5 + 7)])
+    model = LibraryModel(ctx.library)
+    assert model.rowCount() == PAGE * 5 + 7
+    assert model.page_reads == 0
+    first = model.data(model.index(0, 0))
+    assert first and first.startswith("Article number")
+    assert model.page_reads == 1
+    last = model.index(model.rowCount() - 1, 1)
+    assert model.data(last).startswith("Author")
+    assert model.page_reads == 2
+
+
+def test_model_sorts_in_sql(ctx: AppContext, qtbot: Any) -> None:
+    ctx.library.add_many([make_record(n, title=t) for n, t in enumerate(["beta", "Alpha", "gamma"])])
+    model = LibraryModel(ctx.library)
+    title_col = [c.name for c in COLUMNS].index("title")
+    model.sort(title_col, Qt.SortOrder.AscendingOrder)
+    assert [model.data(model.index(r, title_col)) for r in range(3)] == ["Alpha", "beta", "gamma"]
+    model.sort(title_col, Qt.SortOrder.DescendingOrder)
+    assert [model.data(model.index(r, title_col)) for r in range(3)] == ["gamma", "beta", "Alpha"]
+
+
+def test_window_lists_records_and_shows_the_selected_one(records: list[Record], window: Any, qtbot: Any) -> None:
+    assert window.model.rowCount() == len(records)
+    assert "30 items" in window.count_label.text()
+    window.select_keys([records[0].key])
+    qtbot.waitUntil(lambda: window.item_pane.record is not None and window.item_pane.record.key == records[0].key)
+    pane = window.item_pane
+    assert pane.title_edit.text() == records[0].title
+    assert pane.editors["publicationTitle"].text() == "Journal of Test Ecology"
+    assert pane.creators.rowCount() == 2
+    tags = {pane.tags.item(i).text(): pane.tags.item(i).data(Qt.ItemDataRole.UserRole + 1) for i in range(pane.tags.count())}
+    assert tags == {"⚙ Soil science": True, "to read": False}
+    assert "https://doi.org/10.5555/test.0" in pane.links.text()
+
+
+def test_search_filters_as_you_type(records: list[Record], window: Any, qtbot: Any) -> None:
+    window.focus_search()
+    qtbot.keyClicks(window.search, "author007")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    assert window.model.key_at(0) == records[7].key
+    assert "1 matching" in window.count_label.text()
+    window.search.clear()
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(records), timeout=5000)
+    qtbot.keyClicks(window.search, "soil")  # every title
+    qtbot.waitUntil(lambda: window.model.search == "soil", timeout=5000)
+    assert window.model.rowCount() == len(records)
+    qtbot.keyClicks(window.search, " scien")  # only the automatic tag of the first record
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    assert window.model.key_at(0) == records[0].key
+    qtbot.keyClicks(window.search, "x")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=5000)
+
+
+def test_columns_and_splitter_are_remembered(records: list[Record], ctx: AppContext, qtbot: Any) -> None:
+    from refdesk.gui.main_window import MainWindow
+
+    year = [c.name for c in COLUMNS].index("year")
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    win.set_column_visible(year, False)
+    win.table.horizontalHeader().resizeSection(0, 333)
+    win.close()
+    again = MainWindow(ctx)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.table.horizontalHeader().isSectionHidden(year)
+    assert again.table.horizontalHeader().sectionSize(0) == 333
+    again.close()
+
+
+def test_enter_starts_editing_and_delete_removes(records: list[Record], window: Any, qtbot: Any, ctx: AppContext) -> None:
+    window.select_keys([records[3].key])
+    window.table.setFocus()
+    qtbot.waitUntil(lambda: window.table.hasFocus())
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.item_pane.title_edit.hasFocus())
+    window.table.setFocus()
+    window.delete_selected(confirm=False)
+    assert not ctx.library.exists(records[3].key)
+    assert window.model.rowCount() == len(records) - 1
