@@ -167,6 +167,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX suggestions_pending ON suggestions(status) WHERE status = 'pending';
         """,
     ),
+    (
+        4,
+        """
+        -- What a journaled Zotero batch sent: after a crash, an object that comes back from the
+        -- server equal to what we sent is our own write, the base of the merge, not a conflict.
+        ALTER TABLE zotero_upload_journal ADD COLUMN payload TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
