@@ -18,8 +18,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from refdesk.library import Library, Row
 from refdesk.library.store import Order
 
-PAGE = 200
-MAX_PAGES = 64  # pages kept in memory (64 * 200 rows), the least recently used go first
+PAGE = 100  # about three screens: small enough that a search shows its first rows quickly
+MAX_PAGES = 100  # pages kept in memory (100 * 100 rows), the least recently used go first
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -45,6 +45,9 @@ COLUMNS: tuple[Column, ...] = (
 HIDDEN_BY_DEFAULT = frozenset({"itemType"})
 
 KeyRole = int(Qt.ItemDataRole.UserRole) + 1
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ROLES = frozenset({_DISPLAY, _TOOLTIP, KeyRole})
 
 
 def _display_added(value: str) -> str:
@@ -137,26 +140,25 @@ class LibraryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
+            return None  # called for every role of every visible cell: answer the others fast
+        r = self.row_at(index.row())
+        if r is None:
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, KeyRole):
-            r = self.row_at(index.row())
-            if r is None:
-                return None
-            if role == KeyRole:
-                return r.key
-            col = COLUMNS[index.column()]
-            value = str(getattr(r, col.attr))
-            if col.name == "added":
-                value = _display_added(value)
-            elif col.name == "itemType":
-                from refdesk.schema import item_type_label
+        if role == KeyRole:
+            return r.key
+        col = COLUMNS[index.column()]
+        value = str(getattr(r, col.attr))
+        if col.name == "added":
+            value = _display_added(value)
+        elif col.name == "itemType":
+            from refdesk.schema import item_type_label
 
-                value = item_type_label(value)
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return value if col.name == "title" and len(value) > 60 else None
-            return value
-        return None
+            value = item_type_label(value)
+        if role == _TOOLTIP:
+            return value if col.name == "title" and len(value) > 60 else None
+        return value
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):

@@ -60,6 +60,7 @@ EXPORT_FORMATS = {
 }
 
 LibraryRole = int(Qt.ItemDataRole.UserRole) + 10
+SEARCH_PAUSE_MS = 250  # how long a one-letter last word waits before it filters
 
 
 def gui_settings() -> QSettings:
@@ -118,9 +119,9 @@ class MainWindow(QMainWindow):
         self.update_count()
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(0)  # coalesce a burst of keystrokes into one query per event-loop turn
         self.search_timer.timeout.connect(self.apply_search)
-        self.search.textChanged.connect(lambda _t: self.search_timer.start())
+        self.search.textChanged.connect(self._search_edited)
+        self.search.returnPressed.connect(self.apply_search)
 
     # -- layout -------------------------------------------------------------
     def _build_panes(self) -> None:
@@ -461,7 +462,18 @@ class MainWindow(QMainWindow):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
+    def _search_edited(self, text: str) -> None:
+        """Filter as you type: at once (coalescing a burst of keys), except after a lone new letter.
+
+        A last word of one letter matches nearly everything and costs the most to look up,
+        so it waits for the next letter, Enter, or a short pause.
+        """
+        words = text.split()
+        lone_letter = bool(words) and len(words[-1]) == 1 and not text.endswith(" ")
+        self.search_timer.start(SEARCH_PAUSE_MS if lone_letter else 0)
+
     def apply_search(self) -> None:
+        self.search_timer.stop()
         self.model.set_search(self.search.text())
         self.item_pane.show_record(None)
 
