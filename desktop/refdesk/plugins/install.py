@@ -89,7 +89,7 @@ def resolve_spec(spec: str) -> str:
 
 def pip_install_command(
     spec: str, report: Path, *, python: str | None = None, dry_run: bool = False, build_isolation: bool = True,
-    no_deps: bool = False, extra: list[str] | None = None,
+    no_deps: bool = False, target: Path | None = None, no_index: bool = False, extra: list[str] | None = None,
 ) -> list[str]:
     cmd = [python or sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
            "--report", str(report)]
@@ -99,6 +99,10 @@ def pip_install_command(
         cmd.append("--no-build-isolation")
     if no_deps:
         cmd.append("--no-deps")
+    if no_index:
+        cmd.append("--no-index")
+    if target is not None:
+        cmd += ["--target", str(target)]
     return [*cmd, *(extra or []), spec]
 
 
@@ -136,25 +140,30 @@ def summarize(report: dict[str, Any], spec: str, dry_run: bool) -> InstallSummar
     return summary
 
 
-def _entry_points_of(name: str) -> list[str]:
+def _entry_points_of(name: str, target: Path | None = None) -> list[str]:
     importlib.invalidate_caches()
-    try:
-        dist = metadata.distribution(name)
-    except metadata.PackageNotFoundError:
+    wanted = name.lower().replace("_", "-")
+    dists = metadata.distributions(path=[str(target)]) if target is not None else metadata.distributions()
+    dist = next((d for d in dists if str(d.metadata["Name"]).lower().replace("_", "-") == wanted), None)
+    if dist is None:
         return []
     return sorted(ep.name for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP)
 
 
 def install(
     spec: str, *, python: str | None = None, dry_run: bool = False, build_isolation: bool = True, no_deps: bool = False,
-    timeout: float = 900,
+    target: Path | None = None, no_index: bool = False, timeout: float = 900,
 ) -> InstallSummary:
-    """pip-install an add-on (folder, wheel, sdist or requirement) into refdesk's environment (or ``python``'s)."""
-    target = resolve_spec(spec)
+    """pip-install an add-on (folder, wheel, sdist or requirement) into refdesk's environment.
+
+    ``python`` or ``target`` (a folder, pip's ``--target``) install elsewhere instead, e.g. a throwaway
+    environment in tests; ``no_index`` keeps pip off the package index.
+    """
+    resolved = resolve_spec(spec)
     with tempfile.TemporaryDirectory(prefix="refdesk-pip-") as tmp:
         report_file = Path(tmp) / "report.json"
-        cmd = pip_install_command(target, report_file, python=python, dry_run=dry_run, build_isolation=build_isolation,
-                                  no_deps=no_deps)
+        cmd = pip_install_command(resolved, report_file, python=python, dry_run=dry_run, build_isolation=build_isolation,
+                                  no_deps=no_deps, target=target, no_index=no_index)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
@@ -166,7 +175,7 @@ def install(
     if not dry_run and python in (None, sys.executable):
         for p in summary.packages:
             if p.requested:
-                found = _entry_points_of(p.name)
+                found = _entry_points_of(p.name, target)
                 summary.plugins.extend(found)
                 if not found:
                     summary.warnings.append(f"{p.name} declares no '{ENTRY_POINT_GROUP}' entry point: it is not a refdesk add-on")

@@ -186,7 +186,7 @@ def run(
     def account(key: str) -> None:
         nonlocal done_records
         remaining[key] -= 1
-        if remaining[key] == 0:
+        if remaining[key] == 0 and not result.cancelled:
             done_records += 1
             outcomes = per_record.pop(key)
             if on_record is not None:

@@ -1,0 +1,74 @@
+"""Helpers for the plugin-host tests: in-process add-ons and a library with the seed record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from refdesk.app import AppContext
+from refdesk.config import load_settings
+from refdesk.model import Record
+from refdesk.plugins import manager
+from refdesk.plugins.api import Enrichment, PluginContext, RecordView, hookimpl
+from refdesk.plugins.host import PluginHost
+
+DATA = Path(__file__).resolve().parent / "data"
+
+SEED_TITLE = "Soviet and British diplomacy at international conferences on the eve of the formation of the USSR"
+SEED_JOURNAL = "Вестник Московского Университета. Серия XXV: Международные отношения и мировая политика"
+SEED_CUT_ABSTRACT = (
+    "The article examines how Soviet and British diplomats negotiated at the international conferences of 1922–1923 "
+    "in Genoa, The Hague and Lausanne, on the eve of the formation of the USSR. Drawing on documents from Russian and "
+    "British archives, the author compares the instructions, the negotiating tactics and the informal contacts of both "
+    "delegations. In the…"
+)
+
+
+def seed_record(url: str = "https://fmp.elpub.ru/jour/article/view/147", abstract_source: str = "web:highwire") -> Record:
+    """The first case's catalogue record: subjects empty, abstract cut at "In the…"."""
+    rec = Record.new(
+        "journalArticle",
+        source="web:highwire",
+        title=SEED_TITLE,
+        date="2022-11-01",
+        publicationTitle=SEED_JOURNAL,
+        ISSN="2076-7404",
+        url=url,
+        language="en",
+    )
+    rec.set("creators", [{"creatorType": "author", "firstName": "E. Yu.", "lastName": "Sergeev"}], "web:highwire")
+    rec.set("abstractNote", SEED_CUT_ABSTRACT, abstract_source)
+    return rec
+
+
+class FnPlugin:
+    """An in-process add-on whose enrich hook calls ``fn`` (tests register several of these)."""
+
+    REFDESK_API_VERSION = "1.0"
+
+    def __init__(self, fn: Callable[[RecordView, PluginContext], Any]) -> None:
+        self.fn = fn
+
+    @hookimpl
+    def enrich(self, record: RecordView, context: PluginContext) -> Enrichment | None:
+        return self.fn(record, context)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def app(isolated_env: Path) -> Iterator[AppContext]:
+    ctx = AppContext(load_settings())
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def with_plugins(app: AppContext) -> Callable[..., AppContext]:
+    """Make ``app`` run exactly these in-process add-ons (no installed ones)."""
+
+    def use(**plugins: object) -> AppContext:
+        manager.use_host(app, PluginHost(app.settings, entry_points=[], objects=plugins))
+        return app
+
+    return use

@@ -1,0 +1,106 @@
+"""Discovery by entry point, API version checks, enable/disable kept in settings."""
+
+from __future__ import annotations
+
+import textwrap
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from refdesk.config import load_settings
+from refdesk.errors import NotFoundError
+from refdesk.plugins.api import ENTRY_POINT_GROUP
+from refdesk.plugins.host import PluginHost, check_api_version
+
+MODULES = {
+    "rd_ok": """
+        from refdesk.plugins.api import Enrichment, hookimpl
+        REFDESK_API_VERSION = "1.0"
+        @hookimpl
+        def enrich(record, context):
+            return Enrichment()
+    """,
+    "rd_future": """
+        from refdesk.plugins.api import hookimpl
+        REFDESK_API_VERSION = "2.0"
+        @hookimpl
+        def enrich(record, context):
+            return None
+    """,
+    "rd_unversioned": """
+        from refdesk.plugins.api import hookimpl
+        @hookimpl
+        def enrich(record, context):
+            return None
+    """,
+    "rd_broken": "import a_module_that_does_not_exist\n",
+    "rd_badhook": """
+        from refdesk.plugins.api import hookimpl
+        REFDESK_API_VERSION = "1.0"
+        @hookimpl
+        def enrich(record, context, something_else):
+            return None
+    """,
+    "rd_nohook": 'REFDESK_API_VERSION = "1.0"\n',
+}
+
+
+@pytest.fixture
+def fake_eps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[metadata.EntryPoint]:
+    for name, source in MODULES.items():
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return [metadata.EntryPoint(name.removeprefix("rd_"), name, ENTRY_POINT_GROUP) for name in MODULES]
+
+
+def test_api_version_rules() -> None:
+    assert check_api_version("1.0") == "" and check_api_version("1") == ""
+    assert "needs plugin API 1.9" in check_api_version("1.9")
+    assert "needs plugin API 2.0" in check_api_version("2.0")
+    assert "does not declare" in check_api_version(None)
+    assert "unreadable" in check_api_version("one")
+
+
+def test_each_misfit_is_listed_with_a_reason_and_never_run(fake_eps: list[metadata.EntryPoint]) -> None:
+    host = PluginHost(load_settings(), entry_points=fake_eps)
+    infos = {i.name: i for i in host.infos()}
+    assert infos["ok"].compatible and infos["ok"].enabled and infos["ok"].message == ""
+    assert not infos["future"].compatible and "needs plugin API 2.0, this refdesk offers 1.0" in infos["future"].message
+    assert "does not declare REFDESK_API_VERSION" in infos["unversioned"].message
+    assert "failed to load rd_broken: ModuleNotFoundError" in infos["broken"].message
+    assert "does not fit the plugin API" in infos["badhook"].message and "something_else" in infos["badhook"].message
+    assert "implements no hook" in infos["nohook"].message
+    assert [name for name, _ in host.runnable()] == ["ok"]
+    with pytest.raises(NotFoundError, match="cannot run"):
+        host.runnable("future")
+
+
+def test_installed_add_ons_are_discovered_with_their_origin() -> None:
+    infos = {i.name: i for i in PluginHost(load_settings()).infos()}
+    for name in ("crossref", "openalex", "doaj", "oai"):
+        info = infos[name]
+        assert info.compatible and info.enabled, info.message
+        assert info.distribution == f"refdesk-{name}" and info.version == "0.1.0" and info.api_version == "1.0"
+        assert info.origin.startswith("editable: ") and info.origin.endswith(f"plugins/refdesk-{name}")
+
+
+def test_enable_disable_is_kept_in_settings(fake_eps: list[metadata.EntryPoint], cli: Any) -> None:
+    host = PluginHost(load_settings(), entry_points=fake_eps)
+    assert not host.set_enabled("ok", False).enabled
+    assert load_settings().disabled_plugins == ["ok"]
+    fresh = PluginHost(load_settings(), entry_points=fake_eps)
+    assert fresh.runnable() == [] and fresh.infos()[0].message == "disabled in settings"
+    assert [n for n, _ in fresh.runnable("ok")] == ["ok"]  # naming it explicitly still runs it
+    fresh.set_enabled("ok", True)
+    assert load_settings().disabled_plugins == []
+
+    out = cli("plugins", "disable", "refdesk-oai")  # the distribution name works too
+    assert out.code == 0 and out.out.strip() == "oai disabled"
+    listed = {p["name"]: p for p in cli("plugins", "list", "--json").json()}
+    assert listed["oai"]["enabled"] is False and listed["doaj"]["enabled"] is True
+    assert "disabled" in cli("plugins", "list").out
+    assert cli("plugins", "enable", "oai").code == 0
+    assert {p["name"]: p["enabled"] for p in cli("plugins", "list", "--json").json()}["oai"] is True
+    missing = cli("plugins", "enable", "nope")
+    assert missing.code == 4 and "No add-on named 'nope'" in missing.err

@@ -1,0 +1,141 @@
+"""Add-ons that raise, hang, return the wrong thing, HTML or 10 MB are stopped or rejected, by name."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from refdesk.app import AppContext
+from refdesk.plugins import manager
+from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, Suggestion
+
+from .conftest import SEED_CUT_ABSTRACT, FnPlugin, seed_record
+
+
+def good(record: RecordView, context: PluginContext) -> Enrichment:
+    found = Enrichment()
+    found.add(SUBJECT, "Diplomacy", "Good service", "https://good.example/1", 0.9)
+    found.add("abstractNote", SEED_CUT_ABSTRACT.removesuffix("In the…") + "In the end, it all worked out.", "Good service")
+    return found
+
+
+def _add(app: AppContext, n: int = 1) -> list[str]:
+    keys = []
+    for i in range(n):
+        rec = seed_record(url=f"https://fmp.elpub.ru/jour/article/view/{i}")
+        rec.set("title", f"Article {i}", "web:highwire")
+        app.library.add(rec, "import")
+        keys.append(rec.key)
+    return keys
+
+
+def test_misbehaving_add_ons_are_reported_and_the_good_one_still_applies(with_plugins: Callable[..., AppContext]) -> None:
+    release = threading.Event()
+
+    def hangs(record: RecordView, context: PluginContext) -> None:
+        release.wait(30)
+
+    def raises(record: RecordView, context: PluginContext) -> None:
+        raise RuntimeError("service exploded")
+
+    def html(record: RecordView, context: PluginContext) -> Enrichment:
+        return Enrichment([Suggestion("abstractNote", "<html><body><p>Full text</p></body></html>", "X")])
+
+    def huge(record: RecordView, context: PluginContext) -> Enrichment:
+        return Enrichment([Suggestion("abstractNote", "word " * 2_000_000, "X")])
+
+    app = with_plugins(
+        good=FnPlugin(good), hangs=FnPlugin(hangs), raises=FnPlugin(raises), html=FnPlugin(html), huge=FnPlugin(huge),
+        wrongtype=FnPlugin(lambda r, c: "subjects: a, b"),
+        badfield=FnPlugin(lambda r, c: Enrichment([Suggestion("numPages", "12", "X"), Suggestion("creators", "x", "X"),
+                                                     Suggestion(SUBJECT, "ok subject", "X", "javascript:alert(1)")])),
+        exits=FnPlugin(lambda r, c: (_ for _ in ()).throw(SystemExit(3))),
+    )
+    (key,) = _add(app)
+    before = app.library.get(key)
+    try:
+        report = manager.enrich(app, [key], apply=True, timeout=0.5)
+    finally:
+        release.set()
+    problems = {p.plugin: p for p in report.problems}
+    assert problems["hangs"].kind == "timeout" and "timed out" in str(problems["hangs"])
+    assert problems["raises"].kind == "error" and "RuntimeError: service exploded" in problems["raises"].message
+    assert problems["exits"].kind == "error" and "SystemExit" in problems["exits"].message
+    assert problems["html"].kind == "invalid" and "markup" in problems["html"].message
+    assert problems["huge"].kind == "invalid" and "characters long" in problems["huge"].message
+    assert problems["wrongtype"].kind == "invalid" and "returned str" in problems["wrongtype"].message
+    bad = [p.message for p in report.problems if p.plugin == "badfield"]
+    assert any("numPages" in m for m in bad) and any("cannot be suggested" in m for m in bad) and any("evidence URL" in m for m in bad)
+    assert str(problems["html"]).startswith(f"html on {key}:")
+    after = app.library.get(key)
+    assert after.get("abstractNote").endswith("In the end, it all worked out.")
+    assert after.tag_names() == ["Diplomacy"]
+    assert {s.plugin for s in manager.suggestions(app, key, None)} == {"good"}
+    assert before.title == after.title
+
+
+def test_a_hanging_add_on_does_not_slow_the_others(with_plugins: Callable[..., AppContext]) -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    def hangs(record: RecordView, context: PluginContext) -> None:
+        calls.append(record.key)
+        release.wait(30)
+
+    app = with_plugins(good=FnPlugin(good), hangs=FnPlugin(hangs))
+    keys = _add(app, 12)
+    try:
+        started = time.monotonic()
+        report = manager.enrich(app, keys, timeout=0.3, lane_width=2)
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+    assert len({s.item_key for s in report.suggestions}) == 12  # the good add-on did every record
+    timeouts = [p for p in report.problems if p.kind == "timeout"]
+    skipped = [p for p in report.problems if p.kind == "skipped"]
+    assert 1 <= len(timeouts) <= 4 and len(calls) <= 4  # stopped after max_timeouts, not 12 hangs in a row
+    assert skipped and "timed out" in skipped[0].message
+    assert elapsed < 12 * 0.3  # a sanity bound, far above the expected ~0.3 s
+
+
+def test_cancel_stops_the_run_and_keeps_finished_records(with_plugins: Callable[..., AppContext]) -> None:
+    release = threading.Event()
+    seen: list[str] = []
+
+    def slow(record: RecordView, context: PluginContext) -> Enrichment:
+        seen.append(record.key)
+        release.wait(0.05)
+        return good(record, context)
+
+    app = with_plugins(slow=FnPlugin(slow))
+    keys = _add(app, 20)
+    progress: list[tuple[int, int]] = []
+    report = manager.enrich(app, keys, progress=lambda d, t, k: progress.append((d, t)), cancel=lambda: len(progress) >= 3,
+                            lane_width=1)
+    assert report.cancelled
+    assert 3 <= len(progress) < 20 and progress[0] == (1, 20)
+    assert any(p.kind == "cancelled" for p in report.problems)
+    assert len({s.item_key for s in report.suggestions}) == len(progress)
+
+
+def test_enrich_runs_off_the_calling_thread(with_plugins: Callable[..., AppContext]) -> None:
+    threads: set[str] = set()
+
+    def where(record: RecordView, context: PluginContext) -> None:
+        threads.add(threading.current_thread().name)
+
+    app = with_plugins(where=FnPlugin(where))
+    manager.enrich(app, _add(app, 3))
+    assert threads and threading.current_thread().name not in threads
+
+
+def test_record_view_is_read_only(with_plugins: Callable[..., AppContext]) -> None:
+    def mutate(record: RecordView, context: PluginContext) -> None:
+        record.creators[0]["lastName"] = "Changed"  # type: ignore[index]
+
+    app = with_plugins(mutate=FnPlugin(mutate))
+    (key,) = _add(app)
+    report = manager.enrich(app, [key])
+    assert report.problems[0].plugin == "mutate" and "TypeError" in report.problems[0].message
+    assert app.library.get(key).creators[0]["lastName"] == "Sergeev"

@@ -1,0 +1,93 @@
+"""`plugins new` writes an add-on whose own test passes; `plugins install` pip-installs it (into a throwaway folder here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from refdesk.config import load_settings
+from refdesk.errors import InvalidInputError
+from refdesk.plugins import install
+from refdesk.plugins.api import ENTRY_POINT_GROUP, PluginContext, RecordView
+from refdesk.plugins.host import PluginHost
+from refdesk.plugins.scaffold import refdesk_range
+
+
+def test_new_writes_an_add_on_whose_own_test_passes(tmp_path: Path, cli: Any) -> None:
+    out = cli("plugins", "new", "my-source", "--dir", str(tmp_path))
+    assert out.code == 0, out.err
+    root = tmp_path / "refdesk-my-source"
+    assert (root / "README.md").exists() and (root / "src/refdesk_my_source/plugin.py").exists()
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'"{refdesk_range()}"' in pyproject and '[project.entry-points."refdesk.plugins"]' in pyproject
+    assert 'my-source = "refdesk_my_source.plugin"' in pyproject
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=root, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 passed" in run.stdout
+    again = cli("plugins", "new", "my-source", "--dir", str(tmp_path))
+    assert again.code == 2 and "already exists" in again.err
+    assert cli("plugins", "new", "Bad Name!", "--dir", str(tmp_path)).code == 2
+
+
+def test_refdesk_range() -> None:
+    assert refdesk_range("0.1.0") == "refdesk>=0.1,<0.2"
+    assert refdesk_range("1.4.2") == "refdesk>=1.4,<2"
+
+
+def test_install_into_a_throwaway_folder_then_discover_and_run(tmp_path: Path) -> None:
+    from refdesk.plugins.scaffold import new_plugin
+
+    root = new_plugin("throwaway", tmp_path)
+    target = tmp_path / "site"
+    summary = install.install(str(root), target=target, no_deps=True)
+    assert [(p.name, p.version, p.requested) for p in summary.packages] == [("refdesk-throwaway", "0.1.0", True)]
+    assert sorted(summary.packages[0].requires_refdesk.removeprefix("refdesk").split(",")) == ["<0.2", ">=0.1"]
+    assert summary.plugins == ["throwaway"] and summary.warnings == []
+    assert summary.text().startswith("Installed refdesk-throwaway 0.1.0 (needs refdesk")
+    eps = [ep for d in metadata.distributions(path=[str(target)]) for ep in d.entry_points if ep.group == ENTRY_POINT_GROUP]
+    sys.path.insert(0, str(target))
+    try:
+        host = PluginHost(load_settings(), entry_points=eps)
+        (info,) = host.infos()
+        assert info.name == "throwaway" and info.compatible and info.distribution == "refdesk-throwaway"
+        (name, pm), = host.runnable()
+        record = RecordView.from_data({"itemType": "journalArticle", "title": "x"})
+        assert pm.hook.enrich(record=record, context=PluginContext.for_tests(name)) == []  # no DOI: nothing to do
+    finally:
+        sys.path.remove(str(target))
+        for mod in [m for m in sys.modules if m.startswith("refdesk_throwaway")]:
+            del sys.modules[mod]
+
+
+def test_install_dry_run_summary_and_incompatible_add_on(tmp_path: Path, cli: Any) -> None:
+    from refdesk.plugins.scaffold import new_plugin
+
+    root = new_plugin("dry", tmp_path)
+    out = cli("plugins", "install", str(root), "--dry-run", "--json")
+    assert out.code == 0, out.err
+    report = out.json()
+    assert report["dry_run"] and [p["name"] for p in report["packages"]] == ["refdesk-dry"]
+
+    future = new_plugin("future", tmp_path)
+    pyproject = future / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(refdesk_range(), "refdesk>=9,<10"), encoding="utf-8")
+    with pytest.raises(install.InstallError, match="refdesk"):
+        install.install(str(future), dry_run=True, no_index=True)
+
+
+def test_bad_specs_are_refused_plainly(tmp_path: Path, cli: Any) -> None:
+    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="neither a wheel"):
+        install.resolve_spec(str(tmp_path / "notes.txt"))
+    with pytest.raises(InvalidInputError, match=r"without pyproject\.toml"):
+        install.resolve_spec(str(tmp_path))
+    out = cli("plugins", "install", str(tmp_path / "missing.whl"))
+    assert out.code == 2 and "No such file or folder" in out.err
+    with pytest.raises(InvalidInputError, match="not an add-on"):
+        install.uninstall("refdesk")
+    assert install.pip_install_command("/x", Path("/r.json"), dry_run=True)[:4] == [sys.executable, "-m", "pip", "install"]
