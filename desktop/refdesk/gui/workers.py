@@ -63,6 +63,11 @@ class Task:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    @property
+    def cancel_event(self) -> threading.Event:
+        """For core calls that take a ``threading.Event`` (e.g. Zotero sync)."""
+        return self._cancel
+
     def check(self) -> None:
         if self._cancel.is_set():
             raise Cancelled()

@@ -1,0 +1,147 @@
+"""Zotero from the window, against the local Web API emulator: account dialog, Sync, conflicts side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import keyring
+import keyring.backend
+import keyring.errors
+import pytest
+from refdesk.app import AppContext
+from refdesk.zotero import credentials
+
+from tests.servers.zotero import ZoteroServer
+
+USER_ID = 475425
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-process keyring: these tests are about the window, not the Secret Service."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.store.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("not found")
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    old = keyring.get_keyring()
+    kr = MemoryKeyring()
+    keyring.set_keyring(kr)
+    yield kr
+    keyring.set_keyring(old)
+
+
+@pytest.fixture
+def zserver(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[ZoteroServer]:
+    with ZoteroServer() as server:
+        monkeypatch.setenv("REFDESK_ZOTERO_API_URL", server.url)
+        ctx.settings.zotero_api_url = server.url
+        yield server
+
+
+def _login(window: Any, qtbot: Any, key: str) -> Any:
+    dlg = window.open_account_dialog()
+    assert "Not connected" in dlg.state.text()
+    dlg.user_id.setText(str(USER_ID))
+    qtbot.keyClicks(dlg.api_key, key)
+    with qtbot.waitSignal(dlg.logged_in, timeout=15000):
+        dlg.verify_button.click()
+        qtbot.waitUntil(lambda: dlg.worker is None, timeout=15000)
+        assert not dlg.message.property("error"), dlg.message.text()
+    return dlg
+
+
+def _sync(window: Any, qtbot: Any) -> Any:
+    from refdesk.gui.sync_ui import start_sync
+
+    worker = start_sync(window)
+    assert worker is not None
+    with qtbot.waitSignal(worker.signals.finished, timeout=30000):
+        pass
+    return worker
+
+
+def test_account_dialog_verifies_and_keeps_the_key_only_in_the_keyring(
+    window: Any, qtbot: Any, ctx: AppContext, zserver: ZoteroServer, memory_keyring: MemoryKeyring
+) -> None:
+    key = zserver.add_key(USER_ID, "alice")
+    dlg = _login(window, qtbot, key)
+    assert dlg.api_key.text() == ""
+    assert "alice" in dlg.state.text() and "stored in the OS keyring" in dlg.state.text()
+    assert credentials.load_key(str(USER_ID)) == key
+    assert ctx.settings.zotero_user_id == str(USER_ID)
+    dlg.reject()
+    again = window.open_account_dialog()
+    assert again.api_key.text() == "" and key not in again.state.text()
+    again.reject()
+
+
+def test_a_wrong_key_is_refused_readably(
+    window: Any, qtbot: Any, zserver: ZoteroServer, memory_keyring: MemoryKeyring
+) -> None:
+    zserver.add_key(USER_ID, "alice")
+    dlg = window.open_account_dialog()
+    dlg.user_id.setText(str(USER_ID))
+    dlg.api_key.setText("not-a-real-key")
+    dlg.verify_button.click()
+    qtbot.waitUntil(lambda: dlg.worker is None and bool(dlg.message.text()) and "Checking" not in dlg.message.text(),
+                    timeout=15000)
+    assert "Traceback" not in dlg.message.text() and dlg.message.property("error")
+    assert memory_keyring.store == {}
+    dlg.reject()
+
+
+def test_sync_uploads_then_a_conflict_is_settled_side_by_side(
+    records: list[Any], window: Any, qtbot: Any, ctx: AppContext, zserver: ZoteroServer, memory_keyring: MemoryKeyring
+) -> None:
+    key = zserver.add_key(USER_ID, "alice")
+    _login(window, qtbot, key).reject()
+    _sync(window, qtbot)
+    lib = zserver.library("user", USER_ID)
+    remote = zserver.item_data(lib)
+    assert set(remote) == {r.key for r in records}
+    assert window.sync_label.text().startswith("Last sync: ")
+    assert "uploaded" in window.job_label.text()
+
+    target = records[0].key
+    changed = dict(remote[target], key=target, version=lib.items[target].version, title="Title changed in Zotero")
+    changed.pop("dateModified", None)
+    assert zserver.put_items(lib, [changed])["failed"] == {}
+    window.select_keys([target])
+    qtbot.waitUntil(lambda: window.item_pane.record is not None and window.item_pane.record.key == target)
+    window.item_pane.set_field("title", "Title changed in refdesk")
+    _sync(window, qtbot)
+    dlg = window.dialogs["conflicts"]
+    assert dlg.isVisible() and "conflict" in window.job_label.text()
+    local = dlg.findChild(object, f"local:{target}:title")
+    remote_choice = dlg.findChild(object, f"remote:{target}:title")
+    assert local.text() == "Title changed in refdesk" and remote_choice.text() == "Title changed in Zotero"
+    remote_choice.click()
+    dlg.apply_button.click()
+    assert ctx.library.get(target).title == "Title changed in Zotero"
+    assert dlg.conflicts == [] and not dlg.apply_button.isEnabled()
+    dlg.reject()
+
+
+def test_sync_without_an_account_opens_the_account_dialog(window: Any, qtbot: Any) -> None:
+    from refdesk.gui.sync_ui import start_sync
+
+    assert start_sync(window) is None
+    assert "Connect to Zotero first" in window.job_label.text()
+    assert window.dialogs["account"].isVisible()
+    window.dialogs["account"].reject()
