@@ -54,6 +54,7 @@ class EnrichReport:
     problems: list[runner.Problem] = field(default_factory=list)
     cancelled: bool = False
     seconds: float = 0.0
+    plugin_seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class EnrichReport:
             "problems": [{"plugin": p.plugin, "key": p.key, "kind": p.kind, "message": p.message} for p in self.problems],
             "cancelled": self.cancelled,
             "seconds": round(self.seconds, 3),
+            "plugin_seconds": {k: round(v, 3) for k, v in self.plugin_seconds.items()},
         }
 
 
@@ -167,6 +169,7 @@ def enrich(
     report.problems = result.problems
     report.cancelled = result.cancelled
     report.seconds = result.seconds
+    report.plugin_seconds = result.plugin_seconds
     return report
 
 

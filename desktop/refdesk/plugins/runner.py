@@ -62,6 +62,8 @@ class RunResult:
     problems: list[Problem] = field(default_factory=list)
     cancelled: bool = False
     seconds: float = 0.0
+    #: seconds from the start until each add-on was done with its last record (finished, failed or skipped)
+    plugin_seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -180,11 +182,15 @@ def run(
     inbox: queue.Queue[_Message] = queue.Queue()
     lanes = {name: _Lane(name, manager, records, lane_width, make_context, inbox) for name, manager in plugins}
     remaining = {r.key: len(lanes) for r in records}
+    left = {name: len(records) for name in lanes}
     per_record: dict[str, list[Outcome]] = {r.key: [] for r in records}
     done_records = 0
 
-    def account(key: str) -> None:
+    def account(key: str, plugin: str) -> None:
         nonlocal done_records
+        left[plugin] -= 1
+        if left[plugin] == 0:
+            result.plugin_seconds[plugin] = time.monotonic() - started
         remaining[key] -= 1
         if remaining[key] == 0 and not result.cancelled:
             done_records += 1
@@ -213,14 +219,14 @@ def run(
                 outcome = Outcome(name, record.key, good, seconds)
                 result.outcomes.append(outcome)
                 per_record[record.key].append(outcome)
-        account(record.key)
+        account(record.key, name)
 
     def skip(lane: _Lane, kind: ProblemKind, why: str) -> None:
-        left = lane.halt()
-        if left:
-            result.problems.append(Problem(lane.name, "", kind, f"{why}; not run for {len(left)} more record(s)"))
-        for rec in left:
-            account(rec.key)
+        never_run = lane.halt()
+        if never_run:
+            result.problems.append(Problem(lane.name, "", kind, f"{why}; not run for {len(never_run)} more record(s)"))
+        for rec in never_run:
+            account(rec.key, lane.name)
 
     for lane in lanes.values():
         lane.start()
@@ -230,7 +236,7 @@ def run(
             for lane in lanes.values():
                 for call in lane.abandon_all():
                     result.problems.append(Problem(lane.name, call.record.key, "cancelled", "cancelled while running"))
-                    account(call.record.key)
+                    account(call.record.key, lane.name)
                 skip(lane, "cancelled", "cancelled")
             break
         deadlines = [d for d in (lane.next_deadline(timeout) for lane in lanes.values()) if d is not None]
@@ -253,7 +259,7 @@ def run(
             for call in late:
                 lane.timeouts += 1
                 result.problems.append(Problem(lane.name, call.record.key, "timeout", f"stopped after {timeout:g} s (timed out)"))
-                account(call.record.key)
+                account(call.record.key, lane.name)
             if late:
                 if lane.timeouts >= max_timeouts:
                     skip(lane, "skipped", f"timed out {lane.timeouts} times")
