@@ -448,7 +448,25 @@ class ZoteroServer:
             return 200, {"Last-Modified-Version": str(lib.version)}, {}
         raise ApiError(404, "Not found")
 
-    def _envelope(self, lib: ZLibrary, object_type: str, key: str, obj: Obj) -> dict[str, Any]:
+    @staticmethod
+    def _counts(lib: ZLibrary) -> dict[str, int]:
+        """Children per item and items/subcollections per collection, computed once per response."""
+        counts: dict[str, int] = {}
+        for o in lib.items.values():
+            parent = o.data.get("parentItem")
+            if parent:
+                counts[parent] = counts.get(parent, 0) + 1
+            for c in o.data.get("collections", []):
+                counts["items:" + c] = counts.get("items:" + c, 0) + 1
+        for o in lib.collections.values():
+            parent = o.data.get("parentCollection")
+            if parent:
+                counts["colls:" + parent] = counts.get("colls:" + parent, 0) + 1
+        return counts
+
+    def _envelope(self, lib: ZLibrary, object_type: str, key: str, obj: Obj,
+                  counts: dict[str, int] | None = None) -> dict[str, Any]:
+        counts = self._counts(lib) if counts is None else counts
         data = {"key": key, "version": obj.version, **copy.deepcopy(obj.data)}
         lib_json = {"type": lib.kind, "id": lib.id, "name": lib.name,
                     "links": {"alternate": {"href": f"https://www.zotero.org/{lib.name}", "type": "text/html"}}}
@@ -466,10 +484,10 @@ class ZoteroServer:
             if m:
                 meta["parsedDate"] = m.group(0)
             if obj.data.get("itemType") not in ("note", "attachment"):
-                meta["numChildren"] = sum(1 for o in lib.items.values() if o.data.get("parentItem") == key)
+                meta["numChildren"] = counts.get(key, 0)
         elif object_type == "collections":
-            meta["numCollections"] = sum(1 for o in lib.collections.values() if o.data.get("parentCollection") == key)
-            meta["numItems"] = sum(1 for o in lib.items.values() if key in o.data.get("collections", []))
+            meta["numCollections"] = counts.get("colls:" + key, 0)
+            meta["numItems"] = counts.get("items:" + key, 0)
         return {"key": key, "version": obj.version, "library": lib_json, "links": links, "meta": meta, "data": data}
 
     def _read(self, lib: ZLibrary, object_type: str, rest: list[str], query: dict[str, str],
@@ -541,7 +559,8 @@ class ZoteroServer:
         links = self._link_header(lib, object_type, rest, query, start, limit, len(keys))
         if links:
             base_headers["Link"] = links
-        return 200, base_headers, [self._envelope(lib, object_type, k, store[k]) for k in page]
+        counts = self._counts(lib)
+        return 200, base_headers, [self._envelope(lib, object_type, k, store[k], counts) for k in page]
 
     @staticmethod
     def _filter_item_type(store: dict[str, Obj], keys: list[str], expr: str) -> list[str]:
@@ -653,8 +672,9 @@ class ZoteroServer:
                 failed[idx] = {"key": key if isinstance(key, str) else "", "code": exc.status, "message": exc.message}
         if success:
             lib.version = new_version
+            counts = self._counts(lib)
             for idx, key in success.items():
-                successful[idx] = self._envelope(lib, object_type, key, store[key])
+                successful[idx] = self._envelope(lib, object_type, key, store[key], counts)
         return {"successful": successful, "success": success, "unchanged": unchanged, "failed": failed}
 
     def _validate_item(self, lib: ZLibrary, key: str, obj: dict[str, Any], existing: Obj | None, replace: bool,
@@ -847,6 +867,7 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     emulator: ZoteroServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes; avoid delayed-ACK stalls
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -907,11 +928,24 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
 
-if __name__ == "__main__":  # a quick manual server: python tests/servers/zotero.py
-    srv = ZoteroServer().start()
-    print("Zotero emulator on", srv.url, "key", srv.add_key(1, "demo"))
+def main() -> None:
+    """Run the emulator in its own process: prints ``URL KEY`` on one line, serves until killed."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="Local Zotero Web API v3 emulator")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before each answer")
+    parser.add_argument("--user-id", type=int, default=1)
+    parser.add_argument("--key", default=None, help="the API key to accept (default: a random one)")
+    args = parser.parse_args()
+    srv = ZoteroServer(latency=args.latency).start()
+    key = srv.add_key(args.user_id, "emulated user", key=args.key)
+    print(srv.url, key, flush=True)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
+        sys.stdin.read()  # serve until our parent closes stdin or kills us
+    finally:
         srv.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -145,6 +145,11 @@ class Library:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for many rows (bulk writes of modules that own extra tables or columns)."""
+        with self._lock:
+            self._conn.executemany(sql, rows)
+
     # -- reading ----------------------------------------------------------
     def _record_from_row(self, row: tuple[Any, ...]) -> Record:
         item_id, key, data, version = row
@@ -348,8 +353,11 @@ class Library:
                 self._journal(library_id, record.key, "create", record.field_names(), source)
         return record
 
-    def add_many(self, records: Sequence[Record], source: str = "import", library_id: str = "user") -> int:
-        """Bulk insert in one transaction (no dedupe): the fast path for large imports."""
+    def add_many(self, records: Sequence[Record], source: str = "import", library_id: str = "user", *, dirty: bool = True) -> int:
+        """Bulk insert in one transaction (no dedupe): the fast path for large imports.
+
+        ``dirty=False`` stores records that came from the server (sync): not journaled, not to upload.
+        """
         stamp = now_iso()
         with self.transaction() as conn:
             start = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0] + 1
@@ -361,15 +369,16 @@ class Library:
                 item_id = start + offset
                 rec.data.setdefault("dateAdded", stamp)
                 c = self._columns(rec)
-                item_rows.append((item_id, rec.key, library_id, c["item_type"], c["data"], rec.version, rec.data["dateAdded"],
+                item_rows.append((item_id, rec.key, library_id, c["item_type"], c["data"], rec.version, int(dirty), rec.data["dateAdded"],
                                   stamp, c["title"], c["creators_text"], c["year"], c["publication"], c["doi"], c["url"],
                                   c["title_key"]))
                 fts_rows.append((item_id, *self._fts_values(rec)))
                 prov_rows.extend((item_id, f, p.source, p.at) for f, p in rec.provenance.items())
-                journal_rows.append((library_id, rec.key, "create", "[]", source, stamp))
+                if dirty:
+                    journal_rows.append((library_id, rec.key, "create", "[]", source, stamp))
             conn.executemany(
                 "INSERT INTO items(id, key, library_id, item_type, data, version, dirty, date_added, date_modified, title,"
-                " creators_text, year, publication, doi, url, title_key) VALUES (?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?)",
+                " creators_text, year, publication, doi, url, title_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 item_rows,
             )
             conn.executemany("INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?,?,?,?,?,?)", fts_rows)

@@ -13,14 +13,17 @@ The API key travels only in the ``Authorization`` header and is scrubbed from ev
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
+import certifi
 import httpx2
 from pyzotero import zotero as pz
 from pyzotero import zotero_errors as ze
@@ -50,6 +53,12 @@ def library_parts(library_id: str, user_id: str) -> tuple[str, str]:
     if library_id.startswith("group:") and library_id[6:].isdigit():
         return library_id[6:], "group"
     raise ZoteroError(f"Unknown library id '{library_id}': use 'user' or 'group:<group id>'")
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process (loading the CA bundle costs ~50 ms)."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class RefdeskZotero(pz.Zotero):
@@ -179,7 +188,8 @@ class ZoteroClient:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.user_id = user_id
-        self.transport = ResilientTransport(inner or httpx2.HTTPTransport(), retries=retries, sleep=sleep, cancel=cancel)
+        self.transport = ResilientTransport(inner or httpx2.HTTPTransport(verify=_ssl_context()), retries=retries, sleep=sleep,
+                                            cancel=cancel)
         self.http = httpx2.Client(transport=self.transport, timeout=timeout, follow_redirects=True, trust_env=False)
         self._libs: dict[str, RefdeskZotero] = {}
 

@@ -26,8 +26,11 @@ def to_zotero(record: Record, version: int | None = None) -> dict[str, Any]:
 
 
 def from_zotero(obj: dict[str, Any]) -> Record:
-    """A Record from a full API object (``{"key", "version", "data", ...}``) or its ``data``."""
-    data = copy.deepcopy(obj["data"] if isinstance(obj.get("data"), dict) and "itemType" in obj["data"] else obj)
+    """A Record from a full API object (``{"key", "version", "data", ...}``) or its ``data``.
+
+    The data dict is copied shallowly: objects come fresh from a response and are owned by the Record.
+    """
+    data = dict(obj["data"] if isinstance(obj.get("data"), dict) and "itemType" in obj["data"] else obj)
     key = str(data.pop("key", obj.get("key", "")))
     version = int(data.pop("version", obj.get("version", 0)) or 0)
     return Record(data=data, key=key, version=version)
@@ -41,7 +44,8 @@ def normalized(data: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def same(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
-    return canonical(normalized(a)) == canonical(normalized(b))
+    """Equal in meaning (dict equality ignores key order; nested values compare exactly)."""
+    return a == b or normalized(a) == normalized(b)
 
 
 def canonical(value: Any) -> str:

@@ -92,14 +92,78 @@ def item_state(lib: Library, key: str, library_id: str) -> ItemState | None:
     return ItemState(r[0], r[1], r[2], bool(r[3]), json.loads(r[4]), json.loads(r[5]) if r[5] else None)
 
 
+def item_states(lib: Library, keys: list[str], library_id: str) -> dict[str, ItemState]:
+    """States of many items in few queries (the batch paths of the engine)."""
+    out: dict[str, ItemState] = {}
+    for i in range(0, len(keys), 500):
+        chunk = keys[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in lib.execute(f"SELECT key, library_id, version, dirty, data, synced_data FROM items"
+                             f" WHERE library_id = ? AND key IN ({marks})", (library_id, *chunk)):
+            out[r[0]] = ItemState(r[0], r[1], r[2], bool(r[3]), json.loads(r[4]), json.loads(r[5]) if r[5] else None)
+    return out
+
+
+def item_data(lib: Library, keys: list[str], library_id: str) -> dict[str, dict[str, Any]]:
+    """Current data of many items (no sync columns): cheaper than item_states when only data matters."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(keys), 500):
+        chunk = keys[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        for key, data in lib.execute(f"SELECT key, data FROM items WHERE library_id = ? AND key IN ({marks})",
+                                     (library_id, *chunk)):
+            out[key] = json.loads(data)
+    return out
+
+
+def _blob(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def confirm_many(lib: Library, library_id: str, rows: list[tuple[str, int, dict[str, Any]]]) -> None:
+    """Items the server accepted unchanged in meaning: store its copy as data and base, mark clean.
+
+    Only server-managed or empty fields differ from what was stored, so the search index and the
+    table's display columns stay valid and are not rewritten.
+    """
+    blobs = [(_blob(data), version, key) for key, version, data in rows]
+    lib.executemany("UPDATE items SET data = ?, version = ?, synced_data = data, dirty = 0 WHERE key = ? AND library_id = ?",
+                    [(blob, version, key, library_id) for blob, version, key in blobs])
+
+
+def add_remote_many(lib: Library, library_id: str, records: list[Record]) -> None:
+    """New items from the server, inserted in bulk (clean, not journaled), with their pristine copies."""
+    if not records:
+        return
+    with lib.transaction():
+        lib.add_many(records, "zotero", library_id, dirty=False)
+        lib.executemany("UPDATE items SET synced_data = ? WHERE key = ? AND library_id = ?",
+                        [(_blob(r.data), r.key, library_id) for r in records])
+
+
 def local_versions(lib: Library, library_id: str) -> dict[str, int]:
     return {r[0]: r[1] for r in lib.execute("SELECT key, version FROM items WHERE library_id = ?", (library_id,))}
 
 
-def dirty_items(lib: Library, library_id: str) -> list[ItemState]:
-    rows = lib.execute("SELECT key, library_id, version, dirty, data, synced_data FROM items"
+def dirty_items(lib: Library, library_id: str, with_synced: bool = True) -> list[ItemState]:
+    synced = "synced_data" if with_synced else "NULL"
+    rows = lib.execute(f"SELECT key, library_id, version, dirty, data, {synced} FROM items"
                        " WHERE library_id = ? AND dirty = 1 ORDER BY id", (library_id,))
     return [ItemState(r[0], r[1], r[2], True, json.loads(r[4]), json.loads(r[5]) if r[5] else None) for r in rows]
+
+
+def dirty_count(lib: Library, library_id: str) -> int:
+    return int(lib.execute("SELECT count(*) FROM items WHERE library_id = ? AND dirty = 1", (library_id,))[0][0])
+
+
+def journal_mark(lib: Library) -> int:
+    """The newest change-journal id: edits after it happened while a batch was in flight."""
+    return int(lib.execute("SELECT coalesce(max(id), 0) FROM changes")[0][0])
+
+
+def changed_since(lib: Library, library_id: str, mark: int) -> set[str]:
+    return {r[0] for r in lib.execute("SELECT DISTINCT item_key FROM changes WHERE id > ? AND library_id = ?",
+                                      (mark, library_id))}
 
 
 def mark_synced(lib: Library, key: str, library_id: str, version: int, synced: dict[str, Any], dirty: bool) -> None:
@@ -151,11 +215,29 @@ def log_deletion(lib: Library, library_id: str, key: str, object_type: str = "it
 
 
 # -- upload journal ----------------------------------------------------------
-def journal_batch(lib: Library, library_id: str, object_type: str, token: str, keys: list[str], base_version: int) -> int:
+def journal_batch(lib: Library, library_id: str, object_type: str, token: str, payload: list[dict[str, Any]],
+                  base_version: int) -> int:
+    """Record a batch (and its token) before it is sent; committed at once."""
+    keys = [str(p["key"]) for p in payload]
     with lib.transaction():
-        lib.execute("INSERT INTO zotero_upload_journal(library_id, object_type, token, keys, base_version, created)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", (library_id, object_type, token, json.dumps(keys), base_version, now_iso()))
+        lib.execute("INSERT INTO zotero_upload_journal(library_id, object_type, token, keys, base_version, created, payload)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)", (library_id, object_type, token, json.dumps(keys), base_version, now_iso(),
+                                                      json.dumps(payload, ensure_ascii=False)))
         return int(lib.execute("SELECT last_insert_rowid()")[0][0])
+
+
+def sent_data(lib: Library, library_id: str, object_type: str = "items") -> dict[str, dict[str, Any]]:
+    """What unconfirmed journaled batches sent, by key (latest wins), without key/version."""
+    out: dict[str, dict[str, Any]] = {}
+    for (blob,) in lib.execute("SELECT payload FROM zotero_upload_journal WHERE library_id = ? AND object_type = ? ORDER BY id",
+                               (library_id, object_type)):
+        for obj in json.loads(blob):
+            out[str(obj["key"])] = {k: v for k, v in obj.items() if k not in ("key", "version")}
+    return out
+
+
+def clear_journal(lib: Library, library_id: str) -> None:
+    lib.execute("DELETE FROM zotero_upload_journal WHERE library_id = ?", (library_id,))
 
 
 def pending_batches(lib: Library, library_id: str) -> list[JournalEntry]:

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +109,7 @@ class LibrarySync:
         self.progress = progress or (lambda p: None)
         self.zot: RefdeskZotero = client.library(library_id)
         self.skip: set[str] = set()  # items that failed to upload in this run
+        self.sent: dict[str, dict[str, Any]] = {}  # what unconfirmed batches sent, by key
 
     # -- helpers ----------------------------------------------------------
     @property
@@ -123,7 +124,8 @@ class LibrarySync:
 
     def _uploadable(self) -> list[state.ItemState]:
         held = conflicts.held_keys(self.lib, self.library_id)
-        return [i for i in state.dirty_items(self.lib, self.library_id) if i.key not in held and i.key not in self.skip]
+        return [i for i in state.dirty_items(self.lib, self.library_id, with_synced=False)
+                if i.key not in held and i.key not in self.skip]
 
     def _deletable(self) -> list[str]:
         held = conflicts.held_keys(self.lib, self.library_id)
@@ -133,7 +135,9 @@ class LibrarySync:
         return [k for k, (_, dirty, _, _) in state.collection_rows(self.lib, self.library_id).items() if dirty]
 
     def has_local_changes(self) -> bool:
-        return bool(state.pending_batches(self.lib, self.library_id) or self._dirty_collections() or self._uploadable()
+        held = conflicts.held_keys(self.lib, self.library_id)
+        dirty = [k for k in self.lib.dirty_keys(self.library_id) if k not in held and k not in self.skip]
+        return bool(state.pending_batches(self.lib, self.library_id) or self._dirty_collections() or dirty
                     or self._deletable() or state.deletions(self.lib, self.library_id, "collection"))
 
     # -- main loop ----------------------------------------------------------
@@ -181,6 +185,7 @@ class LibrarySync:
 
     def _download_once(self) -> None:
         since = self.version
+        self.sent = state.sent_data(self.lib, self.library_id)
         zot = self.zot
         self.progress(Progress(self.library_id, "checking"))
         try:
@@ -221,9 +226,7 @@ class LibrarySync:
                     objs = zot.items(since=since, includeTrashed=1, limit=PAGE, start=start)
                 check()
                 with self.lib.transaction():
-                    for obj in objs:
-                        if local.get(obj["key"]) != obj["version"]:
-                            self._apply_item(obj)
+                    self._apply_items([o for o in objs if local.get(o["key"]) != o["version"]])
                 done += len(objs)
                 self.progress(Progress(self.library_id, "downloading", min(done, total), total))
                 start += PAGE
@@ -237,8 +240,7 @@ class LibrarySync:
                     objs = zot.items(itemKey=",".join(chunk), includeTrashed=1, limit=BATCH)
                 check()
                 with self.lib.transaction():
-                    for obj in objs:
-                        self._apply_item(obj)
+                    self._apply_items(objs)
                 done += len(chunk)
                 self.progress(Progress(self.library_id, "downloading", done, total))
         deleted: dict[str, list[str]] = self._read("listing deletions", lambda: zot.deleted(since=since))
@@ -249,13 +251,29 @@ class LibrarySync:
             for key in deleted.get("collections", []):
                 self._apply_collection_deletion(key)
             self._set_version(top)
+            # everything the server has is applied: unconfirmed batches are settled (dirty objects go again)
+            state.clear_journal(self.lib, self.library_id)
 
-    def _apply_item(self, obj: dict[str, Any]) -> None:
+    def _apply_items(self, objs: list[dict[str, Any]]) -> None:
+        """Apply one response's items: new ones in bulk, the rest one by one (merges, conflicts)."""
+        lid = self.library_id
+        states = state.item_states(self.lib, [str(o["key"]) for o in objs], lid)
+        deletions = set(state.deletions(self.lib, lid))
+        fresh: list[Record] = []
+        for obj in objs:
+            key = str(obj["key"])
+            if key not in states and key not in deletions:
+                fresh.append(mapping.from_zotero(obj))
+            else:
+                self._apply_item(obj, states.get(key), deletions)
+        state.add_remote_many(self.lib, lid, fresh)
+        self.report.downloaded += len(fresh)
+
+    def _apply_item(self, obj: dict[str, Any], local: state.ItemState | None, deletions: set[str]) -> None:
         remote = mapping.from_zotero(obj)
         key, lid = remote.key, self.library_id
-        local = state.item_state(self.lib, key, lid)
         if local is None:
-            if key in state.deletions(self.lib, lid):
+            if key in deletions:
                 # deleted here, changed there: nothing silently lost either way
                 full = mapping.to_zotero(remote)
                 conflicts.record(self.lib, lid, key, [conflicts.FieldConflict(conflicts.DELETED, None, "deleted", full)],
@@ -271,7 +289,11 @@ class LibrarySync:
             state.put_remote(self.lib, lid, remote)
             self.report.downloaded += 1
             return
-        merged, found = conflicts.merge(local.synced, local.data, remote.data)
+        base = local.synced
+        sent = self.sent.get(key)
+        if sent is not None and mapping.same(sent, remote.data):
+            base = sent  # the server holds what we sent before a crash: only later local edits are ours
+        merged, found = conflicts.merge(base, local.data, remote.data)
         still_open = False
         for name, c in conflicts.open_fields(self.lib, lid, key).items():
             if name == conflicts.DELETED:
@@ -347,20 +369,24 @@ class LibrarySync:
         cols.sort(key=lambda k: bool(rows[k][2].get("parentCollection")))
         for i in range(0, len(cols), BATCH):
             self._send("collections", cols[i:i + BATCH])
+        mark = state.journal_mark(self.lib)  # before reading the items: later edits keep them dirty
         items = self._uploadable()
         items.sort(key=lambda it: bool(it.data.get("parentItem")))  # parents before their notes and attachments
         total = len(items)
         for i in range(0, total, BATCH):
             self.progress(Progress(self.library_id, "uploading", i, total))
-            self._send("items", [it.key for it in items[i:i + BATCH]])
+            chunk = items[i:i + BATCH]
+            self._send("items", [it.key for it in chunk],
+                       payload=[{"key": it.key, "version": it.version, **it.data} for it in chunk], mark=mark)
         self._delete("items", self._deletable(), "item")
         self._delete("collections", state.deletions(self.lib, self.library_id, "collection"), "collection")
 
-    def _payload(self, object_type: str, keys: Iterable[str]) -> list[dict[str, Any]]:
+    def _payload(self, object_type: str, keys: list[str]) -> list[dict[str, Any]]:
         out = []
         if object_type == "items":
+            states = state.item_states(self.lib, keys, self.library_id)
             for key in keys:
-                item = state.item_state(self.lib, key, self.library_id)
+                item = states.get(key)
                 if item is not None and item.dirty:
                     out.append({"key": key, "version": item.version, **item.data})
         else:
@@ -370,8 +396,11 @@ class LibrarySync:
                     out.append({"key": key, "version": rows[key][0], **rows[key][2]})
         return out
 
-    def _send(self, object_type: str, keys: list[str], token: str | None = None, journal_id: int | None = None) -> None:
-        payload = self._payload(object_type, keys)
+    def _send(self, object_type: str, keys: list[str], token: str | None = None, journal_id: int | None = None,
+              payload: list[dict[str, Any]] | None = None, mark: int | None = None) -> None:
+        if mark is None or payload is None:
+            mark = state.journal_mark(self.lib)
+            payload = self._payload(object_type, keys)
         if not payload:
             if journal_id is not None:
                 state.finish_batch(self.lib, journal_id)
@@ -379,7 +408,7 @@ class LibrarySync:
         base = self.version
         if token is None or journal_id is None:
             token = uuid.uuid4().hex
-            journal_id = state.journal_batch(self.lib, self.library_id, object_type, token, [p["key"] for p in payload], base)
+            journal_id = state.journal_batch(self.lib, self.library_id, object_type, token, payload, base)
         zot = self.zot
         try:
             with self.client.transport.headers(Zotero_Write_Token=token), self.client.errors(f"uploading {object_type}"):
@@ -388,22 +417,29 @@ class LibrarySync:
                 else:
                     result = zot.create_collections(payload, last_modified=base)
         except (ze.PreConditionFailedError, ze.PreConditionRequiredError):
-            # stale library version or a token the server already saw: the download will reconcile
-            state.finish_batch(self.lib, journal_id)
+            # A stale library version, or a token the server already saw (the batch went through before a
+            # crash or a lost answer). The batch stays journaled: the download recognises our own write in it.
             raise _Stale from None
         if not isinstance(result, dict) or "failed" not in result:
             raise ZoteroError(f"Unexpected answer from Zotero while uploading {object_type}")
         new_version = zot.last_version() or base
         stale = False
+        successful = result.get("successful") or {}
+        confirmed: list[tuple[dict[str, Any], dict[str, Any], int, bool]] = []
+        for idx, saved in successful.items():
+            confirmed.append((payload[int(idx)], saved.get("data", saved), new_version, False))
+        for idx in result.get("success") or {}:
+            if idx not in successful:  # an older server: no saved copies; what we sent is what it has
+                confirmed.append((payload[int(idx)], payload[int(idx)], new_version, False))
+        for idx in result.get("unchanged") or {}:
+            sent = payload[int(idx)]
+            confirmed.append((sent, sent, int(sent.get("version", 0)) or new_version, True))
         with self.lib.transaction():
-            for idx, saved in (result.get("successful") or {}).items():
-                self._confirm(object_type, payload[int(idx)], saved.get("data", saved), new_version)
-            for idx, _key in (result.get("success") or {}).items():
-                if idx not in (result.get("successful") or {}):
-                    self._confirm(object_type, payload[int(idx)], payload[int(idx)], new_version)
-            for idx in (result.get("unchanged") or {}):
-                sent = payload[int(idx)]
-                self._confirm(object_type, sent, sent, int(sent.get("version", 0)) or new_version, unchanged=True)
+            if object_type == "items":
+                self._confirm_items(confirmed, state.changed_since(self.lib, self.library_id, mark))
+            else:
+                for sent, saved, version, unchanged in confirmed:
+                    self._confirm_collection(sent, saved, version, unchanged)
             for idx, failure in (result.get("failed") or {}).items():
                 sent = payload[int(idx)]
                 code = int(failure.get("code", 0))
@@ -418,34 +454,41 @@ class LibrarySync:
         if stale:
             raise _Stale
 
-    def _confirm(self, object_type: str, sent: dict[str, Any], saved: dict[str, Any], version: int,
-                 unchanged: bool = False) -> None:
-        key = sent["key"]
-        server_data = {k: v for k, v in saved.items() if k not in ("key", "version")}
-        sent_data = {k: v for k, v in sent.items() if k not in ("key", "version")}
-        if object_type == "collections":
-            row = state.collection_rows(self.lib, self.library_id).get(key)
-            if row is not None:
-                edited = not mapping.same(row[2], sent_data)
-                state.put_collection(self.lib, self.library_id, key, version, row[2] if edited else server_data,
-                                     synced=server_data, dirty=edited)
-            if not unchanged:
-                self.report.collections_uploaded += 1
-            return
-        current = state.item_state(self.lib, key, self.library_id)
-        if current is None:
-            return  # deleted locally meanwhile; the delete log sends it
-        edited_meanwhile = not mapping.same(current.data, sent_data)
-        if edited_meanwhile:
-            state.mark_synced(self.lib, key, self.library_id, version, server_data, True)
-        else:
-            rec = Record(data=server_data, key=key, version=version)
-            self.lib.save(rec, "zotero", dirty=False, changed=[k for k in server_data if k != "dateModified"])
-            state.mark_synced(self.lib, key, self.library_id, version, server_data, False)
-        if unchanged:
-            self.report.unchanged += 1
-        else:
-            self.report.uploaded += 1
+    @staticmethod
+    def _strip(obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in obj.items() if k not in ("key", "version")}
+
+    def _confirm_items(self, confirmed: list[tuple[dict[str, Any], dict[str, Any], int, bool]], edited: set[str]) -> None:
+        """Record what the server accepted; an item edited (journaled) while it was in flight stays dirty."""
+        lid = self.library_id
+        fast: list[tuple[str, int, dict[str, Any]]] = []
+        for sent, saved, version, unchanged in confirmed:
+            key = str(sent["key"])
+            server_data, sent_data = self._strip(saved), self._strip(sent)
+            if key in edited:  # changed (or deleted: then this updates nothing) while in flight
+                state.mark_synced(self.lib, key, lid, version, server_data, True)
+            elif mapping.same(server_data, sent_data):
+                fast.append((key, version, server_data))
+            else:  # the server changed something meaningful (e.g. dropped an empty creator)
+                self.lib.save(Record(data=server_data, key=key, version=version), "zotero", dirty=False,
+                              changed=[k for k in server_data if k != "dateModified"])
+                state.mark_synced(self.lib, key, lid, version, server_data, False)
+            if unchanged:
+                self.report.unchanged += 1
+            else:
+                self.report.uploaded += 1
+        state.confirm_many(self.lib, lid, fast)
+
+    def _confirm_collection(self, sent: dict[str, Any], saved: dict[str, Any], version: int, unchanged: bool) -> None:
+        key = str(sent["key"])
+        server_data, sent_data = self._strip(saved), self._strip(sent)
+        row = state.collection_rows(self.lib, self.library_id).get(key)
+        if row is not None:
+            edited = not mapping.same(row[2], sent_data)
+            state.put_collection(self.lib, self.library_id, key, version, row[2] if edited else server_data,
+                                 synced=server_data, dirty=edited)
+        if not unchanged:
+            self.report.collections_uploaded += 1
 
     def _delete(self, object_type: str, keys: list[str], kind: str) -> None:
         for i in range(0, len(keys), BATCH):

@@ -1,0 +1,205 @@
+"""Two refdesk libraries and a third client share one emulated Zotero library (hypothesis, stateful).
+
+Random local edits, creations, tags and deletions on both sides, remote edits and deletions,
+server faults (429, 503, 500, dropped connections before or after processing) and syncs killed
+at a random request. At the end, after conflicts are settled and everyone has synced, both
+libraries and the server hold the same items, and every edit that was not part of an explicit
+conflict is there.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+from refdesk.app import AppContext
+from refdesk.config import Settings
+from refdesk.model import Record
+from refdesk.zotero import conflicts, mapping, state
+from refdesk.zotero.client import ZoteroClient
+from refdesk.zotero.sync import sync
+
+from tests.servers.zotero import ZoteroServer
+from tests.zotero.conftest import USER_ID
+
+SIDES = st.sampled_from(["A", "B"])
+FIELDS = st.sampled_from(["title", "volume", "pages", "issue"])
+VALUES = st.text(alphabet="abcxyz", min_size=1, max_size=3)
+FAULTS = st.sampled_from([None, None, "429", "503", "500", "drop", "drop_after"])
+KILLS = st.one_of(st.none(), st.tuples(st.integers(1, 9), st.sampled_from(["send", "received"])))
+
+
+class Killed(BaseException):
+    pass
+
+
+class SyncMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.server = ZoteroServer().start()
+        self.key = self.server.add_key(USER_ID, "Z User")
+        self.zlib = self.server.library("user", USER_ID)
+        self.dir = Path(tempfile.mkdtemp(prefix="refdesk-stateful-"))
+        settings_ = Settings(zotero_user_id=str(USER_ID), zotero_api_url=self.server.url)
+        self.ctx = {side: AppContext(settings_, self.dir / f"{side}.sqlite") for side in "AB"}
+        self.last_edit: dict[tuple[str, str], str] = {}
+        self.tags: dict[str, set[str]] = {}
+        self.deleted: set[str] = set()
+        self.counter = 0
+
+    # -- helpers ------------------------------------------------------------
+    def client(self, hook: Any = None) -> ZoteroClient:
+        c = ZoteroClient(self.server.url, self.key, str(USER_ID), sleep=lambda s: None, retries=6)
+        c.transport.fault_hook = hook
+        return c
+
+    def keys(self, side: str) -> list[str]:
+        return sorted(self.ctx[side].library.keys())
+
+    # -- local changes --------------------------------------------------------
+    @rule(side=SIDES, value=VALUES)
+    def local_create(self, side: str, value: str) -> None:
+        self.counter += 1
+        rec = Record.new("journalArticle", title=f"{value}{self.counter}")
+        rec.key = "".join("23456789AB"[int(d)] for d in f"{self.counter:08d}")  # deterministic, so examples replay
+        self.ctx[side].library.add(rec)
+        self.last_edit[(rec.key, "title")] = rec.title
+
+    @precondition(lambda self: self.keys("A") or self.keys("B"))
+    @rule(side=SIDES, data=st.data(), field=FIELDS, value=VALUES)
+    def local_edit(self, side: str, data: st.DataObject, field: str, value: str) -> None:
+        keys = self.keys(side)
+        if not keys:
+            return
+        key = data.draw(st.sampled_from(keys))
+        lib = self.ctx[side].library
+        rec = lib.get(key)
+        rec.set(field, value)
+        lib.save(rec)
+        self.last_edit[(key, field)] = value
+
+    @precondition(lambda self: self.keys("A") or self.keys("B"))
+    @rule(side=SIDES, data=st.data(), tag=st.sampled_from(["red", "green", "blue"]))
+    def local_tag(self, side: str, data: st.DataObject, tag: str) -> None:
+        keys = self.keys(side)
+        if not keys:
+            return
+        key = data.draw(st.sampled_from(keys))
+        lib = self.ctx[side].library
+        rec = lib.get(key)
+        if rec.add_tag(tag):
+            lib.save(rec)
+            self.tags.setdefault(key, set()).add(tag)
+
+    @precondition(lambda self: self.keys("A") or self.keys("B"))
+    @rule(side=SIDES, data=st.data())
+    def local_delete(self, side: str, data: st.DataObject) -> None:
+        keys = self.keys(side)
+        if not keys:
+            return
+        key = data.draw(st.sampled_from(keys))
+        self.ctx[side].library.remove(key)
+        self.deleted.add(key)
+
+    # -- remote changes (a third Zotero client) --------------------------------
+    @precondition(lambda self: bool(self.zlib.items))
+    @rule(data=st.data(), field=FIELDS, value=VALUES)
+    def remote_edit(self, data: st.DataObject, field: str, value: str) -> None:
+        key = data.draw(st.sampled_from(sorted(self.zlib.items)))
+        result = self.server.put_items(self.zlib, [{"key": key, "version": self.zlib.items[key].version, field: value}])
+        assert result["failed"] == {}
+        self.last_edit[(key, field)] = value
+
+    @precondition(lambda self: bool(self.zlib.items))
+    @rule(data=st.data())
+    def remote_delete(self, data: st.DataObject) -> None:
+        key = data.draw(st.sampled_from(sorted(self.zlib.items)))
+        self.server.delete_items(self.zlib, [key])
+        self.deleted.add(key)
+
+    # -- syncs, with faults and kills -------------------------------------------
+    @rule(side=SIDES, fault=FAULTS, kill=KILLS)
+    def sync_side(self, side: str, fault: str | None, kill: tuple[int, str] | None) -> None:
+        if fault:
+            self.server.inject(fault, retry_after=1)
+        hook = None
+        if kill is not None:
+            n, phase = kill
+            seen = {"count": 0}
+
+            def hook(request: httpx2.Request, ph: str) -> None:
+                if ph == phase:
+                    seen["count"] += 1
+                    if seen["count"] == n:
+                        raise Killed
+
+        client = self.client(hook)
+        try:
+            report = sync(self.ctx[side], client=client)
+            assert report.ok, [lr.error for lr in report.libraries]
+        except Killed:
+            pass
+        finally:
+            client.close()
+            self.server.clear_faults()
+
+    # -- the end -------------------------------------------------------------
+    def teardown(self) -> None:
+        try:
+            self._settle_and_check()
+        finally:
+            for ctx in self.ctx.values():
+                ctx.close()
+            self.server.stop()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _settle_and_check(self) -> None:
+        for _ in range(8):
+            for side in "AB":
+                lib = self.ctx[side].library
+                for key in {c.key for c in conflicts.list_conflicts(lib)}:
+                    conflicts.resolve(lib, key, "local")
+                client = self.client()
+                assert sync(self.ctx[side], client=client).ok
+                client.close()
+            if all(not conflicts.list_conflicts(self.ctx[s].library) and not state.dirty_items(self.ctx[s].library, "user")
+                   and not state.deletions(self.ctx[s].library, "user") for s in "AB"):
+                break
+        # one more round so the side that synced first sees the last uploads
+        for side in "AB":
+            client = self.client()
+            assert sync(self.ctx[side], client=client).ok
+            client.close()
+        remote = self.server.item_data(self.zlib)
+        for side in "AB":
+            lib = self.ctx[side].library
+            local = {r.key: r.data for r in lib.records()}
+            assert set(local) == set(remote), side
+            for key, data in remote.items():
+                assert mapping.same(local[key], data), (side, key)
+            assert not state.dirty_items(lib, "user")
+            assert not conflicts.list_conflicts(lib)
+        touched = {c.key for s in "AB" for c in conflicts.list_conflicts(self.ctx[s].library, include_resolved=True)}
+        for (key, field), value in self.last_edit.items():
+            if key in touched or key in self.deleted:
+                continue
+            assert remote[key].get(field) == value, (key, field)
+        for key, tags in self.tags.items():
+            if key in touched or key in self.deleted:
+                continue
+            assert tags <= {t["tag"] for t in remote[key]["tags"]}, key
+        for key in self.deleted - touched:
+            assert key not in remote, key
+
+
+TestTwoLibrariesOneZotero = SyncMachine.TestCase
+TestTwoLibrariesOneZotero.settings = settings(
+    max_examples=12, stateful_step_count=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
