@@ -1,0 +1,314 @@
+"""Enrich and review: add-ons propose values, the user accepts or rejects each one.
+
+``start_enrich`` runs ``plugins.manager.enrich`` on the selection in a worker
+(add-ons run concurrently there, each with a timeout) and then opens the review.
+The review shows, per record and field, the current value beside the suggestion
+with its source and evidence link; "Accept All Safe" applies the core's safe
+policy (fill empty fields, complete a truncated abstract, add subjects as
+automatic tags), which never overwrites what the user typed.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from refdesk import schema
+from refdesk.app import AppContext
+from refdesk.errors import RefdeskError
+from refdesk.gui.workers import Task, Worker
+from refdesk.model import Record
+
+if TYPE_CHECKING:
+    from refdesk.gui.main_window import MainWindow
+    from refdesk.plugins.manager import EnrichReport
+    from refdesk.plugins.suggestions import StoredSuggestion
+
+IdRole = int(Qt.ItemDataRole.UserRole) + 20
+
+
+def field_title(name: str) -> str:
+    from refdesk.plugins.api import SUBJECT
+
+    return "Subject (tag)" if name == SUBJECT else schema.field_label(name)
+
+
+def current_value(record: Record, name: str) -> str:
+    from refdesk.plugins.api import SUBJECT
+
+    if name == SUBJECT:
+        return "; ".join(record.tag_names())
+    return record.get(name)
+
+
+def _short(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def describe_enrich(report: EnrichReport) -> str:
+    found = len(report.suggestions)
+    text = f"Add-ons ({', '.join(report.plugins)}) proposed {found} value{'s' if found != 1 else ''} for {report.records} item(s)"
+    if report.cancelled:
+        text += " before you cancelled"
+    if report.problems:
+        text += f"; {len(report.problems)} problem(s): " + "; ".join(str(p) for p in report.problems[:3])
+    return text
+
+
+def start_enrich(window: MainWindow, keys: list[str]) -> Worker | None:
+    """Run the enabled add-ons on ``keys`` in a worker; open the review when they are done."""
+    if not keys:
+        window.show_error("Select the items to enrich first")
+        return None
+    ctx = window.ctx
+
+    def job(task: Task) -> EnrichReport:
+        from refdesk.plugins import manager
+
+        def progress(done: int, total: int, key: str) -> None:
+            task.progress(done, total, f"Enriching: {done} of {total} item(s) done")
+
+        return manager.enrich(ctx, keys, progress=progress, cancel=task.cancelled)
+
+    def done(report: EnrichReport) -> None:
+        window.job_label.setText(describe_enrich(report))
+        window.job_label.setProperty("error", bool(report.problems))
+        if report.suggestions:
+            window.open_review_dialog(keys)
+
+    return window.run_job(job, name="enrich", busy=f"Asking add-ons about {len(keys)} item(s)…", on_result=done)
+
+
+class ReviewDialog(QDialog):
+    """Pending suggestions per record and field: current value, suggestion, source; accept or reject each."""
+
+    applied = Signal(object)  # {key: [fields]} of what changed in the library
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, keys: list[str] | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.keys = keys
+        self.setWindowTitle("Review Suggestions")
+        self.resize(1000, 640)
+        layout = QVBoxLayout(self)
+        intro = QLabel("Add-ons propose these values. Accept or reject each; <b>Accept All Safe</b> only fills empty "
+                       "fields, completes cut-short abstracts and adds subjects as automatic tags.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("suggestions")
+        self.tree.setColumnCount(5)
+        self.tree.setHeaderLabels(["Field", "Current value", "Suggested value", "Source", "Confidence"])
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 210)
+        header.resizeSection(1, 260)
+        header.resizeSection(2, 300)
+        header.resizeSection(3, 120)
+        header.setStretchLastSection(True)
+        self.tree.currentItemChanged.connect(self._show_detail)
+        split.addWidget(self.tree)
+        detail = QWidget()
+        row = QHBoxLayout(detail)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.current_view = QTextBrowser()
+        self.current_view.setObjectName("currentValue")
+        self.suggested_view = QTextBrowser()
+        self.suggested_view.setObjectName("suggestedValue")
+        self.suggested_view.setOpenExternalLinks(True)
+        row.addWidget(self.current_view)
+        row.addWidget(self.suggested_view)
+        split.addWidget(detail)
+        split.setSizes([400, 180])
+        layout.addWidget(split, 1)
+        self.message = QLabel()
+        self.message.setObjectName("status")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox()
+        self.accept_button = QPushButton("Accept")
+        self.accept_button.setToolTip("Write the selected suggestions into the items (A)")
+        self.accept_button.setShortcut("A")
+        self.accept_button.clicked.connect(self.accept_selected)
+        self.reject_button = QPushButton("Reject")
+        self.reject_button.setToolTip("Dismiss the selected suggestions (R)")
+        self.reject_button.setShortcut("R")
+        self.reject_button.clicked.connect(self.reject_selected)
+        self.safe_button = QPushButton("Accept All Safe")
+        self.safe_button.clicked.connect(self.accept_safe)
+        for b in (self.accept_button, self.reject_button, self.safe_button):
+            buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
+        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+        self.by_id: dict[int, StoredSuggestion] = {}
+        self.load()
+
+    # -- content --------------------------------------------------------------
+    def load(self) -> None:
+        from refdesk.plugins import manager
+
+        self.tree.clear()
+        self.by_id = {}
+        try:
+            pending = manager.suggestions(self.ctx, None, "pending")
+        except RefdeskError as exc:
+            self.message.setText(str(exc))
+            return
+        if self.keys is not None:
+            wanted = set(self.keys)
+            pending = [s for s in pending if s.item_key in wanted]
+        by_key: dict[str, list[StoredSuggestion]] = defaultdict(list)
+        for s in pending:
+            by_key[s.item_key].append(s)
+        for key, items in by_key.items():
+            try:
+                record = self.ctx.library.get(key)
+            except RefdeskError:
+                continue
+            top = QTreeWidgetItem([_short(record.title or key, 120)])
+            top.setFirstColumnSpanned(True)
+            font = top.font(0)
+            font.setBold(True)
+            top.setFont(0, font)
+            top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+            self.tree.addTopLevelItem(top)
+            for s in sorted(items, key=lambda s: (s.field, -s.confidence)):
+                self.by_id[s.id] = s
+                current = current_value(record, s.field)
+                child = QTreeWidgetItem([
+                    field_title(s.field), _short(current) or "—", _short(s.value), s.provenance, f"{s.confidence:.0%}",
+                ])
+                child.setData(0, IdRole, s.id)
+                child.setToolTip(2, s.value[:2000])
+                child.setToolTip(1, current[:2000])
+                child.setData(1, IdRole, current)
+                top.addChild(child)
+            top.setExpanded(True)
+        total = len(self.by_id)
+        self.message.setText(f"{total} suggestion{'s' if total != 1 else ''} to review." if total else "Nothing to review.")
+        for b in (self.accept_button, self.reject_button, self.safe_button):
+            b.setEnabled(bool(total))
+        first = self.tree.topLevelItem(0)
+        first_child = first.child(0) if first is not None and first.childCount() else None
+        if first_child is not None:
+            self.tree.setCurrentItem(first_child)
+
+    def items(self) -> list[QTreeWidgetItem]:
+        out: list[QTreeWidgetItem] = []
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            if top is not None:
+                out.extend(c for c in (top.child(j) for j in range(top.childCount())) if c is not None)
+        return out
+
+    def item_for(self, key: str, field: str, value: str | None = None) -> QTreeWidgetItem | None:
+        for item in self.items():
+            s = self.by_id.get(int(item.data(0, IdRole)))
+            if s and s.item_key == key and s.field == field and (value is None or s.value == value):
+                return item
+        return None
+
+    def _show_detail(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
+        s = self.by_id.get(int(item.data(0, IdRole))) if item is not None and item.data(0, IdRole) is not None else None
+        if s is None:
+            self.current_view.clear()
+            self.suggested_view.clear()
+            return
+        current = str(item.data(1, IdRole) or "") if item is not None else ""
+        self.current_view.setHtml(f"<b>Current {html.escape(field_title(s.field))}</b><p>{html.escape(current) or '<i>empty</i>'}</p>")
+        evidence = (f' — <a href="{html.escape(s.evidence_url, quote=True)}">evidence</a>' if s.evidence_url else "")
+        self.suggested_view.setHtml(
+            f"<b>Suggested by {html.escape(s.provenance)}</b>{evidence}<p>{html.escape(s.value)}</p>"
+        )
+
+    def selected_ids(self) -> list[int]:
+        ids = [int(i.data(0, IdRole)) for i in self.tree.selectedItems() if i.data(0, IdRole) is not None]
+        current = self.tree.currentItem()
+        if not ids and current is not None and current.data(0, IdRole) is not None:
+            ids = [int(current.data(0, IdRole))]
+        return ids
+
+    # -- decisions --------------------------------------------------------------
+    def _done(self, verb: str, changed: dict[str, list[str]], count: int) -> None:
+        self.load()
+        self.message.setText(f"{verb} {count} suggestion{'s' if count != 1 else ''}. " + self.message.text())
+        if changed:
+            self.applied.emit(changed)
+
+    def accept_selected(self) -> None:
+        from refdesk.plugins import manager
+
+        ids = self.selected_ids()
+        if not ids:
+            return
+        try:
+            report = manager.accept(self.ctx, ids)
+        except RefdeskError as exc:
+            self.message.setText(str(exc))
+            return
+        self._done("Accepted", report.changed, len(report.accepted))
+
+    def reject_selected(self) -> None:
+        from refdesk.plugins import manager
+
+        ids = self.selected_ids()
+        if not ids:
+            return
+        try:
+            rejected = manager.reject(self.ctx, ids)
+        except RefdeskError as exc:
+            self.message.setText(str(exc))
+            return
+        self._done("Rejected", {}, len(rejected))
+
+    def accept_safe(self) -> None:
+        from refdesk.plugins import manager
+
+        keys = sorted({s.item_key for s in self.by_id.values()})
+        try:
+            report = manager.apply_safe(self.ctx, keys)
+        except RefdeskError as exc:
+            self.message.setText(str(exc))
+            return
+        self._done("Accepted", report.changed, len(report.accepted))
+
+    def accept_item(self, key: str, field: str, value: str | None = None) -> None:
+        """Accept one suggestion by record and field (keyboard-free helper for tests and scripts)."""
+        item = self.item_for(key, field, value)
+        if item is not None:
+            self.tree.clearSelection()
+            self.tree.setCurrentItem(item)
+            item.setSelected(True)
+            self.accept_selected()
+
+    def reject_item(self, key: str, field: str, value: str | None = None) -> None:
+        item = self.item_for(key, field, value)
+        if item is not None:
+            self.tree.clearSelection()
+            self.tree.setCurrentItem(item)
+            item.setSelected(True)
+            self.reject_selected()
