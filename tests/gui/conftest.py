@@ -60,3 +60,13 @@ def window(qtbot: Any, ctx: AppContext) -> Iterator[Any]:
     yield win
     win.pool.cancel_all()
     win.pool.wait(5000)
+
+
+@pytest.fixture(autouse=True)
+def _clear_clipboard(qapp: Any) -> Iterator[None]:
+    """Empty the clipboard after each test: a QMimeData still owned by the clipboard when the
+    interpreter shuts down crashes PySide6 (exit code 139 after every test passed)."""
+    yield
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.clipboard().clear()
