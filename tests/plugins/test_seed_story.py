@@ -75,6 +75,9 @@ def test_seed_record_is_enriched_by_the_add_ons(sources: HTTPServer, library_pat
     assert plugins_per_tag["Political science"] == {"doaj", "openalex"}
     text = cli("suggestions", key).out  # type: ignore[operator]
     assert "Subjects and where they came from:" in text and "OAI-PMH fmp.elpub.ru via oai" in text
+    shown_text = cli("show", key).out  # type: ignore[operator]
+    assert "Subjects from add-ons:" in shown_text
+    assert "  Soviet diplomacy  — " in shown_text and "via oai" in shown_text and "via openalex" in shown_text
 
     with Library.open(str(library_path)) as lib:
         assert key in lib.dirty_keys()  # goes up with the next Zotero sync

@@ -44,7 +44,7 @@ def cmd_enrich(ctx: AppContext, args: argparse.Namespace) -> int:
         print(f"Applied {len(report.applied.accepted)} suggestion(s) to {len(report.applied.changed)} record(s):")
         for key, fields in report.applied.changed.items():
             print(f"  {key}: {', '.join(fields)}")
-        print_suggestions(report.applied.accepted, header=False)
+        print_suggestions(report.applied.accepted)
     if report.suggestions:
         print(f"{len(report.suggestions)} suggestion(s) to review (refdesk suggestions accept|reject ID...):")
         print_suggestions(report.suggestions)

@@ -57,6 +57,10 @@ def cmd_show(ctx: AppContext, args: argparse.Namespace) -> int:
         dump_json(rec.to_json())
     else:
         print(detail(rec))
+        from refdesk.plugins.suggestions import tag_origin_lines
+
+        for line in tag_origin_lines(ctx.library, rec):  # where each subject tag came from (add-ons)
+            print(line)
     return 0
 
 

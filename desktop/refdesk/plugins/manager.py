@@ -163,9 +163,9 @@ def enrich(
         progress=progress,
         cancel=cancel,
     )
-    if apply:
-        accepted = {s.id for s in report.applied.accepted}
-        report.suggestions = [s for s in report.suggestions if s.id not in accepted]
+    if apply and report.suggestions:  # keep only what the policy left pending
+        still = {s.id for s in store.query(None, "pending")}
+        report.suggestions = [s for s in report.suggestions if s.id in still]
     report.problems = result.problems
     report.cancelled = result.cancelled
     report.seconds = result.seconds

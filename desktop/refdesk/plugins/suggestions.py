@@ -164,6 +164,18 @@ class SuggestionStore:
         return {tag: by_key.get(fold(tag), []) for tag in record.tag_names()}
 
 
+def tag_origin_lines(library: Library, record: Record) -> list[str]:
+    """``refdesk show``'s lines saying which add-on and service each subject tag came from (none: no add-on tags)."""
+    origins = SuggestionStore(library).tag_provenance(record)
+    if not any(origins.values()):
+        return []
+    lines = ["Subjects from add-ons:"]
+    for tag, found in origins.items():
+        if found:
+            lines.append(f"  {tag}  — {'; '.join(s.provenance for s in found)}")
+    return lines
+
+
 # -- applying -------------------------------------------------------------------
 
 
