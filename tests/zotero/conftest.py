@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -94,5 +93,23 @@ def make_client(zserver: ZoteroServer, api_key: str) -> Callable[..., ZoteroClie
     return make
 
 
-def env_without_keyring_override() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
+@pytest.fixture
+def secret_service() -> Iterator[keyring.backend.KeyringBackend]:
+    from keyring.backends import SecretService
+
+    kr = SecretService.Keyring()
+    try:
+        usable = kr.priority > 0
+        kr.set_password("refdesk-test", "probe", "probe")
+        kr.delete_password("refdesk-test", "probe")
+    except Exception as exc:
+        pytest.fail(
+            f"The real Secret Service is not available ({type(exc).__name__}: {exc}). Run the keyring tests with "
+            "`tools/with-keyring.sh .venv/bin/python -m pytest tests/zotero` (gnome-keyring under dbus-run-session)."
+        )
+    assert usable
+    old = keyring.get_keyring()
+    keyring.set_keyring(kr)
+    yield kr
+    keyring.set_keyring(old)
+

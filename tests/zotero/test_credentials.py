@@ -27,27 +27,6 @@ from tests.zotero.conftest import USER_ID
 
 
 @pytest.fixture
-def secret_service() -> Iterator[keyring.backend.KeyringBackend]:
-    from keyring.backends import SecretService
-
-    kr = SecretService.Keyring()
-    try:
-        usable = kr.priority > 0
-        kr.set_password("refdesk-test", "probe", "probe")
-        kr.delete_password("refdesk-test", "probe")
-    except Exception as exc:
-        pytest.fail(
-            f"The real Secret Service is not available ({type(exc).__name__}: {exc}). Run the keyring tests with "
-            "`tools/with-keyring.sh .venv/bin/python -m pytest tests/zotero` (gnome-keyring under dbus-run-session)."
-        )
-    assert usable
-    old = keyring.get_keyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(old)
-
-
-@pytest.fixture
 def no_keyring() -> Iterator[None]:
     old = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())

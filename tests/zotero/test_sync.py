@@ -344,3 +344,54 @@ def test_cli_sync_lists_conflicts_and_resolve_settles_them(
     status = cli("zotero", "status", "--json").json()
     assert status["username"] == "Z User" and status["libraries"][0]["pendingChanges"] == 0
     assert api_key not in cli("zotero", "status").out
+
+
+def test_collections_both_ways(zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:
+    a, b = make_ctx("a"), make_ctx("b")
+    state.put_collection(a.library, "user", "CQLLAAAA", 0, {"name": "Parent", "parentCollection": False, "relations": {}},
+                         dirty=True, synced={})
+    state.put_collection(a.library, "user", "CQLLBBBB", 0, {"name": "Child", "parentCollection": "CQLLAAAA", "relations": {}},
+                         dirty=True, synced={})
+    rec = article("In a collection")
+    rec.data["collections"] = ["CQLLBBBB"]
+    a.library.add(rec)
+    report = sync(a, client=make_client())
+    assert report.ok and report.libraries[0].collections_uploaded == 2 and report.libraries[0].uploaded == 1
+    lib = zserver.library("user", USER_ID)
+    assert lib.collections["CQLLBBBB"].data["parentCollection"] == "CQLLAAAA"
+    sync(b, client=make_client())
+    assert set(state.collection_rows(b.library, "user")) == {"CQLLAAAA", "CQLLBBBB"}
+    assert b.library.get(rec.key).data["collections"] == ["CQLLBBBB"]
+    # a collection deleted here is deleted there; Zotero drops the membership, which comes back to B
+    with a.library.transaction():
+        state.remove_collection(a.library, "user", "CQLLBBBB")
+        state.log_deletion(a.library, "user", "CQLLBBBB", "collection")
+    assert sync(a, client=make_client()).ok
+    assert "CQLLBBBB" not in lib.collections
+    sync(b, client=make_client())
+    assert set(state.collection_rows(b.library, "user")) == {"CQLLAAAA"}
+    assert b.library.get(rec.key).data["collections"] == []
+
+
+def test_cancel_stops_before_the_next_request_and_resumes(zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:
+    import threading
+
+    from refdesk.zotero.errors import SyncCancelledError
+    from refdesk.zotero.sync import Progress
+
+    a = make_ctx("a")
+    a.library.add_many([article(f"P{i}") for i in range(120)])
+    cancel = threading.Event()
+    phases: list[Progress] = []
+
+    def progress(p: Progress) -> None:
+        phases.append(p)
+        if p.phase == "uploading" and p.done >= 50:
+            cancel.set()
+
+    with pytest.raises(SyncCancelledError):
+        sync(a, progress=progress, cancel=cancel, client=make_client())
+    assert len(server_items(zserver)) == 50
+    report = sync(a, client=make_client())
+    assert report.ok and len(server_items(zserver)) == 120
+    assert_converged(zserver, a)
