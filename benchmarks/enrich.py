@@ -209,8 +209,6 @@ def main() -> int:
         others = max(report.plugin_seconds.get(n, total) for n in ("crossref", "openalex", "doaj"))
         kinds: dict[str, int] = {}
         for p in report.problems:
-            if p.kind == "error":
-                print(f"  {p}", file=sys.stderr)
             kinds[f"{p.plugin} {p.kind}"] = kinds.get(f"{p.plugin} {p.kind}", 0) + 1
         print(f"with oai hanging:   {total:8.1f} s  total; the three others finished after {others:.1f} s "
               f"(vs {concurrent:.1f} s with none hanging: {'on time' if others <= concurrent * 1.25 + 0.5 else 'LATE'})")

@@ -91,3 +91,24 @@ def test_bad_specs_are_refused_plainly(tmp_path: Path, cli: Any) -> None:
     with pytest.raises(InvalidInputError, match="not an add-on"):
         install.uninstall("refdesk")
     assert install.pip_install_command("/x", Path("/r.json"), dry_run=True)[:4] == [sys.executable, "-m", "pip", "install"]
+
+
+def test_install_and_uninstall_in_a_throwaway_venv(tmp_path: Path) -> None:
+    import venv
+
+    from refdesk.plugins.scaffold import new_plugin
+
+    env = tmp_path / "venv"
+    venv.create(env, with_pip=False)
+    python = str(env / "bin" / "python")
+    root = new_plugin("roundtrip", tmp_path)
+
+    def entry_points() -> str:
+        probe = "import importlib.metadata as m; print(sorted(e.name for e in m.entry_points(group='refdesk.plugins')))"
+        return subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+
+    summary = install.install(str(root), python=python, no_deps=True)
+    assert [p.name for p in summary.packages] == ["refdesk-roundtrip"]
+    assert entry_points() == "['roundtrip']"
+    assert install.uninstall("refdesk-roundtrip", python=python) == "Uninstalled refdesk-roundtrip"
+    assert entry_points() == "[]"

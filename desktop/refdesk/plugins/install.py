@@ -87,12 +87,17 @@ def resolve_spec(spec: str) -> str:
     return spec  # a requirement such as "refdesk-foo>=1", for pip to find in its index
 
 
+def pip_base(python: str | None = None) -> list[str]:
+    """refdesk's own pip; ``python`` points it at another environment (pip's ``--python``), e.g. a throwaway venv."""
+    base = [sys.executable, "-m", "pip"]
+    return base if python in (None, sys.executable) else [*base, "--python", str(python)]
+
+
 def pip_install_command(
     spec: str, report: Path, *, python: str | None = None, dry_run: bool = False, build_isolation: bool = True,
     no_deps: bool = False, target: Path | None = None, no_index: bool = False, extra: list[str] | None = None,
 ) -> list[str]:
-    cmd = [python or sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-           "--report", str(report)]
+    cmd = [*pip_base(python), "install", "--disable-pip-version-check", "--no-input", "--report", str(report)]
     if dry_run:
         cmd.append("--dry-run")
     if not build_isolation:
@@ -186,7 +191,7 @@ def uninstall(distribution: str, *, python: str | None = None, timeout: float = 
     """pip-uninstall one add-on distribution; refdesk itself is refused."""
     if distribution.lower() in ("refdesk", "pip", "setuptools"):
         raise InvalidInputError(f"Refusing to uninstall {distribution}: it is not an add-on")
-    cmd = [python or sys.executable, "-m", "pip", "uninstall", "--disable-pip-version-check", "--no-input", "-y", distribution]
+    cmd = [*pip_base(python), "uninstall", "--disable-pip-version-check", "--no-input", "-y", distribution]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise _pip_failure(proc, f"uninstall {distribution}")

@@ -11,6 +11,7 @@ here as the provenance of each tag, which Zotero cannot hold.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -69,7 +70,9 @@ class ApplyReport:
 
 
 def value_key(field_name: str, value: str) -> str:
-    return fold(value)[:500] if field_name == SUBJECT else fold(" ".join(value.split()))[:500]
+    """The dedupe key of a value: folded (case, accents, spacing); long values by their hash."""
+    folded = fold(" ".join(value.split()))
+    return folded if len(folded) <= 200 else "sha1:" + hashlib.sha1(folded.encode("utf-8")).hexdigest()
 
 
 def _norm(text: str) -> str:
@@ -142,7 +145,7 @@ class SuggestionStore:
         return [found[i] for i in ids]
 
     def query(self, key: str | None = None, status: str | None = "pending") -> list[StoredSuggestion]:
-        clauses, params = [], []
+        clauses, params = ["item_key IN (SELECT key FROM items)"], []  # not those of deleted records
         if key:
             clauses.append("item_key = ?")
             params.append(key)

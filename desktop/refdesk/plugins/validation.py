@@ -19,7 +19,10 @@ from refdesk.text import clean, nfc
 MAX_CHARS = {"abstractNote": 50_000, SUBJECT: 200, "extra": 10_000}
 DEFAULT_MAX_CHARS = 2_000
 
-_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?\s*>|&lt;\s*/?\s*[A-Za-z][\w:-]*")
+_TAGS = (r"(?:[a-z][\w.-]*:[a-z][\w.-]*|p|br|hr|div|span|i|b|u|em|strong|sup|sub|a|html|body|head|title|ul|ol|li|dl|dt|dd"
+         r"|table|thead|tbody|tr|td|th|h[1-6]|script|style|img|font|section|article|meta|link|abstract|sec|italic|bold|mml:math|math)")
+#: An HTML/XML/JATS tag (``<p>``, ``</jats:p>``, ``<br/>``), also entity-escaped; not "p < 0.05" or "a<b".
+_MARKUP = re.compile(rf"(?:<|&lt;)\s*/?\s*{_TAGS}(?:\s[^<>]*)?/?\s*(?:>|&gt;)|<!--|<!\[CDATA\[|<\?xml", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
