@@ -149,7 +149,12 @@ class ResilientTransport(httpx2.BaseTransport):
                 self._wait(self._delay(None, attempt))
                 attempt += 1
                 continue
-            if response.status_code in RETRY_STATUSES and attempt < self.retries:
+            if response.status_code in RETRY_STATUSES:
+                if attempt >= self.retries:
+                    response.close()
+                    raise ZoteroUnavailableError(
+                        f"The Zotero server kept answering {response.status_code} after {attempt + 1} attempts; "
+                        "nothing was lost, run sync again later")
                 delay = self._delay(response, attempt)
                 log.info("server answered %s, retrying in %.1fs", response.status_code, delay)
                 response.close()

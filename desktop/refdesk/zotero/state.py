@@ -190,6 +190,8 @@ def harvest_deletions(lib: Library, library_id: str) -> None:
         rows = lib.execute("SELECT id, item_key, at FROM changes WHERE id > ? AND library_id = ? AND op = 'delete' ORDER BY id",
                            (cursor, library_id))
         top = lib.execute("SELECT coalesce(max(id), 0) FROM changes")[0][0]
+        # Every deletion is sent, even of an item that may never have reached the server: Zotero answers
+        # 204 for unknown keys, and guessing "never uploaded" wrongly would leave the item there forever.
         for _, key, at in rows:
             if item_state(lib, key, library_id) is None:
                 lib.execute("INSERT OR IGNORE INTO zotero_delete_log(library_id, object_type, key, at) VALUES (?, 'item', ?, ?)",

@@ -584,9 +584,7 @@ def sync(
             try:
                 LibrarySync(lib, zc, lid, lr, progress).run()
                 state.update_library(lib, lid, last_sync=now_iso(), last_error=None)
-            except ZoteroAuthError:
-                raise
-            except ZoteroError as exc:
+            except ZoteroError as exc:  # this library failed (e.g. no access to a group); the others still sync
                 lr.error = zc.redact(str(exc))
                 state.update_library(lib, lid, last_error=lr.error)
                 if exc.exit_code == 130:  # cancelled
