@@ -201,3 +201,25 @@ def test_faults_429_503_500_backoff_and_drops(zserver: ZoteroServer, api_key: st
     with pytest.raises(httpx.TransportError):
         httpx.post(url, headers=h, content=json.dumps([_article("kept")]))
     assert len(httpx.get(url, headers=h).json()) == 1  # processed although the answer was lost
+
+
+def test_collection_and_versions_shapes_match_recorded(zserver: ZoteroServer, api_key: str) -> None:
+    z = _zot(zserver, api_key)
+    result = z.create_collections([{"name": "LoC"}])
+    assert result["failed"] == {}
+    cols = z.collections()
+    recorded = json.loads((ZFIX / "pyzotero" / "collection_doc.json").read_text())
+    assert set(cols[0]) == set(recorded)
+    assert set(cols[0]["data"]) == set(recorded["data"])
+    assert set(cols[0]["meta"]) == set(recorded["meta"])
+    assert cols[0]["data"]["parentCollection"] is False
+    z.create_items([_article("x", collections=[cols[0]["key"]])])
+    versions = z.item_versions()
+    recorded_versions = json.loads((ZFIX / "pyzotero" / "item_versions.json").read_text())
+    assert all(isinstance(k, str) and isinstance(v, int) for k, v in {**versions, **recorded_versions}.items())
+    assert z.collection_versions() == {cols[0]["key"]: 1}
+    assert z.collections()[0]["meta"]["numItems"] == 1
+    # deleting a collection removes it from its items (a new item version) and logs the deletion
+    z.delete_collection(z.collections()[0]["data"])
+    assert z.deleted(since=0)["collections"] == [cols[0]["key"]]
+    assert z.items()[0]["data"]["collections"] == []
