@@ -124,10 +124,10 @@ class ReviewDialog(QDialog):
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, 210)
-        header.resizeSection(1, 260)
-        header.resizeSection(2, 300)
-        header.resizeSection(3, 120)
+        header.resizeSection(0, 150)
+        header.resizeSection(1, 300)
+        header.resizeSection(2, 340)
+        header.resizeSection(3, 190)
         header.setStretchLastSection(True)
         self.tree.currentItemChanged.connect(self._show_detail)
         split.addWidget(self.tree)
@@ -189,13 +189,14 @@ class ReviewDialog(QDialog):
                 record = self.ctx.library.get(key)
             except RefdeskError:
                 continue
-            top = QTreeWidgetItem([_short(record.title or key, 120)])
-            top.setFirstColumnSpanned(True)
+            top = QTreeWidgetItem([_short(record.title or key, 140)])
+            top.setToolTip(0, record.title)
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
             top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             self.tree.addTopLevelItem(top)
+            top.setFirstColumnSpanned(True)  # only takes effect once the item is in the tree
             for s in sorted(items, key=lambda s: (s.field, -s.confidence)):
                 self.by_id[s.id] = s
                 current = current_value(record, s.field)
