@@ -395,3 +395,25 @@ def test_cancel_stops_before_the_next_request_and_resumes(zserver: ZoteroServer,
     report = sync(a, client=make_client())
     assert report.ok and len(server_items(zserver)) == 120
     assert_converged(zserver, a)
+
+
+def test_an_edit_made_while_its_batch_is_in_flight_is_not_lost(zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:
+    a = make_ctx("a")
+    rec = article("Before")
+    a.library.add(rec)
+
+    def edit_during_post(request: httpx2.Request, phase: str) -> None:
+        if request.method == "POST" and phase == "received":
+            r = a.library.get(rec.key)
+            r.set("title", "Typed during the upload")
+            a.library.save(r)
+
+    client = make_client()
+    client.transport.fault_hook = edit_during_post
+    sync(a, client=client)
+    assert server_items(zserver)[rec.key]["title"] == "Before"
+    assert [i.key for i in state.dirty_items(a.library, "user")] == [rec.key]
+    assert a.library.get(rec.key).title == "Typed during the upload"
+    sync(a, client=make_client())
+    assert server_items(zserver)[rec.key]["title"] == "Typed during the upload"
+    assert_converged(zserver, a)
