@@ -104,3 +104,18 @@ def test_enable_disable_is_kept_in_settings(fake_eps: list[metadata.EntryPoint],
     assert {p["name"]: p["enabled"] for p in cli("plugins", "list", "--json").json()}["oai"] is True
     missing = cli("plugins", "enable", "nope")
     assert missing.code == 4 and "No add-on named 'nope'" in missing.err
+
+
+class _Dist:
+    def __init__(self, *requires: str) -> None:
+        self.requires = list(requires)
+
+
+def test_refdesk_range_is_rechecked() -> None:
+    from refdesk import __version__
+    from refdesk.plugins.host import check_refdesk_requirement
+
+    assert check_refdesk_requirement(_Dist("refdesk>=0.1,<0.2", "httpx")) == ""  # type: ignore[arg-type]
+    assert check_refdesk_requirement(_Dist("requests")) == ""  # type: ignore[arg-type]
+    assert check_refdesk_requirement(_Dist('refdesk>=9; extra == "full"')) == ""  # type: ignore[arg-type]
+    assert f"needs refdesk<10,>=9, this is refdesk {__version__}" in check_refdesk_requirement(_Dist("refdesk>=9,<10"))  # type: ignore[arg-type]

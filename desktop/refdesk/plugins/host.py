@@ -65,6 +65,30 @@ def check_api_version(declared: object) -> str:
     return ""
 
 
+def check_refdesk_requirement(dist: metadata.Distribution | None) -> str:
+    """"" when the add-on's ``refdesk>=X,<Y`` admits this refdesk (or it declares none), else why not.
+
+    pip enforces this at install time; re-checking catches add-ons installed with ``--no-deps``
+    or left behind by a refdesk upgrade.
+    """
+    if dist is None:
+        return ""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from refdesk import __version__
+
+    for line in dist.requires or []:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if req.name.lower() != "refdesk" or (req.marker is not None and not req.marker.evaluate({"extra": ""})):
+            continue
+        if not req.specifier.contains(__version__, prereleases=True):
+            return f"needs {req}, this is refdesk {__version__}; update the add-on"
+    return ""
+
+
 def origin_of(dist: metadata.Distribution | None) -> str:
     """Where an installed distribution came from, read from its PEP 610 ``direct_url.json``."""
     if dist is None:
@@ -126,7 +150,7 @@ class PluginHost:
             return LoadedPlugin(info)
         declared = getattr(obj, "REFDESK_API_VERSION", None)
         info = replace(info, api_version=str(declared or ""))
-        problem = check_api_version(declared)
+        problem = check_refdesk_requirement(dist) or check_api_version(declared)
         if problem:
             return LoadedPlugin(replace(info, message=f"disabled: {problem}"))
         try:
