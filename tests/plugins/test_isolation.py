@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
 from refdesk.app import AppContext
 from refdesk.plugins import manager
 from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, Suggestion
@@ -139,3 +140,27 @@ def test_record_view_is_read_only(with_plugins: Callable[..., AppContext]) -> No
     report = manager.enrich(app, [key])
     assert report.problems[0].plugin == "mutate" and "TypeError" in report.problems[0].message
     assert app.library.get(key).creators[0]["lastName"] == "Sergeev"
+
+
+def test_large_runs_go_in_batches_and_a_given_up_add_on_stays_out(
+    with_plugins: Callable[..., AppContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(manager, "BATCH", 5)
+    release = threading.Event()
+    hung: list[str] = []
+
+    def hangs(record: RecordView, context: PluginContext) -> None:
+        hung.append(record.key)
+        release.wait(30)
+
+    app = with_plugins(good=FnPlugin(good), hangs=FnPlugin(hangs))
+    keys = _add(app, 12)
+    progress: list[int] = []
+    try:
+        report = manager.enrich(app, None, progress=lambda d, t, k: progress.append(d), timeout=0.2, lane_width=2)
+    finally:
+        release.set()
+    assert progress == list(range(1, 13))
+    assert {s.item_key for s in report.suggestions} == set(keys)
+    assert len(hung) <= 4
+    assert any(p.plugin == "hangs" and "not run for 7 more record(s)" in p.message for p in report.problems)

@@ -8,6 +8,7 @@ worker threads, so the GUI calls it from a worker and passes ``progress`` and
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from refdesk.app import AppContext
-from refdesk.errors import InvalidInputError
+from refdesk.errors import InvalidInputError, NotFoundError
 from refdesk.plugins import runner
 from refdesk.plugins.api import PluginContext, RecordView
 from refdesk.plugins.host import PluginHost, PluginInfo
@@ -69,6 +70,9 @@ class EnrichReport:
             "plugin_seconds": {k: round(v, 3) for k, v in self.plugin_seconds.items()},
         }
 
+
+#: Records per run of the runner: a whole large library is enriched in batches of this size.
+BATCH = 1000
 
 _HOSTS: weakref.WeakKeyDictionary[AppContext, PluginHost] = weakref.WeakKeyDictionary()
 
@@ -142,8 +146,12 @@ def enrich(
     if not plugins:
         raise InvalidInputError("No add-on is enabled; see `refdesk plugins list`")
     wanted = list(dict.fromkeys(keys)) if keys is not None else library.keys()
-    records = [RecordView(rec.to_json(), rec.key) for rec in (library.get(k) for k in wanted)]
-    report = EnrichReport(records=len(records), plugins=[name for name, _ in plugins])
+    missing = [k for k in wanted if not library.exists(k)] if keys is not None else []
+    if missing:
+        raise NotFoundError(f"No record with key {', '.join(missing[:5])} in the library")
+    report = EnrichReport(records=len(wanted), plugins=[name for name, _ in plugins])
+    make_context = context_factory(ctx)
+    started = time.monotonic()
 
     def on_record(key: str, outcomes: list[runner.Outcome]) -> None:
         for outcome in outcomes:
@@ -153,23 +161,44 @@ def enrich(
         if apply:
             report.applied.merge(_apply_safe(library, [key], store))
 
-    result = runner.run(
-        records,
-        plugins,
-        context_factory(ctx),
-        timeout=timeout if timeout is not None else ctx.settings.plugin_timeout,
-        lane_width=lane_width if lane_width is not None else max(1, ctx.settings.per_host_limit),
-        on_record=on_record,
-        progress=progress,
-        cancel=cancel,
-    )
+    active = list(plugins)
+    done = 0
+    for first in range(0, len(wanted), BATCH):  # batches bound the memory a whole large library would take
+        batch = [library.get(k) for k in wanted[first : first + BATCH]]
+        records = [RecordView(rec.to_json(), rec.key) for rec in batch]
+        offset, before = time.monotonic() - started, done
+
+        def batch_progress(d: int, total: int, key: str, before: int = before) -> None:
+            if progress is not None:
+                progress(before + d, len(wanted), key)
+
+        result = runner.run(
+            records,
+            active,
+            make_context,
+            timeout=timeout if timeout is not None else ctx.settings.plugin_timeout,
+            lane_width=lane_width if lane_width is not None else max(1, ctx.settings.per_host_limit),
+            on_record=on_record,
+            progress=batch_progress,
+            cancel=cancel,
+        )
+        done += len(records)
+        report.problems.extend(result.problems)
+        report.plugin_seconds.update({name: offset + secs for name, secs in result.plugin_seconds.items()})
+        if result.cancelled:
+            report.cancelled = True
+            break
+        if result.gave_up and done < len(wanted):
+            for name in sorted(result.gave_up):
+                report.problems.append(runner.Problem(name, "", "skipped", f"gave up after timeouts; not run for "
+                                                                           f"{len(wanted) - done} more record(s)"))
+            active = [(name, pm) for name, pm in active if name not in result.gave_up]
+            if not active:
+                break
     if apply and report.suggestions:  # keep only what the policy left pending
         still = {s.id for s in store.query(None, "pending")}
         report.suggestions = [s for s in report.suggestions if s.id in still]
-    report.problems = result.problems
-    report.cancelled = result.cancelled
-    report.seconds = result.seconds
-    report.plugin_seconds = result.plugin_seconds
+    report.seconds = time.monotonic() - started
     return report
 
 

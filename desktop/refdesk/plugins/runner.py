@@ -64,6 +64,8 @@ class RunResult:
     seconds: float = 0.0
     #: seconds from the start until each add-on was done with its last record (finished, failed or skipped)
     plugin_seconds: dict[str, float] = field(default_factory=dict)
+    #: add-ons stopped for timing out ``max_timeouts`` times (a caller running more batches should leave them out)
+    gave_up: set[str] = field(default_factory=set)
 
 
 @dataclass(eq=False)
@@ -262,6 +264,7 @@ def run(
                 account(call.record.key, lane.name)
             if late:
                 if lane.timeouts >= max_timeouts:
+                    result.gave_up.add(lane.name)
                     skip(lane, "skipped", f"timed out {lane.timeouts} times")
                 else:
                     for _ in late:
