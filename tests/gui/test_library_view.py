@@ -75,13 +75,13 @@ def test_columns_and_splitter_are_remembered(records: list[Record], ctx: AppCont
     qtbot.addWidget(win)
     win.show()
     win.set_column_visible(year, False)
-    win.table.horizontalHeader().resizeSection(0, 333)
+    win.table.horizontalHeader().resizeSection(1, 233)
     win.close()
     again = MainWindow(ctx)
     qtbot.addWidget(again)
     again.show()
     assert again.table.horizontalHeader().isSectionHidden(year)
-    assert again.table.horizontalHeader().sectionSize(0) == 333
+    assert again.table.horizontalHeader().sectionSize(1) == 233
     again.close()
 
 

@@ -35,11 +35,11 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("title", "Title", "title", "title", 330),
+    Column("title", "Title", "title", "title", 320),  # takes the width the others leave
     Column("creators", "Creator", "creators", "creators", 140),
-    Column("year", "Year", "year", "year", 55, default_descending=True),
+    Column("year", "Year", "year", "year", 52, default_descending=True),
     Column("publication", "Publication", "publication", "publication", 170),
-    Column("added", "Date Added", "date_added", "added", 130, default_descending=True),
+    Column("added", "Date Added", "date_added", "added", 138, default_descending=True),
     Column("itemType", "Item Type", "item_type", None, 120),
 )
 HIDDEN_BY_DEFAULT = frozenset({"itemType"})

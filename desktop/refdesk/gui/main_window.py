@@ -146,13 +146,14 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setHighlightSections(False)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         for i, col in enumerate(COLUMNS):
             header.resizeSection(i, col.width)
             header.setSectionHidden(i, col.name in HIDDEN_BY_DEFAULT)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the title fills the table, as in Zotero
         header.setSortIndicator(COLUMNS.index(next(c for c in COLUMNS if c.name == "added")), Qt.SortOrder.DescendingOrder)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())

@@ -1,0 +1,86 @@
+"""Starting the app, keyboard shortcuts, light/dark styling, and the shipped resources."""
+
+from __future__ import annotations
+
+import tomllib
+import xml.etree.ElementTree as ET
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+from refdesk.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_refdesk_without_a_command_opens_the_main_window(qtbot: Any, cli: Any, records: list[Any]) -> None:
+    from refdesk.gui.main_window import MainWindow
+
+    shown: list[MainWindow] = []
+
+    def check_and_quit() -> None:
+        shown.extend(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        for w in shown:
+            w.close()
+        QApplication.quit()
+
+    QTimer.singleShot(300, check_and_quit)
+    result = cli()
+    assert result.code == 0, result.err
+    assert len(shown) == 1 and shown[0].model.rowCount() == len(records)
+
+
+def test_keyboard_shortcuts(window: Any, qtbot: Any) -> None:
+    shortcuts = {a.text().replace("&", ""): a.shortcut().toString() for a in window.actions() if not a.shortcut().isEmpty()}
+    assert shortcuts["Add by Identifier…"] == "Ctrl+N"
+    assert shortcuts["Find"] == "Ctrl+F"
+    assert shortcuts["Sync with Zotero"] == "Ctrl+Shift+S"
+    assert shortcuts["Delete Item…"] == "Del"
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.search.hasFocus(), timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "add" in window.dialogs and window.dialogs["add"].isVisible(), timeout=5000)
+    window.dialogs["add"].reject()
+
+
+def test_style_follows_a_dark_palette(qapp: QApplication) -> None:
+    from refdesk.gui.app import apply_style, is_dark
+
+    before = qapp.palette()
+    dark = QPalette(before)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#1e1f22"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e6e6e6"))
+    try:
+        qapp.setPalette(dark)
+        if qapp.styleHints().colorScheme() == Qt.ColorScheme.Unknown:
+            assert is_dark(qapp)
+        apply_style(qapp)
+        assert ("#ff7b72" in qapp.styleSheet()) == is_dark(qapp)
+        qapp.setPalette(before)
+        apply_style(qapp)
+        assert ("#b3261e" in qapp.styleSheet()) == (not is_dark(qapp))
+    finally:
+        qapp.setPalette(before)
+        apply_style(qapp)
+
+
+def test_default_settings_file_matches_the_settings() -> None:
+    values = tomllib.loads((ROOT / "resources" / "default-settings.toml").read_text(encoding="utf-8"))
+    defaults = Settings()
+    assert set(values) == {f.name for f in fields(Settings)} - {"plugin_settings"}
+    for name, value in values.items():
+        assert getattr(defaults, name) == value, name
+
+
+def test_desktop_file_and_icon() -> None:
+    entry = (ROOT / "resources" / "refdesk.desktop").read_text(encoding="utf-8").splitlines()
+    assert entry[0] == "[Desktop Entry]"
+    keys = dict(line.split("=", 1) for line in entry[1:] if "=" in line)
+    assert keys["Type"] == "Application" and keys["Icon"] == "refdesk" and keys["Exec"].startswith("refdesk gui")
+    for svg in (ROOT / "resources" / "icons" / "refdesk.svg", ROOT / "desktop" / "refdesk" / "gui" / "resources" / "refdesk.svg"):
+        assert ET.parse(svg).getroot().tag.endswith("svg")
