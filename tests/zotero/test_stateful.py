@@ -51,6 +51,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.last_edit: dict[tuple[str, str], str] = {}
         self.tags: dict[str, set[str]] = {}
         self.deleted: set[str] = set()
+        self.parent: dict[str, str] = {}  # note -> its parent
         self.counter = 0
 
     # -- helpers ------------------------------------------------------------
@@ -65,11 +66,28 @@ class SyncMachine(RuleBasedStateMachine):
     # -- local changes --------------------------------------------------------
     @rule(side=SIDES, value=VALUES)
     def local_create(self, side: str, value: str) -> None:
-        self.counter += 1
-        rec = Record.new("journalArticle", title=f"{value}{self.counter}")
-        rec.key = "".join("23456789AB"[int(d)] for d in f"{self.counter:08d}")  # deterministic, so examples replay
+        rec = Record.new("journalArticle", title=value)
+        rec.key = self._new_key()
         self.ctx[side].library.add(rec)
         self.last_edit[(rec.key, "title")] = rec.title
+
+    def _new_key(self) -> str:
+        self.counter += 1
+        return "".join("23456789AB"[int(d)] for d in f"{self.counter:08d}")  # deterministic, so examples replay
+
+    @precondition(lambda self: self.keys("A") or self.keys("B"))
+    @rule(side=SIDES, data=st.data(), value=VALUES)
+    def local_note(self, side: str, data: st.DataObject, value: str) -> None:
+        lib = self.ctx[side].library
+        parents = [k for k in self.keys(side) if lib.get(k).item_type != "note"]
+        if not parents:
+            return
+        parent = data.draw(st.sampled_from(parents))
+        key = self._new_key()
+        lib.add(Record(data={"itemType": "note", "note": value, "parentItem": parent, "tags": [], "collections": [],
+                             "relations": {}}, key=key))
+        self.parent[key] = parent
+        self.last_edit[(key, "note")] = value
 
     @precondition(lambda self: self.keys("A") or self.keys("B"))
     @rule(side=SIDES, data=st.data(), field=FIELDS, value=VALUES)
@@ -80,7 +98,11 @@ class SyncMachine(RuleBasedStateMachine):
         key = data.draw(st.sampled_from(keys))
         lib = self.ctx[side].library
         rec = lib.get(key)
-        rec.set(field, value)
+        if rec.item_type == "note":
+            field = "note"
+            rec.data["note"] = value
+        else:
+            rec.set(field, value)
         lib.save(rec)
         self.last_edit[(key, field)] = value
 
@@ -112,6 +134,8 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(data=st.data(), field=FIELDS, value=VALUES)
     def remote_edit(self, data: st.DataObject, field: str, value: str) -> None:
         key = data.draw(st.sampled_from(sorted(self.zlib.items)))
+        if self.zlib.items[key].data.get("itemType") == "note":
+            field = "note"
         result = self.server.put_items(self.zlib, [{"key": key, "version": self.zlib.items[key].version, field: value}])
         assert result["failed"] == {}
         self.last_edit[(key, field)] = value
@@ -187,8 +211,8 @@ class SyncMachine(RuleBasedStateMachine):
             assert not conflicts.list_conflicts(lib)
         touched = {c.key for s in "AB" for c in conflicts.list_conflicts(self.ctx[s].library, include_resolved=True)}
         for (key, field), value in self.last_edit.items():
-            if key in touched or key in self.deleted:
-                continue
+            if key in touched or key in self.deleted or self.parent.get(key) in self.deleted:
+                continue  # (a note goes with its deleted parent, or stays as a standalone note)
             assert remote[key].get(field) == value, (key, field)
         for key, tags in self.tags.items():
             if key in touched or key in self.deleted:

@@ -371,6 +371,25 @@ def test_collections_both_ways(zserver: ZoteroServer, make_ctx: Ctx, make_client
     sync(b, client=make_client())
     assert set(state.collection_rows(b.library, "user")) == {"CQLLAAAA"}
     assert b.library.get(rec.key).data["collections"] == []
+    assert a.library.get(rec.key).data["collections"] == []
+    assert_converged(zserver, a, b)
+
+
+def test_deleting_a_parent_deletes_its_notes_everywhere(zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:
+    a, b = make_ctx("a"), make_ctx("b")
+    parent = article("Parent")
+    a.library.add(parent)
+    note = Record(data={"itemType": "note", "note": "<p>n</p>", "parentItem": parent.key, "tags": [], "collections": [],
+                        "relations": {}})
+    a.library.add(note)
+    sync(a, client=make_client())
+    sync(b, client=make_client())
+    assert b.library.get(note.key).data["parentItem"] == parent.key
+    a.library.remove(parent.key)
+    sync(a, client=make_client())
+    sync(b, client=make_client())
+    assert server_items(zserver) == {}
+    assert_converged(zserver, a, b)
 
 
 def test_cancel_stops_before_the_next_request_and_resumes(zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:

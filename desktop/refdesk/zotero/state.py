@@ -275,3 +275,28 @@ def put_collection(lib: Library, library_id: str, key: str, version: int, data: 
 
 def remove_collection(lib: Library, library_id: str, key: str) -> None:
     lib.execute("DELETE FROM collections WHERE library_id = ? AND key = ?", (library_id, key))
+
+
+# -- side effects of deletions the server applies itself ------------------------
+def children_of(lib: Library, library_id: str, parent_keys: list[str]) -> list[str]:
+    if not parent_keys:
+        return []
+    marks = ",".join("?" * len(parent_keys))
+    return [r[0] for r in lib.execute(
+        f"SELECT key FROM items WHERE library_id = ? AND json_extract(data, '$.parentItem') IN ({marks})",
+        (library_id, *parent_keys))]
+
+
+def drop_collection_membership(lib: Library, library_id: str, collection_keys: list[str], version: int) -> None:
+    """Zotero removes deleted collections from their items (giving them the new version): do the same here."""
+    doomed = set(collection_keys)
+    for key, data, synced in lib.execute("SELECT key, data, synced_data FROM items WHERE library_id = ?", (library_id,)):
+        d = json.loads(data)
+        if not doomed & set(d.get("collections") or []):
+            continue
+        d["collections"] = [c for c in d["collections"] if c not in doomed]
+        base = json.loads(synced) if synced else None
+        if base is not None:
+            base["collections"] = [c for c in base.get("collections") or [] if c not in doomed]
+        lib.execute("UPDATE items SET data = ?, synced_data = ?, version = max(version, ?) WHERE key = ? AND library_id = ?",
+                    (_blob(d), _blob(base) if base is not None else None, version, key, library_id))

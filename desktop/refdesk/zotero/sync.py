@@ -371,6 +371,7 @@ class LibrarySync:
             self._send("collections", cols[i:i + BATCH])
         mark = state.journal_mark(self.lib)  # before reading the items: later edits keep them dirty
         items = self._uploadable()
+        self._adopt_orphans(items)
         items.sort(key=lambda it: bool(it.data.get("parentItem")))  # parents before their notes and attachments
         total = len(items)
         for i in range(0, total, BATCH):
@@ -380,6 +381,23 @@ class LibrarySync:
                        payload=[{"key": it.key, "version": it.version, **it.data} for it in chunk], mark=mark)
         self._delete("items", self._deletable(), "item")
         self._delete("collections", state.deletions(self.lib, self.library_id, "collection"), "collection")
+
+    def _adopt_orphans(self, items: list[state.ItemState]) -> None:
+        """A note or attachment whose parent is gone (deleted elsewhere meanwhile) goes up standalone.
+
+        Zotero would refuse it as a child ("Parent item ... doesn't exist"); as a standalone item its
+        content is kept instead of being lost or failing forever.
+        """
+        children = [it for it in items if it.data.get("parentItem")]
+        if not children:
+            return
+        existing = set(self.lib.keys(self.library_id))
+        for it in children:
+            if it.data["parentItem"] not in existing:
+                rec = self.lib.get(it.key, self.library_id)
+                rec.data.pop("parentItem", None)
+                self.lib.save(rec, "zotero", dirty=False, changed=["parentItem"])  # already dirty; not a user edit
+                it.data.pop("parentItem", None)
 
     def _payload(self, object_type: str, keys: list[str]) -> list[dict[str, Any]]:
         out = []
@@ -502,9 +520,16 @@ class LibrarySync:
                         self.zot.delete_collection([{"key": k, "version": 0} for k in chunk], last_modified=self.version)
             except (ze.PreConditionFailedError, ze.PreConditionRequiredError):
                 raise _Stale from None
+            new_version = self.zot.last_version() or self.version
             with self.lib.transaction():
                 state.forget_deletions(self.lib, self.library_id, chunk, kind)
-                self._set_version(self.zot.last_version() or self.version)
+                # what the server did on its own: children go with their parent, members leave a collection
+                if object_type == "items":
+                    for child in state.children_of(self.lib, self.library_id, chunk):
+                        self.lib.remove(child, "zotero", dirty=False)
+                else:
+                    state.drop_collection_membership(self.lib, self.library_id, chunk, new_version)
+                self._set_version(new_version)
             self.report.deleted_remotely += len(chunk)
 
 
