@@ -51,3 +51,11 @@ def test_deleted_or_unknown_record_gives_nothing(ojs: HTTPServer, article: str) 
 def test_other_urls_are_not_asked() -> None:
     ctx = PluginContext.for_tests("oai")
     assert plugin.enrich(record=_record("https://example.org/paper.pdf"), context=ctx) is None
+
+
+def test_identify_is_asked_once_per_endpoint(ojs: HTTPServer) -> None:
+    ctx = PluginContext.for_tests("oai")
+    for _ in range(3):
+        assert plugin.enrich(record=_record(ojs.url_for("/jour/article/view/147"), language="en"), context=ctx)
+    verbs = [req.args.get("verb") for req, _ in ojs.log]
+    assert verbs.count("Identify") <= 1 and verbs.count("GetRecord") == 3

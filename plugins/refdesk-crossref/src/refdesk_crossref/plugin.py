@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +23,10 @@ _LEADING_ABSTRACT_TITLE = re.compile(r"^\s*<(?:jats:)?title[^>]*>\s*(?:abstract|
                                      re.IGNORECASE)
 _BLOCK_END = re.compile(r"</(?:jats:)?(?:p|sec|list-item|title)\s*>|<(?:jats:)?break\s*/?>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+
+#: (base URL, ISSN) -> (subjects, evidence URL): a journal's subjects are asked once per process, not per article.
+_JOURNALS: dict[tuple[str, str], tuple[list[str], str]] = {}
+_JOURNALS_LOCK = threading.Lock()
 
 
 def jats_to_text(jats: str) -> str:
@@ -49,10 +54,19 @@ def _message(context: PluginContext, url: str) -> dict[str, Any] | None:
 
 
 def journal_subjects(context: PluginContext, issn: str) -> tuple[list[str], str]:
-    url = f"{context.service_url('crossref')}/journals/{quote(issn)}"
-    journal = _message(context, url) or {}
-    names = [str(s.get("name", "")).strip() for s in journal.get("subjects", []) or [] if isinstance(s, dict)]
-    return [n for n in names if n], url
+    key = (context.service_url("crossref"), issn)
+    with _JOURNALS_LOCK:
+        cached = _JOURNALS.get(key)
+    if cached is None:
+        url = f"{context.service_url('crossref')}/journals/{quote(issn)}"
+        journal = _message(context, url) or {}
+        names = [str(s.get("name", "")).strip() for s in journal.get("subjects", []) or [] if isinstance(s, dict)]
+        cached = ([n for n in names if n], url)
+        with _JOURNALS_LOCK:
+            if len(_JOURNALS) > 1000:
+                _JOURNALS.clear()
+            _JOURNALS[key] = cached
+    return list(cached[0]), cached[1]
 
 
 @hookimpl

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import unicodedata
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,10 @@ REFDESK_API_VERSION = "1.0"
 SOURCE = "DOAJ"
 
 _TAG = re.compile(r"<[^>]+>")
+
+#: (base URL, ISSN) -> (LCC terms, evidence URL): a journal's subjects are asked once per process, not per article.
+_JOURNALS: dict[tuple[str, str], tuple[list[str], str]] = {}
+_JOURNALS_LOCK = threading.Lock()
 
 
 def _key(text: str) -> str:
@@ -75,6 +80,19 @@ def find_article(record: RecordView, context: PluginContext) -> tuple[dict[str, 
 
 
 def journal_subjects(issn: str, context: PluginContext) -> tuple[list[str], str]:
+    key = (context.service_url("doaj"), issn)
+    with _JOURNALS_LOCK:
+        cached = _JOURNALS.get(key)
+    if cached is None:
+        cached = _journal_subjects(issn, context)
+        with _JOURNALS_LOCK:
+            if len(_JOURNALS) > 1000:
+                _JOURNALS.clear()
+            _JOURNALS[key] = cached
+    return list(cached[0]), cached[1]
+
+
+def _journal_subjects(issn: str, context: PluginContext) -> tuple[list[str], str]:
     results, url = _search(context, "journals", f"issn:{issn}")
     for r in results:
         bib = r["bibjson"]

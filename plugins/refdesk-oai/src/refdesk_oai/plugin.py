@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
@@ -25,6 +26,11 @@ IDENTIFIER_NS = "{http://www.openarchives.org/OAI/2.0/oai-identifier}"
 _ARTICLE = re.compile(r"^(?P<base>https?://[^?#]+?)/article/view/(?P<id>\d+)(?:[/?#].*)?$")
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"</p\s*>|<br\s*/?>", re.IGNORECASE)
+
+
+#: endpoint -> repositoryIdentifier: asked once per endpoint and process, not once per article.
+_REPOSITORIES: dict[str, str] = {}
+_REPOSITORIES_LOCK = threading.Lock()
 
 
 class OaiError(Exception):
@@ -118,13 +124,20 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     target = target_of(record.url, dict(endpoints))
     if target is None:
         return None
-    try:
-        identify, _ = _get(context, target.endpoint, {"verb": "Identify"})
-    except NetworkError as exc:
-        if exc.status == 404:
-            return None  # not an OJS site after all
-        raise
-    repository = repository_identifier(identify) or target.host
+    with _REPOSITORIES_LOCK:
+        repository = _REPOSITORIES.get(target.endpoint, "")
+    if not repository:
+        try:
+            identify, _ = _get(context, target.endpoint, {"verb": "Identify"})
+        except NetworkError as exc:
+            if exc.status == 404:
+                return None  # not an OJS site after all
+            raise
+        repository = repository_identifier(identify) or target.host
+        with _REPOSITORIES_LOCK:
+            if len(_REPOSITORIES) > 1000:
+                _REPOSITORIES.clear()
+            _REPOSITORIES[target.endpoint] = repository
     identifier = f"oai:{repository}:article/{target.article_id}"
     root, url = _get(context, target.endpoint, {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier})
     errors = _errors(root)
