@@ -117,3 +117,13 @@ def test_user_typed_abstract_is_not_overwritten(sources: HTTPServer, library_pat
         assert ctx.library.get(key).get("abstractNote") == SEED_CUT_ABSTRACT
         assert any(s.field == "abstractNote" for s in manager.suggestions(ctx, key))  # still there for review
         json.dumps(report.to_json())
+
+
+def test_one_add_on_by_name(sources: HTTPServer, library_path: object, cli: object) -> None:
+    key = _add(library_path, url=sources.url_for("/jour/article/view/147"))
+    assert cli("plugins", "disable", "oai").code == 0  # type: ignore[operator]
+    report = cli("enrich", "--all", "--plugin", "oai", "--json").json()  # type: ignore[operator]
+    assert report["plugins"] == ["oai"] and report["records"] == 1
+    assert {s["plugin"] for s in report["suggestions"]} == {"oai"}
+    everything = cli("enrich", key, "--json").json()  # type: ignore[operator]
+    assert "oai" not in everything["plugins"] and {"doaj", "openalex"} <= set(everything["plugins"])
