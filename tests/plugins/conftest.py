@@ -72,3 +72,37 @@ def with_plugins(app: AppContext) -> Callable[..., AppContext]:
         return app
 
     return use
+
+
+def make_wheel(folder: Path, name: str, requires: list[str], version: str = "0.1.0") -> Path:
+    """A minimal add-on wheel written by hand (no build backend, so no package index is needed)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    dist = f"refdesk_{name.replace('-', '_')}"
+    info = f"{dist}-{version}.dist-info"
+    files = {
+        f"{dist}/__init__.py": "",
+        f"{dist}/plugin.py": (
+            "from refdesk.plugins.api import hookimpl\n"
+            'REFDESK_API_VERSION = "1.0"\n\n'
+            "@hookimpl\ndef enrich(record, context):\n    return None\n"
+        ),
+        f"{info}/METADATA": "Metadata-Version: 2.1\n"
+        f"Name: refdesk-{name}\nVersion: {version}\nSummary: A hand-made test add-on\n"
+        + "".join(f"Requires-Dist: {r}\n" for r in requires),
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: refdesk-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{info}/entry_points.txt": f"[refdesk.plugins]\n{name} = {dist}.plugin\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(text.encode())}")
+    record.append(f"{info}/RECORD,,")
+    files[f"{info}/RECORD"] = "\n".join(record) + "\n"
+    wheel = folder / f"refdesk_{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+    return wheel

@@ -16,6 +16,8 @@ from refdesk.plugins.api import ENTRY_POINT_GROUP, PluginContext, RecordView
 from refdesk.plugins.host import PluginHost
 from refdesk.plugins.scaffold import refdesk_range
 
+from .conftest import make_wheel
+
 
 def test_new_writes_an_add_on_whose_own_test_passes(tmp_path: Path, cli: Any) -> None:
     out = cli("plugins", "new", "my-source", "--dir", str(tmp_path))
@@ -65,18 +67,16 @@ def test_install_into_a_throwaway_folder_then_discover_and_run(tmp_path: Path) -
 
 
 def test_install_dry_run_summary_and_incompatible_add_on(tmp_path: Path, cli: Any) -> None:
-    from refdesk.plugins.scaffold import new_plugin
-
-    root = new_plugin("dry", tmp_path)
-    out = cli("plugins", "install", str(root), "--dry-run", "--json")
+    wheel = make_wheel(tmp_path, "dry", ["refdesk>=0.1,<0.2"])
+    out = cli("plugins", "install", str(wheel), "--dry-run", "--json")
     assert out.code == 0, out.err
     report = out.json()
-    assert report["dry_run"] and [p["name"] for p in report["packages"]] == ["refdesk-dry"]
+    assert report["dry_run"] and [(p["name"], p["summary"]) for p in report["packages"]] == [("refdesk-dry", "A hand-made test add-on")]
+    text = cli("plugins", "install", str(wheel), "--dry-run").out
+    assert text.startswith("Would install refdesk-dry 0.1.0 (needs refdesk")
 
-    future = new_plugin("future", tmp_path)
-    pyproject = future / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(refdesk_range(), "refdesk>=9,<10"), encoding="utf-8")
-    with pytest.raises(install.InstallError, match="refdesk"):
+    future = make_wheel(tmp_path, "future", ["refdesk>=9,<10"])
+    with pytest.raises(install.InstallError, match=r"No matching distribution found for refdesk<10,>=9"):
         install.install(str(future), dry_run=True, no_index=True)
 
 
@@ -96,18 +96,16 @@ def test_bad_specs_are_refused_plainly(tmp_path: Path, cli: Any) -> None:
 def test_install_and_uninstall_in_a_throwaway_venv(tmp_path: Path) -> None:
     import venv
 
-    from refdesk.plugins.scaffold import new_plugin
-
     env = tmp_path / "venv"
     venv.create(env, with_pip=False)
     python = str(env / "bin" / "python")
-    root = new_plugin("roundtrip", tmp_path)
+    wheel = make_wheel(tmp_path, "roundtrip", ["refdesk>=0.1,<0.2"])
 
     def entry_points() -> str:
         probe = "import importlib.metadata as m; print(sorted(e.name for e in m.entry_points(group='refdesk.plugins')))"
         return subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True, timeout=60).stdout.strip()
 
-    summary = install.install(str(root), python=python, no_deps=True)
+    summary = install.install(str(wheel), python=python, no_deps=True, no_index=True)
     assert [p.name for p in summary.packages] == ["refdesk-roundtrip"]
     assert entry_points() == "['roundtrip']"
     assert install.uninstall("refdesk-roundtrip", python=python) == "Uninstalled refdesk-roundtrip"
