@@ -58,9 +58,9 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def cmd_install(ctx: AppContext, args: argparse.Namespace) -> int:
-    from refdesk.plugins import install
+    from refdesk.plugins import manager
 
-    summary = install.install(args.spec, dry_run=args.dry_run)
+    summary = manager.install(ctx, args.spec, dry_run=args.dry_run)
     if args.json:
         dump_json(summary.to_json())
     else:
@@ -69,10 +69,9 @@ def cmd_install(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def cmd_uninstall(ctx: AppContext, args: argparse.Namespace) -> int:
-    from refdesk.plugins import install, manager
+    from refdesk.plugins import manager
 
-    plugin = manager.host_for(ctx).find(args.name)
-    print(install.uninstall(plugin.info.distribution))
+    print(manager.uninstall(ctx, args.name))
     return 0
 
 

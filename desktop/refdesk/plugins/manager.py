@@ -17,9 +17,11 @@ from typing import Any
 
 from refdesk.app import AppContext
 from refdesk.errors import InvalidInputError, NotFoundError
+from refdesk.plugins import install as _install
 from refdesk.plugins import runner
 from refdesk.plugins.api import PluginContext, RecordView
 from refdesk.plugins.host import PluginHost, PluginInfo
+from refdesk.plugins.install import InstallSummary
 from refdesk.plugins.suggestions import ApplyReport, StoredSuggestion, SuggestionStore
 from refdesk.plugins.suggestions import accept as _accept
 from refdesk.plugins.suggestions import apply_safe as _apply_safe
@@ -35,11 +37,13 @@ __all__ = [
     "context_factory",
     "enrich",
     "host_for",
+    "install",
     "list_plugins",
     "reject",
     "set_enabled",
     "suggestions",
     "tag_provenance",
+    "uninstall",
     "use_host",
 ]
 
@@ -96,6 +100,25 @@ def list_plugins(ctx: AppContext) -> list[PluginInfo]:
 
 def set_enabled(ctx: AppContext, name: str, enabled: bool) -> PluginInfo:
     return host_for(ctx).set_enabled(name, enabled)
+
+
+def install(ctx: AppContext, spec: str, **options: Any) -> InstallSummary:
+    """pip-install an add-on (folder, wheel, sdist) into refdesk's environment, then rediscover add-ons.
+
+    Slow (pip may build the project): call it off the GUI thread. ``options`` go to ``install.install``.
+    """
+    summary = _install.install(spec, **options)
+    if not summary.dry_run:
+        use_host(ctx, PluginHost(ctx.settings))
+    return summary
+
+
+def uninstall(ctx: AppContext, name: str) -> str:
+    """Remove an add-on by its name or distribution name (pip uninstall), then rediscover add-ons."""
+    distribution = host_for(ctx).find(name).info.distribution
+    message = _install.uninstall(distribution)
+    use_host(ctx, PluginHost(ctx.settings))
+    return message
 
 
 def services_of(ctx: AppContext) -> dict[str, str]:
