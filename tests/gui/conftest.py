@@ -33,6 +33,11 @@ def make_record(n: int, **fields: Any) -> Record:
     return rec
 
 
+def wait_done(qtbot: Any, worker: Any, timeout: int = 30000) -> None:
+    """Wait until a worker's signals have all been handled on the GUI thread (no race with fast jobs)."""
+    qtbot.waitUntil(lambda: worker.delivered, timeout=timeout)
+
+
 @pytest.fixture
 def ctx(isolated_env: Path) -> Iterator[AppContext]:
     context = AppContext(load_settings())

@@ -8,7 +8,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from refdesk.config import Settings
@@ -16,21 +17,25 @@ from refdesk.config import Settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_refdesk_without_a_command_opens_the_main_window(qtbot: Any, cli: Any, records: list[Any]) -> None:
+def test_refdesk_without_a_command_opens_the_main_window(
+    qtbot: Any, cli: Any, records: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`refdesk` with no command goes through `gui` to ``run``; the event loop is stubbed so the test ends."""
     from refdesk.gui.main_window import MainWindow
 
     shown: list[MainWindow] = []
 
-    def check_and_quit() -> None:
+    def fake_exec(app: QApplication) -> int:
+        # Quitting a real nested QApplication.exec() would leave Qt closing for the tests after this one.
+        qtbot.waitUntil(lambda: any(isinstance(w, MainWindow) and w.isVisible() for w in QApplication.topLevelWidgets()))
         shown.extend(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
-        for w in shown:
-            w.close()
-        QApplication.quit()
+        return 0
 
-    QTimer.singleShot(300, check_and_quit)
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
     result = cli()
     assert result.code == 0, result.err
     assert len(shown) == 1 and shown[0].model.rowCount() == len(records)
+    shown[0].close()
 
 
 def test_keyboard_shortcuts(window: Any, qtbot: Any) -> None:

@@ -9,14 +9,15 @@ from typing import Any
 from PySide6.QtGui import QGuiApplication
 from refdesk.model import Record
 
+from tests.gui.conftest import wait_done
+
 
 def test_export_selected_to_csl_json(records: list[Record], window: Any, qtbot: Any, tmp_path: Path) -> None:
     window.select_keys([records[1].key, records[2].key])
     assert len(window.selected_keys()) == 2
     target = tmp_path / "out.json"
     worker = window.export_selected(str(target), "csljson")
-    with qtbot.waitSignal(worker.signals.finished, timeout=10000):
-        pass
+    wait_done(qtbot, worker, 10000)
     items = json.loads(target.read_text(encoding="utf-8"))
     assert {i["DOI"] for i in items} == {"10.5555/test.1", "10.5555/test.2"}
     assert "Exported 2 items to out.json" in window.job_label.text()

@@ -18,6 +18,7 @@ from refdesk.plugins.api import ENTRY_POINT_GROUP, SUBJECT
 from refdesk.plugins.host import PluginHost
 
 from tests.conftest import FIXTURES
+from tests.gui.conftest import wait_done
 
 DATA = Path(__file__).resolve().parent / "data"
 DOI = "10.7717/peerj.14276"
@@ -53,8 +54,7 @@ def test_enrich_then_review_accept_reject_and_accept_all_safe(
     ctx.library.add(rec)
     window.refresh_table([rec.key])
     worker = start_enrich(window, window.selected_keys())
-    with qtbot.waitSignal(worker.signals.finished, timeout=30000):
-        pass
+    wait_done(qtbot, worker, 30000)
     assert "proposed 4 values" in window.job_label.text(), window.job_label.text()
     dlg = window.dialogs["review"]
     assert dlg.isVisible()
@@ -112,8 +112,7 @@ def test_install_an_add_on_from_a_folder_then_disable_it(ctx: AppContext, window
     sys.path.insert(0, str(site))
     try:
         worker = dlg.install_from(str(folder))
-        with qtbot.waitSignal(worker.signals.finished, timeout=60000):
-            pass
+        wait_done(qtbot, worker, 60000)
         assert "Installed refdesk-guitest 0.1.0" in dlg.message.text(), dlg.message.text()
         row = dlg.row_of("guitest")
         assert row >= 0 and dlg.table.item(row, 1).text() == "0.1.0" and dlg.table.item(row, 3).text() == "yes"
@@ -134,8 +133,7 @@ def test_a_failed_install_is_a_readable_message(window: Any, qtbot: Any, tmp_pat
     dlg = window.open_plugins_dialog()
     (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
     worker = dlg.install_from(str(tmp_path / "notes.txt"))
-    with qtbot.waitSignal(worker.signals.finished, timeout=30000):
-        pass
+    wait_done(qtbot, worker, 30000)
     assert "neither a wheel" in dlg.message.text() and dlg.message.property("error")
     assert "Traceback" not in dlg.message.text()
     dlg.reject()

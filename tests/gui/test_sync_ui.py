@@ -12,6 +12,7 @@ import pytest
 from refdesk.app import AppContext
 from refdesk.zotero import credentials
 
+from tests.gui.conftest import wait_done
 from tests.servers.zotero import ZoteroServer
 
 USER_ID = 475425
@@ -71,8 +72,7 @@ def _sync(window: Any, qtbot: Any) -> Any:
 
     worker = start_sync(window)
     assert worker is not None
-    with qtbot.waitSignal(worker.signals.finished, timeout=30000):
-        pass
+    wait_done(qtbot, worker, 30000)
     return worker
 
 

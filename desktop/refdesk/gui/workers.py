@@ -86,7 +86,8 @@ class Worker(QRunnable):
         self.name = name
         self.signals = WorkerSignals()
         self._cancel = threading.Event()
-        self.done = threading.Event()
+        self.done = threading.Event()  # set on the worker thread when the job has returned
+        self.delivered = False  # set on the GUI thread once every signal of the job has been handled
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -149,7 +150,12 @@ class WorkerPool(QObject):
             s.cancelled.connect(on_cancelled)
         if on_finished is not None:
             s.finished.connect(on_finished)
-        s.finished.connect(lambda: self.running.discard(worker))
+
+        def delivered() -> None:
+            worker.delivered = True
+            self.running.discard(worker)
+
+        s.finished.connect(delivered)
         self.running.add(worker)
         self.pool.start(worker)
         return worker
