@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import weakref
 from typing import Any
 from urllib.parse import quote
 
@@ -24,9 +25,15 @@ _LEADING_ABSTRACT_TITLE = re.compile(r"^\s*<(?:jats:)?title[^>]*>\s*(?:abstract|
 _BLOCK_END = re.compile(r"</(?:jats:)?(?:p|sec|list-item|title)\s*>|<(?:jats:)?break\s*/?>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
-#: (base URL, ISSN) -> (subjects, evidence URL): a journal's subjects are asked once per process, not per article.
-_JOURNALS: dict[tuple[str, str], tuple[list[str], str]] = {}
+#: Per HTTP client (one per refdesk session), (base URL, ISSN) -> (subjects, evidence URL):
+#: a journal's subjects are asked once per session, not once per article.
+_JOURNALS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[list[str], str]]] = weakref.WeakKeyDictionary()
 _JOURNALS_LOCK = threading.Lock()
+
+
+def _journal_cache(context: PluginContext) -> dict[tuple[str, str], tuple[list[str], str]]:
+    with _JOURNALS_LOCK:
+        return _JOURNALS.setdefault(context.http, {})
 
 
 def jats_to_text(jats: str) -> str:
@@ -55,17 +62,18 @@ def _message(context: PluginContext, url: str) -> dict[str, Any] | None:
 
 def journal_subjects(context: PluginContext, issn: str) -> tuple[list[str], str]:
     key = (context.service_url("crossref"), issn)
+    cache = _journal_cache(context)
     with _JOURNALS_LOCK:
-        cached = _JOURNALS.get(key)
+        cached = cache.get(key)
     if cached is None:
         url = f"{context.service_url('crossref')}/journals/{quote(issn)}"
         journal = _message(context, url) or {}
         names = [str(s.get("name", "")).strip() for s in journal.get("subjects", []) or [] if isinstance(s, dict)]
         cached = ([n for n in names if n], url)
         with _JOURNALS_LOCK:
-            if len(_JOURNALS) > 1000:
-                _JOURNALS.clear()
-            _JOURNALS[key] = cached
+            if len(cache) > 1000:
+                cache.clear()
+            cache[key] = cached
     return list(cached[0]), cached[1]
 
 

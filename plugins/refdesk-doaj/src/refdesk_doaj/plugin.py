@@ -12,6 +12,7 @@ import html
 import re
 import threading
 import unicodedata
+import weakref
 from typing import Any
 from urllib.parse import quote
 
@@ -22,9 +23,15 @@ SOURCE = "DOAJ"
 
 _TAG = re.compile(r"<[^>]+>")
 
-#: (base URL, ISSN) -> (LCC terms, evidence URL): a journal's subjects are asked once per process, not per article.
-_JOURNALS: dict[tuple[str, str], tuple[list[str], str]] = {}
+#: Per HTTP client (one per refdesk session), (base URL, ISSN) -> (subjects, evidence URL):
+#: a journal's subjects are asked once per session, not once per article.
+_JOURNALS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[list[str], str]]] = weakref.WeakKeyDictionary()
 _JOURNALS_LOCK = threading.Lock()
+
+
+def _journal_cache(context: PluginContext) -> dict[tuple[str, str], tuple[list[str], str]]:
+    with _JOURNALS_LOCK:
+        return _JOURNALS.setdefault(context.http, {})
 
 
 def _key(text: str) -> str:
@@ -81,14 +88,15 @@ def find_article(record: RecordView, context: PluginContext) -> tuple[dict[str, 
 
 def journal_subjects(issn: str, context: PluginContext) -> tuple[list[str], str]:
     key = (context.service_url("doaj"), issn)
+    cache = _journal_cache(context)
     with _JOURNALS_LOCK:
-        cached = _JOURNALS.get(key)
+        cached = cache.get(key)
     if cached is None:
         cached = _journal_subjects(issn, context)
         with _JOURNALS_LOCK:
-            if len(_JOURNALS) > 1000:
-                _JOURNALS.clear()
-            _JOURNALS[key] = cached
+            if len(cache) > 1000:
+                cache.clear()
+            cache[key] = cached
     return list(cached[0]), cached[1]
 
 

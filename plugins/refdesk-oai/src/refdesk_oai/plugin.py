@@ -10,8 +10,10 @@ from __future__ import annotations
 import html
 import re
 import threading
+import weakref
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl
@@ -28,8 +30,8 @@ _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"</p\s*>|<br\s*/?>", re.IGNORECASE)
 
 
-#: endpoint -> repositoryIdentifier: asked once per endpoint and process, not once per article.
-_REPOSITORIES: dict[str, str] = {}
+#: Per HTTP client (one per refdesk session), endpoint -> repositoryIdentifier: asked once per endpoint, not per article.
+_REPOSITORIES: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 _REPOSITORIES_LOCK = threading.Lock()
 
 
@@ -125,7 +127,8 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     if target is None:
         return None
     with _REPOSITORIES_LOCK:
-        repository = _REPOSITORIES.get(target.endpoint, "")
+        known = _REPOSITORIES.setdefault(context.http, {})
+        repository = known.get(target.endpoint, "")
     if not repository:
         try:
             identify, _ = _get(context, target.endpoint, {"verb": "Identify"})
@@ -135,9 +138,9 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
             raise
         repository = repository_identifier(identify) or target.host
         with _REPOSITORIES_LOCK:
-            if len(_REPOSITORIES) > 1000:
-                _REPOSITORIES.clear()
-            _REPOSITORIES[target.endpoint] = repository
+            if len(known) > 1000:
+                known.clear()
+            known[target.endpoint] = repository
     identifier = f"oai:{repository}:article/{target.article_id}"
     root, url = _get(context, target.endpoint, {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier})
     errors = _errors(root)
