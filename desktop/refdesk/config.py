@@ -46,8 +46,11 @@ class Settings:
     max_body_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 10
     retries: int = 3
+    retry_backoff: float = 0.5  # seconds before the first retry, doubled each time
+    max_retry_wait: float = 120.0  # a longer Retry-After fails at once with a clear message
     per_host_limit: int = 4
     http_cache: bool = True
+    http_cache_ttl: float = 86400.0  # seconds an answer without Cache-Control stays fresh
     plugin_timeout: float = 30.0
     disabled_plugins: list[str] = field(default_factory=list)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)

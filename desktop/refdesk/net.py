@@ -1,21 +1,42 @@
 """The one shared HTTP client of refdesk and its add-ons (httpx).
 
-Interface first: ``HttpClient.get`` returns a ``Response`` with bytes and decoded
-text, or raises a ``NetworkError`` that names the URL and what went wrong.
-Hardening (cache, retries, charset detection, per-host limits) is layered in here
-without changing that interface.
+``HttpClient.get`` returns a ``Response`` with bytes and correctly decoded text,
+or raises a ``NetworkError`` that names the URL and what went wrong. Around one
+httpx client (thread-safe, pooled connections) it adds what every caller would
+otherwise redo: http/https only, a body cap read as a stream, redirects
+followed by hand (so a loop is named as a loop and every hop is checked),
+retries with backoff that honour ``Retry-After``, a concurrency limit per host
+(so a batch import stays polite), charset sniffing for legacy-encoded pages,
+and an on-disk cache (:mod:`refdesk.httpcache`).
 """
 
 from __future__ import annotations
 
+import json
+import random
+import threading
+import time
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from refdesk import charset
 from refdesk.config import Settings
-from refdesk.errors import RefdeskError
-from refdesk.identifiers import check_url
+from refdesk.errors import InvalidInputError, RefdeskError
+from refdesk.httpcache import Entry, HttpCache, cache_key, storable
+
+#: Answers worth asking again: rate limits, overload and transient server failures.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_REASONS = {
+    400: "bad request", 401: "authentication required", 403: "access forbidden", 404: "not found",
+    405: "method not allowed", 406: "no acceptable representation", 408: "request timeout", 410: "gone",
+    429: "too many requests", 500: "internal server error", 502: "bad gateway", 503: "service unavailable",
+    504: "gateway timeout",
+}  # fmt: skip
 
 
 class NetworkError(RefdeskError):
@@ -26,6 +47,10 @@ class NetworkError(RefdeskError):
         self.url = url
         self.reason = reason
         self.status = status
+
+
+class RefusedURLError(NetworkError, InvalidInputError):
+    """An address refdesk will not fetch (not http/https, no host)."""
 
 
 @dataclass
@@ -47,21 +72,85 @@ class Response:
         return self.content.decode(self.encoding or "utf-8", errors="replace")
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.content)
 
 
+class _Retry(Exception):
+    """One attempt failed in a way worth retrying; carries the final error and the server's wish."""
+
+    def __init__(self, error: NetworkError, wait: float | None = None) -> None:
+        super().__init__(error.reason)
+        self.error = error
+        self.wait = wait
+
+
+def check_fetchable(url: str) -> str:
+    """Only http(s) with a host; ``file:``, ``data:``, ``javascript:`` are refused by name."""
+    text = url.strip()
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        shown = text[:80] + ("…" if len(text) > 80 else "")
+        what = f"'{scheme}:' addresses" if scheme else "addresses without http:// or https://"
+        raise RefusedURLError(shown, f"refusing to fetch {what}; only http and https addresses are allowed")
+    if not parts.hostname:
+        raise RefusedURLError(text, "the address has no host name")
+    return text
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - (now or time.time()))
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+def _connect_reason(exc: Exception) -> str:
+    text = str(exc)
+    low = text.lower()
+    if "ssl" in low or "certificate" in low or "tls" in low:
+        return f"TLS/SSL handshake failed ({text[:160]})"
+    if "refused" in low:
+        return "connection refused (is the server running?)"
+    if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low:
+        return "the host name could not be resolved"
+    return f"could not connect ({text[:160] or exc.__class__.__name__})"
+
+
 class HttpClient:
+    """Thread-safe: one instance serves the GUI's thread pool, the CLI and every add-on."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client = httpx.Client(
-            follow_redirects=True,
-            max_redirects=settings.max_redirects,
+            follow_redirects=False,
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-            headers={"User-Agent": settings.user_agent()},
+            headers={"User-Agent": settings.user_agent(), "Accept-Encoding": "gzip, deflate, br"},
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         )
+        self._cache = HttpCache(settings.cache_path() / "http") if settings.http_cache else None
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._hosts_lock = threading.Lock()
+        self.requests_sent = 0  # network requests actually made (the cache's savings show here)
+        self._count_lock = threading.Lock()
 
+    # -- public interface ----------------------------------------------------------
     def get(
         self,
         url: str,
@@ -71,18 +160,30 @@ class HttpClient:
         refresh: bool = False,
         timeout: float | None = None,
     ) -> Response:
-        check_url(url)
-        try:
-            r = self._client.get(url, params=params, headers=headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT)
-        except httpx.TooManyRedirects:
-            raise NetworkError(url, f"redirect loop (more than {self.settings.max_redirects} redirects)") from None
-        except httpx.TimeoutException:
-            raise NetworkError(url, "timed out") from None
-        except httpx.HTTPError as exc:
-            raise NetworkError(url, f"connection failed ({exc.__class__.__name__})") from None
-        if r.status_code >= 400:
-            raise NetworkError(url, f"HTTP {r.status_code}", r.status_code)
-        return Response(str(r.url), r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.content, r.encoding or "utf-8")
+        """GET ``url``; a 2xx answer (after redirects) or a ``NetworkError`` naming the URL and the reason."""
+        check_fetchable(url)
+        full = str(httpx.URL(url.strip(), params=params)) if params else url.strip()
+        headers = dict(headers or {})
+        accept = next((v for k, v in headers.items() if k.lower() == "accept"), "")
+        key = cache_key("GET", full, accept)
+        stale: Entry | None = None
+        if self._cache is not None and not refresh:
+            cached = self._cache.load(key)
+            if cached is not None and cached.fresh(self.settings.http_cache_ttl):
+                return self._from_entry(cached)
+            if cached is not None and cached.validators():
+                stale = cached
+                headers.update(cached.validators())
+        resp = self._with_retries(full, headers, timeout)
+        if resp.status == 304 and stale is not None and self._cache is not None:
+            return self._from_entry(self._cache.touch(key, stale, resp.headers))
+        if resp.status == 304:
+            raise NetworkError(full, "the server answered 304 Not Modified to an unconditional request", 304)
+        if self._cache is not None and storable(resp.status, resp.headers):
+            self._cache.save(
+                key, Entry(resp.url, resp.status, resp.headers, resp.content, resp.encoding, time.time(), resp.history)
+            )
+        return resp
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
         resp = self.get(url, **kwargs)
@@ -93,3 +194,112 @@ class HttpClient:
 
     def close(self) -> None:
         self._client.close()
+
+    # -- internals -------------------------------------------------------------------
+    @staticmethod
+    def _from_entry(entry: Entry) -> Response:
+        return Response(entry.url, entry.status, dict(entry.headers), entry.content, entry.encoding, True, list(entry.history))
+
+    def _host_slot(self, url: str) -> threading.BoundedSemaphore:
+        key = _host_key(url)
+        with self._hosts_lock:
+            slot = self._hosts.get(key)
+            if slot is None:
+                slot = self._hosts[key] = threading.BoundedSemaphore(max(1, int(self.settings.per_host_limit)))
+            return slot
+
+    def _with_retries(self, url: str, headers: dict[str, str], timeout: float | None) -> Response:
+        attempts = max(0, int(self.settings.retries)) + 1
+        for attempt in range(attempts):
+            try:
+                return self._follow(url, headers, timeout)
+            except _Retry as retry:
+                if attempt == attempts - 1:
+                    raise retry.error from None
+                wait = retry.wait
+                if wait is None:
+                    base = float(self.settings.retry_backoff)
+                    wait = base * (2**attempt) * (1 + random.random() / 4)
+                if wait > self.settings.max_retry_wait:
+                    raise NetworkError(
+                        retry.error.url, f"{retry.error.reason}; the server asks to wait {wait:.0f} s before retrying", retry.error.status
+                    ) from None
+                time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _follow(self, url: str, headers: dict[str, str], timeout: float | None) -> Response:
+        """One attempt: follow redirects by hand, at most ``max_redirects``, naming a loop."""
+        chain = [url]
+        request = self._client.build_request("GET", url, headers=headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT)
+        while True:
+            status, resp_headers, content, next_request = self._send(request)
+            if next_request is None:
+                if status in _REDIRECTS:
+                    raise NetworkError(chain[0], f"HTTP {status} redirect without a usable Location header", status)
+                break
+            target = str(next_request.url)
+            if urlsplit(target).scheme.lower() not in ("http", "https"):
+                raise NetworkError(chain[0], f"redirected to a non-http address ({target[:80]}); refused")
+            if target in chain:
+                loop = " -> ".join([*chain[chain.index(target) :], target])
+                raise NetworkError(chain[0], f"redirect loop: {loop}")
+            if len(chain) > self.settings.max_redirects:
+                raise NetworkError(chain[0], f"too many redirects (more than {self.settings.max_redirects})")
+            chain.append(target)
+            request = next_request
+        final = chain[-1]
+        lower = {k.lower(): v for k, v in resp_headers.items()}
+        if status == 304:
+            return Response(final, status, lower, content, "utf-8", False, chain[:-1])
+        if status >= 400:
+            reason = f"HTTP {status} {_REASONS.get(status, '')}".rstrip()
+            if len(chain) > 1:
+                reason += f" (after redirects from {chain[0]})"
+            error = NetworkError(final, reason, status)
+            if status in RETRY_STATUSES:
+                raise _Retry(error, retry_after_seconds(lower.get("retry-after")))
+            raise error
+        encoding = charset.encoding_for(content, lower.get("content-type", ""))
+        return Response(final, status, lower, content, encoding, False, chain[:-1])
+
+    def _send(self, request: httpx.Request) -> tuple[int, httpx.Headers, bytes, httpx.Request | None]:
+        """One request under the host's concurrency slot; the body is read as a stream up to the cap."""
+        url = str(request.url)
+        cap = int(self.settings.max_body_bytes)
+        with self._host_slot(url):
+            with self._count_lock:
+                self.requests_sent += 1
+            try:
+                response = self._client.send(request, stream=True, follow_redirects=False)
+            except httpx.TimeoutException as exc:
+                raise NetworkError(url, f"timed out ({exc.__class__.__name__.replace('Timeout', ' timeout').lower()})") from None
+            except httpx.ConnectError as exc:
+                raise NetworkError(url, _connect_reason(exc)) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                raise _Retry(NetworkError(url, f"the connection dropped ({exc.__class__.__name__})")) from None
+            except httpx.UnsupportedProtocol:
+                raise RefusedURLError(url, "only http and https addresses are allowed") from None
+            except httpx.HTTPError as exc:
+                raise NetworkError(url, f"request failed ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+            try:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > cap and response.status_code < 300:
+                    raise NetworkError(url, f"the answer is {_mb(int(declared))}, over the {_mb(cap)} limit; not downloaded")
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        raise NetworkError(url, f"the answer is larger than the {_mb(cap)} limit; download stopped")
+                    chunks.append(chunk)
+            except httpx.TimeoutException:
+                raise NetworkError(url, "timed out while reading the answer") from None
+            except httpx.DecodingError as exc:
+                raise NetworkError(url, f"the answer could not be decompressed ({str(exc)[:120]})") from None
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                raise _Retry(NetworkError(url, f"the connection dropped while reading ({exc.__class__.__name__})")) from None
+            except httpx.HTTPError as exc:
+                raise NetworkError(url, f"reading the answer failed ({exc.__class__.__name__})") from None
+            finally:
+                response.close()
+        return response.status_code, response.headers, b"".join(chunks), response.next_request
