@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,13 @@ CUT = "Background\n\nTerrestrial biomes in South America are likely to experienc
 
 
 @pytest.fixture
-def crossref(httpserver: HTTPServer, ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> HTTPServer:
+def crossref(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """Our own server (not the session-wide ``httpserver``): the add-on caches journal subjects per base URL."""
     recorded = FIXTURES / "crossref" / "journal-works-1.json"
     if not recorded.exists():
         pytest.skip(f"recorded Crossref responses not found at {recorded}")
+    httpserver = HTTPServer()
+    httpserver.start()
     work = next(w for w in json.loads(recorded.read_text(encoding="utf-8"))["message"]["items"] if w["DOI"] == DOI)
     httpserver.expect_request(f"/works/{DOI}").respond_with_json({"status": "ok", "message-type": "work", "message": work})
     httpserver.expect_request("/journals/2167-8359").respond_with_data(
@@ -41,7 +45,9 @@ def crossref(httpserver: HTTPServer, ctx: AppContext, monkeypatch: pytest.Monkey
     if not crossref_ep:
         pytest.skip("the refdesk-crossref add-on is not installed")
     manager.use_host(ctx, PluginHost(ctx.settings, entry_points=crossref_ep))
-    return httpserver
+    yield httpserver
+    httpserver.clear()
+    httpserver.stop()
 
 
 def test_enrich_then_review_accept_reject_and_accept_all_safe(
