@@ -17,7 +17,9 @@ RECORDED = FIXTURES / "crossref"
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def recorded_source(ctx: AppContext, issn: str, query: str | None, limit: int, say: Callable[[str], None]) -> JournalView:
+def recorded_source(
+    ctx: AppContext, issn: str, query: str | None, limit: int, say: Callable[[str], None], cancel: Callable[[], bool]
+) -> JournalView:
     """A stand-in for the core's journal lookup: recorded Crossref answers for PeerJ (2167-8359)."""
     journal = json.loads((DATA / "crossref-journal-2167-8359.json").read_text(encoding="utf-8"))["message"]
     works = json.loads((RECORDED / "journal-works-1.json").read_text(encoding="utf-8"))["message"]["items"]

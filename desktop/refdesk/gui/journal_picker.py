@@ -54,7 +54,7 @@ class JournalView:
 
 
 _FACT_LABELS = (
-    ("publisher", "Publisher"), ("issns", "ISSN"), ("issn", "ISSN"), ("subjects", "Subjects"), ("languages", "Languages"),
+    ("original_title", "Original title"), ("publisher", "Publisher"), ("issns", "ISSN"), ("issn", "ISSN"), ("subjects", "Subjects"), ("languages", "Languages"),
     ("language", "Language"), ("country", "Country"), ("homepage", "Homepage"), ("homepage_url", "Homepage"),
     ("url", "Homepage"), ("open_access", "Open access"), ("is_oa", "Open access"), ("license", "Licence"),
     ("works_count", "Articles"), ("total_articles", "Articles"), ("article_count", "Articles"), ("sources", "Sources"),
@@ -115,14 +115,28 @@ def view_from_records(issn: str, records: list[Record]) -> JournalView:
     return JournalView(issn, title or f"Journal {issn}", facts, records)
 
 
-def load_journal(ctx: AppContext, issn: str, query: str | None, limit: int, say: Callable[[str], None]) -> JournalView:
-    """Ask the core for the journal and its articles (no storing)."""
+def load_journal(
+    ctx: AppContext, issn: str, query: str | None, limit: int, say: Callable[[str], None],
+    cancel: Callable[[], bool] | None = None,
+) -> JournalView:
+    """Ask the core for the journal and its articles (nothing is stored)."""
     from refdesk.importers import journal
 
     lookup = getattr(journal, "lookup_journal", None)
-    if callable(lookup):
-        return view_from_result(issn, lookup(ctx, issn, query=query, limit=limit, say=say))
-    return view_from_result(issn, journal.import_issn(ctx, issn, query, limit, None, False, say))
+    if not callable(lookup):
+        return view_from_result(issn, journal.import_issn(ctx, issn, query, limit, None, False, say))
+    found = lookup(ctx, issn, query=query, limit=limit, cancel=cancel, say=say)
+    hits = list(getattr(found, "articles", []) or [])
+    to_records = getattr(journal, "records_for", None)
+    if hits and not isinstance(hits[0], Record) and callable(to_records):
+        hits = to_records(ctx, hits)
+    view = view_from_result(issn, {"journal": getattr(found, "journal", None) or {}, "articles": hits})
+    totals = getattr(found, "totals", {}) or {}
+    if totals:
+        view.facts.append(("Articles known", ", ".join(f"{n:,} in {source}" for source, n in totals.items())))
+    for failure in getattr(found, "failures", []) or []:
+        view.facts.append(("Not reached", f"{failure.source}: {failure.reason}"))
+    return view
 
 
 class JournalPicker(QDialog):
@@ -135,7 +149,7 @@ class JournalPicker(QDialog):
     def __init__(
         self, ctx: AppContext, pool: WorkerPool, issn: str, parent: QWidget | None = None, *,
         preloaded: JournalView | None = None, limit: int = 50,
-        source: Callable[[AppContext, str, str | None, int, Callable[[str], None]], JournalView] | None = None,
+        source: Callable[..., JournalView] | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -217,7 +231,7 @@ class JournalPicker(QDialog):
         self.status.setText(f"Asking for {'articles matching “' + query + '”' if query else 'the latest articles'}…")
 
         def job(task: Task) -> JournalView:
-            return source(ctx, issn, query, limit, task.say)
+            return source(ctx, issn, query, limit, task.say, task.cancelled)
 
         self.worker = self.pool.start(job, name="journal", on_result=self._loaded, on_error=self._failed,
                                       on_progress=lambda _d, _t, m: self.status.setText(m) if m else None)
