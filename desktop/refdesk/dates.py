@@ -1,35 +1,58 @@
-"""Dates as metadata writes them -> ISO 8601 (``2022-11-01``, ``2022-11``, ``2022``)."""
+"""Dates as metadata writes them -> ISO 8601 (``2022-11-01``, ``2022-11``, ``2022``).
+
+Storage rule (one Zotero ``date`` field, as Zotero itself keeps it): when the ISO
+form says everything the original said ("Nov 1, 2022", "01.11.2022"), the field
+holds the ISO form; when the original carries more ("Spring 2022",
+"2022-11-01T10:00", "1-3 Nov 2022", "circa 1920"), the field keeps the original
+text and the ISO form is derived from it wherever a date is needed (year column,
+sorting, dedupe, exports). See :func:`store_form`.
+"""
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from refdesk.text import clean
 
 _MONTHS = {
     name: i
     for i, names in enumerate(
         [
-            ("jan", "january", "янв", "января", "январь"),
-            ("feb", "february", "фев", "февраля", "февраль"),
-            ("mar", "march", "мар", "марта", "март"),
-            ("apr", "april", "апр", "апреля", "апрель"),
-            ("may", "мая", "май"),
-            ("jun", "june", "июн", "июня", "июнь"),
-            ("jul", "july", "июл", "июля", "июль"),
-            ("aug", "august", "авг", "августа", "август"),
-            ("sep", "sept", "september", "сен", "сентября", "сентябрь"),
-            ("oct", "october", "окт", "октября", "октябрь"),
-            ("nov", "november", "ноя", "ноября", "ноябрь"),
-            ("dec", "december", "дек", "декабря", "декабрь"),
+            ("jan", "january", "янв", "января", "январь", "janv", "janvier", "januar"),
+            ("feb", "february", "фев", "февраля", "февраль", "févr", "février", "februar"),
+            ("mar", "march", "мар", "марта", "март", "mars", "märz"),
+            ("apr", "april", "апр", "апреля", "апрель", "avr", "avril"),
+            ("may", "мая", "май", "mai"),
+            ("jun", "june", "июн", "июня", "июнь", "juin", "juni"),
+            ("jul", "july", "июл", "июля", "июль", "juil", "juillet", "juli"),
+            ("aug", "august", "авг", "августа", "август", "août"),
+            ("sep", "sept", "september", "сен", "сент", "сентября", "сентябрь", "septembre"),
+            ("oct", "october", "окт", "октября", "октябрь", "octobre", "oktober"),
+            ("nov", "november", "ноя", "нояб", "ноября", "ноябрь", "novembre"),
+            ("dec", "december", "дек", "декабря", "декабрь", "déc", "décembre", "dezember"),
         ],
         start=1,
     )
     for name in names
 }
+#: Words that add nothing to a date ("Tuesday, 1st of November 2022", "1 ноября 2022 г.").
+_FILLER = {
+    "of", "the", "st", "nd", "rd", "th", "г", "гг", "года", "год", "de", "del", "le",
+    "mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs", "thursday",
+    "fri", "friday", "sat", "saturday", "sun", "sunday",
+    "пн", "вт", "ср", "чт", "пт", "сб", "вс", "понедельник", "вторник", "среда", "четверг", "пятница",
+    "суббота", "воскресенье",
+}  # fmt: skip
+_SEASONS = {"spring": 1, "summer": 2, "autumn": 3, "fall": 3, "winter": 4, "весна": 1, "лето": 2, "осень": 3, "зима": 4}
 
-_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
+_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
+_ISO_TIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?$")
 _DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_INTERVAL = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)/(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
 _WORDS = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 
 
@@ -38,55 +61,116 @@ def _fmt(year: int, month: int | None = None, day: int | None = None) -> str | N
         return None
     if month is None or not 1 <= month <= 12:
         return f"{year:04d}"
-    if day is None or not 1 <= day <= 31:
+    if day is None or not 1 <= day <= calendar.monthrange(year, month)[1]:
         return f"{year:04d}-{month:02d}"
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def normalize_date(text: str | None) -> str | None:
-    """ISO form of a date string, or None when no year can be read from it.
+@dataclass(frozen=True)
+class ParsedDate:
+    """What a date string says: its ISO form (None without a year) and whether the text says more."""
 
-    Accepts ISO and its variants, ``dd.mm.yyyy`` (day first, as European and
-    Russian pages write), ``1 November 2022``, ``Nov 1, 2022``, ``November 2022``,
-    Russian month names, and strings that merely contain a year.
-    """
-    if not text:
-        return None
-    s = text.strip()
+    original: str
+    iso: str | None
+    carries_more: bool
+
+
+def parse_date(text: str | None) -> ParsedDate:
+    """Read a date string; ``carries_more`` is True when the ISO form alone would lose something."""
+    s = clean(text)
+    if not s:
+        return ParsedDate("", None, False)
     m = _ISO.match(s)
     if m:
         y, mo, d = m.groups()
-        return _fmt(int(y), int(mo) if mo else None, int(d) if d else None)
+        iso = _fmt(int(y), int(mo) if mo else None, int(d) if d else None)
+        given = 1 + (mo is not None) + (d is not None)
+        return ParsedDate(s, iso, iso is None or len(iso.split("-")) < given)
+    m = _ISO_TIME.match(s)
+    if m:
+        return ParsedDate(s, _fmt(int(m[1]), int(m[2]), int(m[3])), True)
+    m = _INTERVAL.match(s)
+    if m:
+        return ParsedDate(s, parse_date(m[1]).iso, True)
     m = _COMPACT.match(s)
     if m:
-        return _fmt(int(m[1]), int(m[2]), int(m[3]))
+        iso = _fmt(int(m[1]), int(m[2]), int(m[3]))
+        return ParsedDate(s, iso, iso is None or len(iso) < 10)
     m = _DMY.match(s)
     if m:
-        return _fmt(int(m[3]), int(m[2]), int(m[1]))
-    tokens = _WORDS.findall(s.casefold())
+        iso = _fmt(int(m[3]), int(m[2]), int(m[1]))
+        return ParsedDate(s, iso, iso is None or len(iso) < 10)
     year = month = day = None
-    for tok in tokens:
-        if tok.isdigit():
+    more = False
+    for tok in _WORDS.findall(s.casefold()):
+        if tok.isdecimal():
             n = int(tok)
             if len(tok) == 4 and year is None:
                 year = n
             elif len(tok) <= 2 and day is None and 1 <= n <= 31:
                 day = n
-        elif month is None:
-            month = _MONTHS.get(tok) or _MONTHS.get(tok[:3])
+            else:
+                more = True  # a second day or year: a range, or something else
+        elif month is None and (_MONTHS.get(tok) or _MONTHS.get(tok.rstrip("."))):
+            month = _MONTHS.get(tok) or _MONTHS.get(tok.rstrip("."))
+        elif tok not in _FILLER:
+            more = True  # "Spring", "circa", "printemps", a second month...
     if year is None:
-        return None
+        return ParsedDate(s, None, True)
     if month is None:
-        return _fmt(year)
-    return _fmt(year, month, day)
+        if day is not None:
+            more = True
+        return ParsedDate(s, _fmt(year), more)
+    iso = _fmt(year, month, day)
+    if iso is None or (day is not None and len(iso) < 10):
+        more = True
+    return ParsedDate(s, iso, more)
+
+
+def normalize_date(text: str | None) -> str | None:
+    """ISO form of a date string, or None when no year can be read from it.
+
+    Accepts ISO and its variants (with a time, or an interval: the start),
+    ``dd.mm.yyyy`` (day first, as European and Russian pages write),
+    ``1 November 2022``, ``Nov 1, 2022``, ``November 2022``, Russian, French and
+    German month names, and strings that merely contain a year.
+    """
+    return parse_date(text).iso
+
+
+def store_form(text: str | None) -> str:
+    """What the ``date`` field holds: ISO when that loses nothing, else the original text."""
+    parsed = parse_date(text)
+    if parsed.iso and not parsed.carries_more:
+        return parsed.iso
+    return parsed.original
+
+
+def season_of(text: str | None) -> int | None:
+    """CSL season number (1 spring .. 4 winter) named in a date string, if any."""
+    for tok in _WORDS.findall(clean(text).casefold()):
+        if tok in _SEASONS:
+            return _SEASONS[tok]
+    return None
 
 
 def from_date_parts(parts: Sequence[Sequence[int | str]] | None) -> str | None:
-    """CSL/Crossref ``{"date-parts": [[2022, 11, 1]]}`` -> ``2022-11-01``."""
+    """CSL/Crossref ``{"date-parts": [[2022, 11, 1]]}`` -> ``2022-11-01``; a range -> ``start/end``."""
     if not parts or not parts[0] or parts[0][0] in (None, ""):
         return None
-    nums = [int(p) for p in parts[0][:3]]
-    return _fmt(*nums)
+    try:
+        start = _fmt(*[int(p) for p in parts[0][:3]])
+        end = _fmt(*[int(p) for p in parts[1][:3]]) if len(parts) > 1 and parts[1] and parts[1][0] not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    if start and end and end != start:
+        return f"{start}/{end}"
+    return start
+
+
+def iso_parts(iso: str) -> list[int]:
+    """``2022-11-01`` -> ``[2022, 11, 1]`` (CSL date-parts, RIS and BibTeX exports)."""
+    return [int(p) for p in iso.split("-")]
 
 
 def year_of(date: str | None) -> str:

@@ -42,3 +42,24 @@ def fold(text: str) -> str:
 def title_key(title: str) -> str:
     """Normalised title for duplicate detection: folded, punctuation and spaces removed."""
     return _NON_WORD.sub("", fold(title))
+
+
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґў",
+        ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
+         "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "iu", "ia", "i", "i", "ie", "g", "u"],
+        strict=True,
+    )
+)
+
+
+def ascii_slug(text: str) -> str:
+    """Lower-case ASCII letters and digits only: 'Сергеев' -> 'sergeev', 'Müller' -> 'muller' (citation keys)."""
+    out = []
+    for ch in unicodedata.normalize("NFKD", text.casefold()):
+        if ch in _CYRILLIC:
+            out.append(_CYRILLIC[ch])
+        elif ch.isascii() and ch.isalnum():
+            out.append(ch)
+    return "".join(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from refdesk import schema
-from refdesk.dates import from_date_parts, normalize_date
+from refdesk.dates import from_date_parts, iso_parts, parse_date, season_of, store_form
 from refdesk.model import Record
 from refdesk.names import parse_name
 from refdesk.text import clean, strip_tags
@@ -54,15 +54,47 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+_SEASON_NAMES = {1: "Spring", 2: "Summer", 3: "Autumn", 4: "Winter"}
+
+
 def _csl_date(value: Any) -> str | None:
+    """The stored date for a CSL date: ISO from date-parts, unless ``raw``/``season`` say more."""
     if isinstance(value, dict):
-        if value.get("date-parts"):
-            return from_date_parts(value["date-parts"])
-        if value.get("raw") or value.get("literal"):
-            return normalize_date(value.get("raw") or value.get("literal"))
-        return None
+        raw = value.get("raw") or value.get("literal")
+        iso = from_date_parts(value["date-parts"]) if value.get("date-parts") else None
+        if raw and isinstance(raw, str):
+            parsed = parse_date(raw)
+            if not iso or (parsed.carries_more and parsed.iso and parsed.iso[:4] == iso[:4]):
+                return store_form(raw)
+        season = str(value.get("season", ""))
+        if iso and len(iso) == 4 and season.isdigit() and int(season) in _SEASON_NAMES:
+            return f"{_SEASON_NAMES[int(season)]} {iso}"
+        return iso
     if isinstance(value, str):
-        return normalize_date(value)
+        return store_form(value) or None
+    return None
+
+
+def _person(person: dict[str, Any], role: str) -> dict[str, str] | None:
+    """One CSL name -> a Zotero creator; particles join the surname, a suffix follows the given name."""
+    family = clean(str(person.get("family") or ""))
+    given = clean(str(person.get("given") or ""))
+    particle = clean(str(person.get("non-dropping-particle") or ""))
+    dropping = clean(str(person.get("dropping-particle") or ""))
+    suffix = clean(str(person.get("suffix") or ""))
+    if particle:
+        family = f"{particle} {family}".strip()
+    if dropping:
+        given = f"{given} {dropping}".strip()
+    if suffix:
+        given = f"{given}, {suffix}" if given else suffix
+    if family or given:
+        if given:
+            return {"creatorType": role, "lastName": family, "firstName": given}
+        return {"creatorType": role, "name": family}
+    literal = clean(str(person.get("literal") or ""))
+    if literal:
+        return parse_name(literal, role) if " " in literal else {"creatorType": role, "name": literal}
     return None
 
 
@@ -103,14 +135,9 @@ def record_from_csl(obj: dict[str, Any], source: str) -> Record:
             role = zotero_role if zotero_role in creator_types else schema.primary_creator_type(item_type) or "author"
             if csl_role != "author" and zotero_role not in creator_types:
                 continue
-            if person.get("family") or person.get("given"):
-                if person.get("given"):
-                    creators.append({"creatorType": role, "lastName": clean(person.get("family", "")), "firstName": clean(person["given"])})
-                else:
-                    creators.append({"creatorType": role, "name": clean(person.get("family", ""))})
-            elif person.get("literal"):
-                literal = clean(person["literal"])
-                creators.append(parse_name(literal, role) if " " in literal else {"creatorType": role, "name": literal})
+            creator = _person(person, role) if isinstance(person, dict) else None
+            if creator:
+                creators.append(creator)
     if creators:
         rec.set("creators", creators, source)
     for subject in obj.get("keyword", "").split(",") if isinstance(obj.get("keyword"), str) else []:
@@ -131,18 +158,34 @@ def record_to_csl(rec: Record) -> dict[str, Any]:
                 out.setdefault(csl_field, rec.get(name))
     for csl_field, zf in mappings["fields"]["date"].items():
         value = rec.get(zf)
-        iso = normalize_date(value) if value else None
-        if iso:
-            out[csl_field] = {"date-parts": [[int(p) for p in iso.split("-")]]}
-        elif value:
-            out[csl_field] = {"raw": value}
+        if not value:
+            continue
+        parsed = parse_date(value)
+        date: dict[str, Any] = {}
+        if parsed.iso:
+            date["date-parts"] = [iso_parts(p) for p in _interval(value, parsed.iso)]
+            season = season_of(value)
+            if season:
+                date["season"] = season
+        if parsed.carries_more or not parsed.iso:
+            date["raw"] = value
+        out[csl_field] = date
     for creator in rec.creators:
         role = mappings["names"].get(creator.get("creatorType", "author"), "author")
         if "name" in creator:
             person = {"literal": creator["name"]}
+        elif creator.get("firstName"):
+            person = {"family": creator.get("lastName", ""), "given": creator["firstName"]}
         else:
-            person = {"family": creator.get("lastName", ""), "given": creator.get("firstName", "")}
+            person = {"family": creator.get("lastName", "")}
         out.setdefault(role, []).append(person)
     if rec.tags:
         out["keyword"] = ", ".join(rec.tag_names())
     return out
+
+
+def _interval(value: str, iso: str) -> list[str]:
+    """``2022-11-01/2022-11-03`` -> both ends; any other date -> its ISO form alone."""
+    start, sep, end = value.partition("/")
+    end_iso = parse_date(end).iso if sep and parse_date(start).iso == iso else None
+    return [iso, end_iso] if end_iso else [iso]

@@ -1,0 +1,549 @@
+"""BibTeX files in and out (bibtexparser 1.x reads; the writer is ours because escaping is the point).
+
+bibtexparser skips what it cannot parse without saying so, so the reader first
+checks the structure itself (balanced braces per entry, a key, ``name = value``
+fields separated by commas) and names the entry and line of the first problem.
+
+Export: LaTeX special characters are escaped, Unicode stays UTF-8 (biber and
+modern BibTeX read it), capitalised words in titles are protected with braces,
+organisations are braced (``{World Health Organization}``), and a record without
+a ``citationKey`` gets one like ``sergeev2022soviet``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bibtexparser.bparser import BibTexParser
+from bibtexparser.latexenc import latex_to_unicode
+
+from refdesk import schema
+from refdesk.dates import iso_parts, normalize_date, parse_date
+from refdesk.identifiers import normalize_doi
+from refdesk.importers.fileformat import EntryError, add_extra, creator_role, put, split_pages, target
+from refdesk.model import Record
+from refdesk.names import parse_name
+from refdesk.text import ascii_slug, clean, nfc
+
+IMPORT_TYPES = {
+    "article": "journalArticle", "book": "book", "mvbook": "book", "booklet": "book", "manual": "book",
+    "proceedings": "book", "collection": "book", "inbook": "bookSection", "incollection": "bookSection",
+    "inproceedings": "conferencePaper", "conference": "conferencePaper", "phdthesis": "thesis",
+    "mastersthesis": "thesis", "thesis": "thesis", "techreport": "report", "report": "report",
+    "online": "webpage", "electronic": "webpage", "www": "webpage", "webpage": "webpage", "misc": "document",
+    "unpublished": "manuscript", "patent": "patent", "dataset": "dataset", "software": "computerProgram",
+    "preprint": "preprint",
+}  # fmt: skip
+EXPORT_TYPES = {
+    "journalArticle": "article", "magazineArticle": "article", "newspaperArticle": "article", "book": "book",
+    "bookSection": "incollection", "conferencePaper": "inproceedings", "thesis": "phdthesis", "report": "techreport",
+    "webpage": "online", "preprint": "misc", "document": "misc", "manuscript": "unpublished", "patent": "patent",
+    "dataset": "dataset", "computerProgram": "software",
+}  # fmt: skip
+#: BibTeX field -> Zotero (base) field, for fields that map one to one.
+SIMPLE_FIELDS = {
+    "title": "title", "journal": "publicationTitle", "journaltitle": "publicationTitle",
+    "booktitle": "publicationTitle", "series": "series", "volume": "volume", "edition": "edition",
+    "publisher": "publisher", "school": "publisher", "institution": "publisher", "address": "place",
+    "location": "place", "abstract": "abstractNote", "language": "language", "langid": "language",
+    "issn": "ISSN", "isbn": "ISBN", "shorttitle": "shortTitle", "type": "type",
+    "shortjournal": "journalAbbreviation", "eventtitle": "conferenceName", "venue": "eventPlace",
+    "numpages": "numPages", "pagetotal": "numPages",
+}  # fmt: skip
+VERBATIM = frozenset({"url", "doi", "eprint", "file"})
+_CREATOR_FIELDS = {"author": "author", "editor": "editor", "translator": "translator", "bookauthor": "bookAuthor"}
+_HANDLED = {
+    "ENTRYTYPE", "ID", "entrysubtype", "year", "month", "day", "date", "pages", "number", "doi", "url", "urldate",
+    "keywords", "note", "annote", "eprint", "archiveprefix", "eprinttype", "primaryclass", "howpublished",
+    "organization",
+}  # fmt: skip
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+# -- structure check ----------------------------------------------------------------------------------------
+_ENTRY_START = re.compile(r"^[ \t]*@[ \t]*([A-Za-z][\w-]*)[ \t]*([{(])?", re.MULTILINE)
+_KEY = re.compile(r"\s*([^\s,={}()\"#%']+)\s*,")
+_NAME = re.compile(r"\s*([A-Za-z_][\w\-:.+/]*)\s*=\s*")
+_BARE = re.compile(r"[A-Za-z_][\w\-:.+/]*|\d+")
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    kind: str
+    key: str
+    line: int
+
+
+def _line_at(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _skip_value(body: str, i: int, where: str, text: str, base: int) -> int:
+    """Index after one value (braced, quoted, number or macro), or EntryError."""
+    if i >= len(body):
+        raise EntryError(f"{where}: a field has no value (line {_line_at(text, base + i)})")
+    ch = body[i]
+    if ch == "{":
+        depth = 0
+        j = i
+        while j < len(body):
+            c = body[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j += 1
+        raise EntryError(f"{where}: unbalanced braces in the value starting at line {_line_at(text, base + i)}")
+    if ch == '"':
+        depth = 0
+        j = i + 1
+        while j < len(body):
+            c = body[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+            elif c == '"' and depth == 0:
+                return j + 1
+            j += 1
+        raise EntryError(f"{where}: unterminated quoted value starting at line {_line_at(text, base + i)}")
+    m = _BARE.match(body, i)
+    if not m:
+        raise EntryError(f"{where}: unexpected {body[i]!r} at line {_line_at(text, base + i)} (expected a value)")
+    return m.end()
+
+
+def _check_fields(body: str, i: int, where: str, text: str, base: int) -> None:
+    """Check ``name = value [# value] , ...`` from index ``i`` to the end of the entry body."""
+    while True:
+        while i < len(body) and body[i].isspace():
+            i += 1
+        if i >= len(body):
+            return
+        m = _NAME.match(body, i)
+        if not m:
+            snippet = body[i : i + 30].split("\n")[0]
+            raise EntryError(f"{where}: expected 'field = value' at line {_line_at(text, base + i)}, found {snippet!r}")
+        name = m.group(1)
+        i = m.end()
+        while True:
+            i = _skip_value(body, i, f"{where}: field '{name}'", text, base)
+            while i < len(body) and body[i].isspace():
+                i += 1
+            if i < len(body) and body[i] == "#":
+                i += 1
+                while i < len(body) and body[i].isspace():
+                    i += 1
+                continue
+            break
+        if i >= len(body):
+            return
+        if body[i] != ",":
+            raise EntryError(
+                f"{where}: missing ',' after field '{name}' at line {_line_at(text, base + i)} (found {body[i]!r})"
+            )
+        i += 1
+
+
+def check_structure(text: str) -> list[EntryInfo]:
+    """Every entry's type, key and line, or an EntryError naming the entry and line of the first problem."""
+    entries: list[EntryInfo] = []
+    starts = list(_ENTRY_START.finditer(text))
+    for idx, m in enumerate(starts):
+        kind = m.group(1).lower()
+        line = _line_at(text, m.start())
+        if m.group(2) is None:
+            if kind == "comment":
+                continue
+            raise EntryError(f"line {line}: '@{m.group(1)}' is not followed by '{{'")
+        opener = m.group(2)
+        closer = "}" if opener == "{" else ")"
+        end_limit = starts[idx + 1].start() if idx + 1 < len(starts) else len(text)
+        depth = 1
+        j = m.end()
+        close_at = -1
+        while j < end_limit:
+            c = text[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}" or c == ")":
+                if depth == 1 and c == closer:
+                    close_at = j
+                    break
+                if c == "}":
+                    depth -= 1
+            j += 1
+        key_match = _KEY.match(text, m.end())
+        key = key_match.group(1) if key_match and kind not in ("string", "preamble", "comment") else ""
+        where = f"entry '{key}' (line {line})" if key else f"@{kind} entry at line {line}"
+        if close_at < 0:
+            following = f"before the next entry at line {_line_at(text, end_limit)}" if idx + 1 < len(starts) else "by the end of the file"
+            raise EntryError(f"{where}: unbalanced braces: the entry is not closed {following}")
+        if kind in ("comment", "preamble"):
+            continue
+        body = text[m.end() : close_at]
+        if kind == "string":
+            _check_fields(body, 0, where, text, m.end())
+            continue
+        if not key_match:
+            raise EntryError(f"{where}: the entry has no citation key (expected '@{kind}{{key,')")
+        _check_fields(body, key_match.end() - m.end(), where, text, m.end())
+        entries.append(EntryInfo(kind, key, line))
+    if not entries:
+        raise EntryError("line 1: no BibTeX entries found")
+    return entries
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+_ESCAPES = {
+    r"\{": "\ue000", r"\}": "\ue001", r"\$": "\ue002", r"\&": "\ue003", r"\%": "\ue004", r"\#": "\ue005",
+    r"\_": "\ue006", r"\textasciitilde{}": "\ue007", r"\textasciicircum{}": "\ue008", r"\textbackslash{}": "\ue009",
+    r"\textasciitilde": "\ue007", r"\textasciicircum": "\ue008", r"\textbackslash": "\ue009",
+}  # fmt: skip
+_RESTORE = {"\ue000": "{", "\ue001": "}", "\ue002": "$", "\ue003": "&", "\ue004": "%", "\ue005": "#", "\ue006": "_",
+            "\ue007": "~", "\ue008": "^", "\ue009": "\\"}  # fmt: skip
+_ESCAPE_RE = re.compile("|".join(re.escape(k) for k in sorted(_ESCAPES, key=len, reverse=True)))
+_NBSP = re.compile(r"(?<!\\)~")
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
+def decode(value: str, verbatim: bool = False) -> str:
+    """LaTeX -> Unicode text: accents decoded, escapes undone, protective braces dropped, NFC."""
+    protected = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group(0)], value)
+    if not verbatim:
+        protected = _NBSP.sub(" ", protected)
+        protected = latex_to_unicode(protected) if ("\\" in protected or "{" in protected) else protected
+        protected = protected.replace("{", "").replace("}", "")
+    text = "".join(_RESTORE.get(ch, ch) for ch in protected)
+    return nfc(text)
+
+
+def split_names(value: str) -> list[str]:
+    """Split a BibTeX name list on ' and ' outside braces."""
+    names: list[str] = []
+    depth = start = i = 0
+    while i < len(value):
+        c = value[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and c.isspace():
+            m = _AND.match(value, i)
+            if m:
+                names.append(value[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    names.append(value[start:])
+    return [n.strip() for n in names if n.strip()]
+
+
+def creator_from_bibtex(raw: str, creator_type: str) -> dict[str, str]:
+    raw = " ".join(raw.split())
+    if raw.startswith("{") and raw.endswith("}") and _balanced_inside(raw[1:-1]):
+        return {"creatorType": creator_type, "name": decode(raw[1:-1])}
+    return parse_name(decode(raw), creator_type)
+
+
+def _balanced_inside(text: str) -> bool:
+    depth = 0
+    for c in text:
+        depth += (c == "{") - (c == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _date(entry: dict[str, str]) -> str:
+    if entry.get("date"):
+        return decode(entry["date"])
+    year = decode(entry.get("year", "")).strip()
+    if not year:
+        return ""
+    month_raw = decode(entry.get("month", "")).strip().lower()
+    month = _MONTHS.get(month_raw[:3]) if month_raw else None
+    if month is None and month_raw.isdigit() and 1 <= int(month_raw) <= 12:
+        month = int(month_raw)
+    day = decode(entry.get("day", "")).strip()
+    if not year.isdigit() or len(year) != 4:
+        return f"{month_raw} {year}".strip() if month_raw and not month else year
+    if month is None:
+        return year if not month_raw else f"{month_raw.capitalize()} {year}"
+    iso = f"{year}-{month:02d}"
+    if day.isdigit():
+        iso += f"-{int(day):02d}"
+    return iso
+
+
+def record_from_bibtex(entry: dict[str, str], source: str) -> Record:
+    """A Record from one bibtexparser entry; a field with no home lands in ``extra``."""
+    kind = entry.get("ENTRYTYPE", "misc").lower()
+    subtype = decode(entry.get("entrysubtype", "")).lower()
+    item_type = IMPORT_TYPES.get(kind, "document")
+    if kind == "article" and subtype in ("magazine", "newspaper"):
+        item_type = f"{subtype}Article"
+    if kind == "misc" and (subtype == "preprint" or entry.get("eprint") or entry.get("archiveprefix")):
+        item_type = "preprint"
+    if not schema.is_item_type(item_type):
+        item_type = "document"
+    rec = Record.new(item_type)
+    if entry.get("ID") and schema.has_field(item_type, "citationKey"):
+        rec.set("citationKey", entry["ID"], source)
+    creators = []
+    for field, wanted in _CREATOR_FIELDS.items():
+        for name in split_names(entry.get(field, "")):
+            creators.append(creator_from_bibtex(name, creator_role(item_type, wanted)))
+    if creators:
+        rec.set("creators", creators, source)
+    for field, base in SIMPLE_FIELDS.items():
+        if field in entry:
+            if field == "title" or base != "publicationTitle" or target(item_type, base):
+                put(rec, base, decode(entry[field]), source, field)
+            else:
+                put(rec, "series", decode(entry[field]), source, field)
+    if kind == "mastersthesis" and not rec.get("thesisType"):
+        put(rec, "type", "Master's thesis", source)
+    elif kind == "phdthesis" and not rec.get("thesisType"):
+        put(rec, "type", "PhD thesis", source)
+    put(rec, "date", _date(entry), source, "date")
+    if entry.get("pages"):
+        put(rec, "pages", "-".join(p for p in split_pages(decode(entry["pages"])) if p), source, "pages")
+    if entry.get("number"):
+        number = decode(entry["number"])
+        for base in ("issue", "number", "seriesNumber"):
+            if target(item_type, base):
+                put(rec, base, number, source, "number")
+                break
+        else:
+            add_extra(rec, f"number: {number}", source)
+    if entry.get("doi"):
+        put(rec, "DOI", normalize_doi(decode(entry["doi"], True)) or decode(entry["doi"], True), source, "doi")
+    if entry.get("url"):
+        put(rec, "url", decode(entry["url"], True), source, "url")
+    if entry.get("urldate"):
+        put(rec, "accessDate", decode(entry["urldate"]), source, "urldate")
+    howpublished = decode(entry.get("howpublished", ""))
+    if howpublished:
+        url = re.fullmatch(r"\\url\{(.+)\}", entry["howpublished"].strip())
+        if url:
+            put(rec, "url", decode(url.group(1), True), source, "howpublished")
+        else:
+            put(rec, "publisher" if item_type in ("document", "webpage") else "extra", howpublished, source, "howpublished")
+    if entry.get("organization"):
+        put(rec, "publisher", decode(entry["organization"]), source, "organization")
+    if item_type == "preprint" and entry.get("eprint"):
+        prefix = decode(entry.get("archiveprefix") or entry.get("eprinttype") or "")
+        put(rec, "number", f"{prefix}:{decode(entry['eprint'], True)}" if prefix else decode(entry["eprint"], True), source, "eprint")
+        if prefix:
+            put(rec, "publisher", prefix, source, "archiveprefix")
+    for tag in re.split(r"[,;]", decode(entry.get("keywords", ""))):
+        rec.add_tag(tag)
+    for field in ("note", "annote"):
+        if entry.get(field):
+            for line in decode(entry[field]).split("\n"):
+                add_extra(rec, line, source)
+    for field, value in entry.items():
+        if field in _HANDLED or field in SIMPLE_FIELDS or field in _CREATOR_FIELDS:
+            continue
+        add_extra(rec, f"{field}: {clean(decode(value, field in VERBATIM))}", source)
+    return rec
+
+
+def _parse(text: str) -> list[dict[str, str]]:
+    parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False, interpolate_strings=True)
+    entries: list[dict[str, str]] = parser.parse(text).entries
+    return entries
+
+
+def read(text: str, source: str) -> list[Record]:
+    """Every record of a BibTeX text, or an EntryError naming the entry and its line."""
+    infos = check_structure(text)
+    entries = _parse(text)
+    by_key: dict[str, list[dict[str, str]]] = {}
+    for e in entries:
+        by_key.setdefault(e.get("ID", ""), []).append(e)
+    records = []
+    for info in infos:
+        found = by_key.get(info.key)
+        if not found:
+            raise EntryError(f"entry '{info.key}' (line {info.line}): could not be read")
+        entry = found.pop(0)
+        try:
+            records.append(record_from_bibtex(entry, source))
+        except (EntryError, ValueError, TypeError, KeyError) as exc:
+            raise EntryError(f"entry '{info.key}' (line {info.line}): {exc}") from None
+    return records
+
+
+# -- writing ------------------------------------------------------------------------------------------------
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}  # fmt: skip
+_SPECIAL_RE = re.compile("[" + re.escape("".join(_SPECIAL)) + "]")
+_TITLE_STOP = {"a", "an", "the", "on", "of", "and", "in", "to", "for", "at", "by", "with", "from", "о", "об", "и", "в", "на"}
+
+
+def escape(text: str) -> str:
+    """LaTeX-escape the ten special characters; everything else (Cyrillic too) stays as it is."""
+    return _SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], text)
+
+
+def protect_title(title: str) -> str:
+    """Escape, and brace words whose capitals a style must not lower-case ('{British}', '{USSR}')."""
+    words = title.split(" ")
+    out = []
+    for n, word in enumerate(words):
+        esc = escape(word)
+        letters = [c for c in word if c.isalpha()]
+        capital_inside = any(c.isupper() for c in letters[1:])
+        if letters and (capital_inside or (n > 0 and letters[0].isupper() and not words[n - 1].endswith((":", ".", "?", "!")))):
+            esc = "{" + esc + "}"
+        out.append(esc)
+    return " ".join(out)
+
+
+def _name(creator: dict[str, str]) -> str:
+    if "name" in creator:
+        return "{" + escape(creator["name"]) + "}"
+    last = escape(creator.get("lastName", ""))
+    first = escape(creator.get("firstName", ""))
+    if ", " in first:  # "John, Jr." -> "Smith, Jr., John"
+        given, _, suffix = first.partition(", ")
+        return f"{last}, {suffix}, {given}"
+    if " and " in f" {last} ".lower():
+        last = "{" + last + "}"
+    return f"{last}, {first}" if first else last
+
+
+def citation_key(rec: Record) -> str:
+    """``sergeev2022soviet``: first creator's surname, year, first significant title word (ASCII)."""
+    last = ""
+    for creator in rec.creators:
+        last = creator.get("lastName") or creator.get("name", "")
+        break
+    word = ""
+    for w in re.findall(r"\w+", rec.title):
+        if w.casefold() not in _TITLE_STOP:
+            word = w
+            break
+    key = ascii_slug(last.split()[-1] if last.split() else "") + rec.year + ascii_slug(word)
+    return key or "ref"
+
+
+def _fields(rec: Record) -> list[tuple[str, str]]:
+    item_type = rec.item_type
+    known = schema.is_item_type(item_type)
+
+    def get(base: str) -> str:
+        name = target(item_type, base) if known else base
+        return rec.get(name or base)
+
+    out: list[tuple[str, str]] = []
+    if item_type in ("magazineArticle", "newspaperArticle"):
+        out.append(("entrysubtype", item_type.removesuffix("Article")))
+    elif item_type == "preprint":
+        out.append(("entrysubtype", "preprint"))
+    people: dict[str, list[str]] = {}
+    primary = schema.primary_creator_type(item_type) if known else "author"
+    for c in rec.creators:
+        role = c.get("creatorType", "author")
+        field = "author" if role == primary else {"editor": "editor", "translator": "translator", "bookAuthor": "bookauthor"}.get(role, "author")
+        people.setdefault(field, []).append(_name(c))
+    for field in ("author", "editor", "translator", "bookauthor"):
+        if field in people:
+            out.append((field, " and ".join(people[field])))
+    if rec.title:
+        out.append(("title", protect_title(rec.title)))
+    container = get("publicationTitle")
+    if container:
+        out.append(("journal" if item_type.endswith("Article") else "booktitle", protect_title(container)))
+    if rec.get("journalAbbreviation"):
+        out.append(("shortjournal", escape(rec.get("journalAbbreviation"))))
+    parsed = parse_date(rec.get("date"))
+    if parsed.iso:
+        parts = iso_parts(parsed.iso)
+        out.append(("year", str(parts[0])))
+        if len(parts) > 1:
+            out.append(("month", str(parts[1])))
+        if len(parts) > 2:
+            out.append(("day", str(parts[2])))
+    elif rec.get("date"):
+        out.append(("year", escape(rec.get("date"))))
+    simple = [
+        ("series", "series"), ("volume", "volume"), ("edition", "edition"), ("address", "place"),
+        ("type", "type"), ("language", "language"), ("issn", "ISSN"), ("isbn", "ISBN"),
+        ("shorttitle", "shortTitle"), ("eventtitle", "conferenceName"), ("venue", "eventPlace"),
+        ("pagetotal", "numPages"),
+    ]  # fmt: skip
+    publisher = get("publisher")
+    if publisher:
+        field = {"thesis": "school", "report": "institution"}.get(item_type, "publisher")
+        out.append((field, escape(publisher)))
+    for bib, base in simple:
+        value = get(base)
+        if value:
+            out.append((bib, escape(value)))
+    number = get("issue") or get("number") or get("seriesNumber")
+    if number:
+        out.append(("number", escape(number)))
+    if rec.get("pages"):
+        out.append(("pages", escape("--".join(p for p in split_pages(rec.get("pages")) if p))))
+    if rec.get("DOI"):
+        out.append(("doi", rec.get("DOI").replace("{", "").replace("}", "")))
+    if rec.get("url"):
+        out.append(("url", rec.get("url").replace("{", "%7B").replace("}", "%7D")))
+    access = normalize_date(rec.get("accessDate"))
+    if access:
+        out.append(("urldate", access))
+    if rec.get("abstractNote"):
+        out.append(("abstract", escape(rec.get("abstractNote"))))
+    if rec.tags:
+        out.append(("keywords", escape(", ".join(rec.tag_names()))))
+    if rec.get("extra"):
+        out.append(("note", escape(rec.get("extra"))))
+    return out
+
+
+def entry_type(rec: Record) -> str:
+    if rec.item_type == "thesis" and re.search(r"master|магистер", rec.get("thesisType"), re.IGNORECASE):
+        return "mastersthesis"
+    return EXPORT_TYPES.get(rec.item_type, "misc")
+
+
+def write(records: list[Record]) -> str:
+    """BibTeX text for the records; citation keys are unique within the file."""
+    used: set[str] = set()
+    chunks = []
+    for rec in records:
+        base = rec.get("citationKey") or citation_key(rec)
+        key = base
+        suffix = ord("a")
+        while key in used:
+            key = f"{base}{chr(suffix)}"
+            suffix += 1
+        used.add(key)
+        lines = [f"@{entry_type(rec)}{{{key},"]
+        for name, value in _fields(rec):
+            lines.append(f"  {name} = {{{value}}},")
+        lines.append("}")
+        chunks.append("\n".join(lines))
+    return "\n\n".join(chunks) + "\n"
+
+
+def parse_entries(text: str) -> list[dict[str, Any]]:
+    """bibtexparser's view of a text (for tests and tools)."""
+    return list(_parse(text))

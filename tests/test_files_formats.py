@@ -1,0 +1,218 @@
+"""RIS, BibTeX and CSL-JSON readers and writers: mapping, Cyrillic, round trips, malformed input."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+from refdesk.errors import ImporterError
+from refdesk.importers import bibtex, csljson, ris
+from refdesk.importers.files import FORMATS, detect_format, read_file, write
+from refdesk.model import Record
+
+DATA = Path(__file__).resolve().parent / "data" / "files"
+CYRILLIC_TITLE = "Советская и британская дипломатия на международных конференциях накануне образования СССР"
+
+
+def by_title(records: list[Record]) -> dict[str, Record]:
+    return {r.title: r for r in records}
+
+
+def test_ris_maps_every_core_item_type() -> None:
+    records = read_file(DATA / "mixed.ris")
+    assert [r.item_type for r in records] == [
+        "journalArticle", "book", "bookSection", "conferencePaper", "thesis", "report", "webpage", "preprint",
+        "magazineArticle", "newspaperArticle", "document",
+    ]  # fmt: skip
+    art = records[0]
+    assert art.title == CYRILLIC_TITLE
+    assert art.creators == [{"creatorType": "author", "lastName": "Сергеев", "firstName": "Е. Ю."}]
+    assert art.get("publicationTitle").startswith("Вестник Московского университета")
+    assert art.get("journalAbbreviation") == "Вестн. Моск. ун-та. Сер. XXV"
+    assert (art.get("date"), art.get("volume"), art.get("issue"), art.get("pages")) == ("2022-11-01", "14", "3", "7-25")
+    assert art.get("ISSN") == "2076-7404"
+    assert art.get("DOI") == "10.48015/2076-7404-2022-14-3-7-25"
+    assert art.tag_names() == ["дипломатия", "СССР"]
+    assert art.provenance["title"].source == "file:mixed.ris"
+    book = records[1]
+    assert book.get("ISBN") == "978-0-19-882655-4"
+    assert [c["creatorType"] for c in book.creators] == ["author", "editor"]
+    chapter = records[2]
+    assert chapter.get("bookTitle") == "Russia and Britain in Central Asia"
+    assert chapter.get("date") == "Spring 2020"  # the season is kept, the year still reads
+    assert chapter.year == "2020"
+    assert chapter.creators[0] == {"creatorType": "author", "lastName": "Sergeev", "firstName": "E. Yu."}
+    assert records[3].creators[0] == {"creatorType": "author", "lastName": "Иванова", "firstName": "Мария Петровна"}
+    assert records[3].get("proceedingsTitle") == "Труды конференции «Архивы-2021»"
+    thesis = records[4]
+    assert (thesis.get("university"), thesis.get("thesisType")) == ("Moscow State University", "PhD thesis")
+    report = records[5]
+    assert report.creators == [{"creatorType": "author", "name": "World Health Organization"}]
+    assert report.get("reportNumber") == "WHO/HIS/2023.1"
+    assert records[6].get("websiteTitle") == "Refdesk" and records[6].get("accessDate") == "2024-01-15"
+
+
+def test_ris_unknown_tags_are_kept_in_extra() -> None:
+    text = "TY  - JOUR\nTI  - T\nZZ  - strange value\nN1  - a note\nER  - \n"
+    [rec] = ris.read(text, "test")
+    assert rec.get("extra") == "a note\nZZ: strange value"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_round_trip_through_the_library_keeps_cyrillic_exactly(fmt: str, tmp_path: Path) -> None:
+    from refdesk.library import Library
+
+    source = {"ris": "mixed.ris", "bibtex": "mixed.bib", "csljson": "mixed.json"}[fmt]
+    records = read_file(DATA / source)
+    lib = Library.open(tmp_path / "lib.sqlite")
+    try:
+        with lib.transaction():
+            keys = [lib.import_record(r, "import:file").record.key for r in records]
+        stored = [lib.get(k) for k in keys]
+    finally:
+        lib.close()
+    text = write(stored, fmt)
+    assert CYRILLIC_TITLE in text or "Советская и британская дипломатия" in text
+    assert unicodedata.is_normalized("NFC", text)
+    again = {"ris": ris.read, "bibtex": bibtex.read, "csljson": csljson.read}[fmt](text, "again")
+    assert len(again) == len(stored)
+    for before, after in zip(stored, again, strict=True):
+        fields = {k: v for k, v in before.data.items() if k not in ("dateAdded", "citationKey")}
+        after_fields = {k: v for k, v in after.data.items() if k not in ("dateAdded", "citationKey")}
+        assert after_fields == fields, before.title
+
+
+def test_nfd_input_is_stored_nfc() -> None:
+    title = unicodedata.normalize("NFD", "Йошкар-Ола и ёлки")
+    [rec] = ris.read(f"TY  - JOUR\nTI  - {title}\nER  - \n", "t")
+    assert rec.title == "Йошкар-Ола и ёлки"
+    assert unicodedata.is_normalized("NFC", rec.title)
+
+
+def test_bibtex_reader_decodes_latex_and_names() -> None:
+    records = by_title(read_file(DATA / "mixed.bib"))
+    art = records["Советская и британская дипломатия накануне образования СССР"]
+    assert art.creators == [
+        {"creatorType": "author", "lastName": "Сергеев", "firstName": "Е. Ю."},
+        {"creatorType": "author", "name": "World Health Organization"},
+    ]
+    assert art.get("publicationTitle") == "Вестник Московского университета. Серия XXV"
+    assert (art.get("date"), art.get("issue"), art.get("pages")) == ("2022-11", "3", "7-25")
+    assert art.get("citationKey") == "sergeev2022soviet"
+    book = records["Diplomacy in the Twentieth Century: 50% & more"]
+    assert [c.get("lastName") for c in book.creators] == ["Smith", "Müller", "van der Berg", "Doe"]
+    assert book.creators[-1]["creatorType"] == "editor"
+    assert records["Цифровые архивы"].creators[0] == {"creatorType": "author", "lastName": "Иванова", "firstName": "Мария Петровна"}
+    assert records["A preprint about sync"].item_type == "preprint"
+    assert records["A preprint about sync"].get("archiveID") == "arXiv:2401.00001"
+    assert records["Magazine story"].item_type == "magazineArticle"
+    assert records["Refdesk home page"].get("url") == "https://refdesk.example.org/a_b%20c"
+    assert records["World health statistics 2023"].creators == [{"creatorType": "author", "name": "World Health Organization"}]
+
+
+def test_bibtex_export_escapes_latex_keeps_unicode_and_makes_keys() -> None:
+    rec = Record.new("journalArticle", title="Soviet and British diplomacy: 50% & $5_x #1 {braces} ~ ^")
+    rec.set("creators", [
+        {"creatorType": "author", "lastName": "Sergeev", "firstName": "E. Yu."},
+        {"creatorType": "author", "name": "World Health Organization"},
+    ])  # fmt: skip
+    rec.set("date", "2022-11-01")
+    rec.set("publicationTitle", "Вестник МГУ")
+    cyr = Record.new("book", title="Дипломатия СССР")
+    cyr.set("creators", [{"creatorType": "author", "lastName": "Сергеев", "firstName": "Е. Ю."}])
+    cyr.set("date", "2020")
+    text = bibtex.write([rec, rec.copy(), cyr])
+    assert "@article{sergeev2022soviet," in text
+    assert "@article{sergeev2022soviet," in text and "@article{sergeev2022sovieta," in text
+    assert "@book{sergeev2020diplomatiia," in text
+    assert r"title = {Soviet and {British} diplomacy: 50\% \& \$5\_x \#1 \{braces\} \textasciitilde{} \textasciicircum{}}" in text
+    assert "author = {Sergeev, E. Yu. and {World Health Organization}}" in text
+    assert "journal = {Вестник {МГУ}}" in text
+    [back, _, _] = bibtex.read(text, "t")
+    assert back.title == rec.title
+    assert back.creators == rec.creators
+
+
+def test_csljson_reader_particles_seasons_ranges() -> None:
+    records = by_title(read_file(DATA / "mixed.json"))
+    art = records[CYRILLIC_TITLE]
+    assert art.get("date") == "2022-11-01"
+    assert art.creators[1] == {"creatorType": "author", "name": "World Health Organization"}
+    letters = records["Letters"]
+    assert letters.creators == [{"creatorType": "author", "lastName": "van Beethoven", "firstName": "Ludwig"}]
+    assert letters.get("date") == "Spring 1998"
+    conf = records["A conference paper"]
+    assert conf.get("date") == "2022-11-01/2022-11-03"
+    assert conf.year == "2022"
+    exported = csljson.write([letters, conf])
+    assert '"season": 1' in exported and '"raw": "Spring 1998"' in exported
+    again = by_title(csljson.read(exported, "t"))
+    assert again["Letters"].get("date") == "Spring 1998"
+    assert again["A conference paper"].get("date") == "2022-11-01/2022-11-03"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("bad-line.ris", "bad-line.ris: RIS: line 7: not a RIS line of the form 'XX  - value': 'AU - Missing, Space'"),
+        ("missing-er.ris", "missing-er.ris: RIS: line 5: the record that starts here has no ER line"),
+        ("unbalanced.bib", "unbalanced.bib: BibTeX: entry 'broken2021' (line 7): unbalanced braces: the entry is not closed before the next entry at line 13"),
+        ("missing-comma.bib", "missing-comma.bib: BibTeX: entry 'nocomma2019' (line 6): missing ',' after field 'title' at line 8"),
+        ("bad-syntax.json", "bad-syntax.json: CSL-JSON: line 4, column 1: invalid JSON"),
+        ("not-object.json", "not-object.json: CSL-JSON: entry 2 (line 3): expected a CSL-JSON object"),
+    ],
+)
+def test_malformed_files_name_file_and_line(name: str, expected: str) -> None:
+    with pytest.raises(ImporterError) as info:
+        read_file(DATA / name)
+    assert expected in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("TI  - no type\nER  - \n", "line 1: TI outside a record"),
+        ("TY  - JOUR\nTY  - BOOK\nER  - \n", "line 2: new record (TY) before the record of line 1"),
+        ("TY  - \nER  - \n", "line 1: TY without a reference type"),
+        ("\n\n", "no RIS records"),
+    ],
+)
+def test_ris_structure_errors(text: str, fragment: str) -> None:
+    with pytest.raises(ImporterError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        ris.read(text, "t")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("@article{k, title = {x}", "entry 'k' (line 1): unbalanced braces: the entry is not closed by the end of the file"),
+        ("@article{title = {x}}", "has no citation key"),
+        ("@article{k, title = {x} year = {2020}}", "missing ',' after field 'title'"),
+        ('@article{k, title = "x}', "unterminated quoted value"),
+        ("@article{k, = {x}}", "expected 'field = value'"),
+        ("@article k, title={x}}", "is not followed by '{'"),
+    ],
+)
+def test_bibtex_structure_errors(text: str, fragment: str) -> None:
+    with pytest.raises(ImporterError) as info:
+        bibtex.read(text, "t")
+    assert fragment in str(info.value)
+
+
+def test_format_detection_by_extension_then_content(tmp_path: Path) -> None:
+    assert detect_format(Path("x.ris"), "") == "ris"
+    assert detect_format(Path("x.bib"), "") == "bibtex"
+    assert detect_format(Path("x.json"), "") == "csljson"
+    assert detect_format(Path("x.txt"), "\n\nTY  - JOUR\n") == "ris"
+    assert detect_format(Path("x.txt"), "% c\n@article{k,\n") == "bibtex"
+    assert detect_format(Path("export"), ' [{"type": "book"}]') == "csljson"
+    with pytest.raises(ImporterError, match="not a RIS, BibTeX or CSL-JSON file"):
+        detect_format(Path("notes.txt"), "just some notes")
+
+
+def test_cp1251_ris_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "win.ris"
+    path.write_bytes("TY  - JOUR\nTI  - Советская дипломатия и британская политика накануне конференции\nER  - \n".encode("cp1251"))
+    [rec] = read_file(path)
+    assert rec.title == "Советская дипломатия и британская политика накануне конференции"
