@@ -215,7 +215,7 @@ class SyncMachine(RuleBasedStateMachine):
                 continue  # (a note goes with its deleted parent, or stays as a standalone note)
             assert remote[key].get(field) == value, (key, field)
         for key, tags in self.tags.items():
-            if key in touched or key in self.deleted:
+            if key in touched or key in self.deleted or self.parent.get(key) in self.deleted:
                 continue
             assert tags <= {t["tag"] for t in remote[key]["tags"]}, key
         for key in self.deleted - touched:
