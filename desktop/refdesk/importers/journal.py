@@ -1,12 +1,172 @@
-"""Import articles of a journal by ISSN (placeholder until the journal importer lands)."""
+"""ISSN -> the journal and its articles, from Crossref, OpenAlex and DOAJ asked in parallel.
+
+An ISSN names a journal, not an article: ``lookup_journal`` shows the journal
+(merged from every source that knows it) and its articles (merged, deduplicated,
+newest first or best match for a query) without storing anything; the CLI's
+``journal`` command and the GUI's journal picker show that, and
+``records_for`` turns the chosen hits into full records. ``import_issn`` is the
+``refdesk import ISSN`` path: lookup, then records for all hits.
+
+A source that is down, slow or answers garbage becomes a ``SourceFailure`` next
+to what the others found; only when all three fail is the lookup an error.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from refdesk.app import AppContext
-from refdesk.errors import ImporterError
+from refdesk.errors import ImporterError, InvalidInputError, NotFoundError, RefdeskError
+from refdesk.identifiers import Kind, classify, describe
+from refdesk.importers.journal_sources import crossref, doaj, openalex
+from refdesk.importers.journal_sources.merge import merge_hits, merge_journals
+from refdesk.importers.journal_sources.records import record_from_hit
+from refdesk.importers.journal_sources.types import (
+    SOURCES,
+    ArticleHit,
+    JournalInfo,
+    JournalLookup,
+    JournalQuery,
+    LookupCancelled,
+    SourceFailure,
+    WorksPage,
+)
 from refdesk.model import Record
+from refdesk.net import NetworkError
+
+__all__ = [
+    "SOURCES",
+    "ArticleHit",
+    "JournalInfo",
+    "JournalLookup",
+    "LookupCancelled",
+    "SourceFailure",
+    "check_issn",
+    "import_issn",
+    "lookup_journal",
+    "records_for",
+]
+
+_MODULES = {crossref.NAME: crossref, openalex.NAME: openalex, doaj.NAME: doaj}
+#: Default page size: 100 works per request is what all three APIs allow.
+PAGE_SIZE = 100
+
+
+def check_issn(text: str) -> str:
+    """The ISSN in ``NNNN-NNNC`` form; a DOI, ISBN or URL is named as what it is."""
+    ident = classify(text)
+    if ident.kind is Kind.ISSN:
+        return ident.value
+    if ident.kind is Kind.FILE:
+        from refdesk.identifiers import validate_issn
+
+        return validate_issn(text)  # raises with the reason this is no ISSN
+    hint = {Kind.DOI: "import the article with `refdesk import`", Kind.ISBN: "an ISBN names a book",
+            Kind.URL: "import the page with `refdesk import`"}[ident.kind]
+    raise InvalidInputError(f"'{text.strip()}' is {describe(ident)}, not an ISSN ({hint})")
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, NetworkError):
+        return exc.reason
+    if isinstance(exc, RefdeskError):
+        return str(exc)
+    return f"unexpected answer ({exc.__class__.__name__}: {exc})"
+
+
+def _tasks() -> list[tuple[str, Callable[[AppContext, JournalQuery], JournalInfo | WorksPage | None]]]:
+    """(source, function) for every request a lookup makes: each source's journal and its works."""
+    out: list[tuple[str, Callable[[AppContext, JournalQuery], JournalInfo | WorksPage | None]]] = []
+    for source in SOURCES:
+        out += [(source, _MODULES[source].journal), (source, _MODULES[source].works)]
+    return out
+
+
+def lookup_journal(
+    ctx: AppContext,
+    issn: str,
+    query: str | None = None,
+    year: int | None = None,
+    limit: int = 50,
+    refresh: bool = False,
+    cancel: Callable[[], bool] | None = None,
+    *,
+    page_size: int = PAGE_SIZE,
+    say: Callable[[str], None] | None = None,
+) -> JournalLookup:
+    """Ask the three sources at once (journal facts and works: six requests in flight); merge.
+
+    Safe to call from a worker thread. ``cancel`` is polled between pages;
+    when it returns True the lookup stops with ``LookupCancelled``. ``say``
+    receives one progress line per source as it answers.
+    """
+    q = JournalQuery(check_issn(issn), (query or "").strip() or None, year, max(1, limit), max(1, page_size), refresh, cancel)
+    journals: list[JournalInfo] = []
+    hits: dict[str, list[ArticleHit]] = {}
+    totals: dict[str, int] = {}
+    failures: dict[str, SourceFailure] = {}
+    with ThreadPoolExecutor(max_workers=2 * len(SOURCES), thread_name_prefix="journal") as pool:
+        futures = {pool.submit(task, ctx, q): source for source, task in _tasks()}
+        for future in as_completed(futures):
+            source = futures[future]
+            try:
+                result = future.result()
+            except LookupCancelled:
+                raise
+            except (RefdeskError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                failures.setdefault(source, SourceFailure(source, _reason(exc)))
+                if say:
+                    say(f"{source} failed: {_reason(exc)}")
+                continue
+            if isinstance(result, WorksPage):
+                hits[source] = result.hits
+                if result.total is not None:
+                    totals[source] = result.total
+                if say:
+                    say(f"{source}: {len(result.hits)} article(s)")
+            elif isinstance(result, JournalInfo):
+                journals.append(result)
+    if q.cancelled():
+        raise LookupCancelled(f"Lookup of ISSN {q.issn} cancelled")
+    ordered = [failures[s] for s in SOURCES if s in failures]
+    if len(ordered) == len(SOURCES):
+        detail = "; ".join(f"{f.source}: {f.reason}" for f in ordered)
+        raise ImporterError(f"No source could be reached for ISSN {q.issn} ({detail})")
+    journal = merge_journals(journals)
+    articles = merge_hits({s: h for s, h in hits.items() if s not in failures or h}, q.query, q.limit)
+    _fill_from_journal(articles, journal, q.issn)
+    return JournalLookup(q.issn, q.query, q.year, journal, articles, ordered, totals)
+
+
+def _fill_from_journal(articles: list[ArticleHit], journal: JournalInfo | None, issn: str) -> None:
+    """Give every hit the journal's title (original script preferred) and ISSNs, the asked-for ISSN first."""
+    known = journal.all_issns() if journal else []
+    for hit in articles:
+        hit.issns = list(dict.fromkeys([issn, *known, *hit.issns]))
+        if journal and not hit.journal_title:
+            hit.journal_title = journal.original_title or journal.title
+            hit.origin["journal_title"] = journal.sources[0] if journal.sources else ""
+
+
+def records_for(ctx: AppContext, hits: list[ArticleHit]) -> list[Record]:
+    """Full records (nothing stored) for the hits the user chose; the hits already hold every field."""
+    return [record_from_hit(h) for h in hits]
+
+
+def journal_name(lookup: JournalLookup) -> str:
+    j = lookup.journal
+    if j and (j.title or j.original_title):
+        return j.title or j.original_title
+    first = next((h.journal_title for h in lookup.articles if h.journal_title), "")
+    return first or f"ISSN {lookup.issn}"
+
+
+def not_found_message(lookup: JournalLookup) -> str:
+    asked = [s for s in SOURCES if s not in {f.source for f in lookup.failures}]
+    text = f"No journal with ISSN {lookup.issn} in {', '.join(asked[:-1]) + ' or ' + asked[-1] if len(asked) > 1 else asked[0]}"
+    failed = "; ".join(f"{f.source} failed: {f.reason}" for f in lookup.failures)
+    return f"{text} ({failed})" if failed else text
 
 
 def import_issn(
@@ -18,4 +178,20 @@ def import_issn(
     refresh: bool = False,
     say: Callable[[str], None] = print,
 ) -> list[Record]:
-    raise ImporterError(f"Import by ISSN is not available yet ({issn})")
+    """``refdesk import ISSN``: the articles matching ``query``, or the ``limit`` newest, as records."""
+    lookup = lookup_journal(ctx, issn, query, year, limit, refresh)
+    for failure in lookup.failures:
+        say(f"{failure.source} did not answer ({failure.reason}); using the other sources")
+    if lookup.journal is None and not lookup.articles:
+        raise NotFoundError(not_found_message(lookup))
+    name = journal_name(lookup)
+    in_year = f" of {year}" if year else ""
+    if not lookup.articles:
+        what = f"matches '{lookup.query}'" if lookup.query else "was found"
+        raise NotFoundError(f"No article{in_year} of {name} (ISSN {lookup.issn}) {what}")
+    known = max(lookup.totals.values(), default=len(lookup.articles))
+    if lookup.query:
+        say(f"Importing {len(lookup.articles)} article(s){in_year} of {name} matching '{lookup.query}'")
+    else:
+        say(f"Importing the {len(lookup.articles)} newest article(s){in_year} of {name} (of {known} known)")
+    return records_for(ctx, lookup.articles)
