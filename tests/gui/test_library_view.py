@@ -95,3 +95,29 @@ def test_enter_starts_editing_and_delete_removes(records: list[Record], window: 
     window.delete_selected(confirm=False)
     assert not ctx.library.exists(records[3].key)
     assert window.model.rowCount() == len(records) - 1
+
+
+def test_collections_in_the_left_pane_filter_the_table(ctx: AppContext, qtbot: Any) -> None:
+    from refdesk.gui.main_window import MainWindow
+
+    recs = [make_record(n) for n in range(6)]
+    for r in recs[:2]:
+        r.data["collections"] = ["COLLAAAA"]
+    recs[2].data["collections"] = ["COLLBBBB"]
+    ctx.library.add_many(recs)
+    ctx.library.execute(
+        "INSERT INTO collections(key, library_id, name, parent_key, data) VALUES "
+        "('COLLAAAA', 'user', 'Peatlands', NULL, '{}'), ('COLLBBBB', 'user', 'Methane', 'COLLAAAA', '{}')")
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    mine = win.sources.topLevelItem(0)
+    assert mine.text(0) == "My Library" and mine.child(0).text(0) == "Peatlands"
+    assert mine.child(0).child(0).text(0) == "Methane"
+    win.sources.setCurrentItem(mine.child(0))
+    assert win.model.rowCount() == 2 and {win.model.key_at(i) for i in range(2)} == {recs[0].key, recs[1].key}
+    win.sources.setCurrentItem(mine.child(0).child(0))
+    assert win.model.rowCount() == 1 and win.model.key_at(0) == recs[2].key
+    win.sources.setCurrentItem(mine)
+    assert win.model.rowCount() == 6
+    win.close()

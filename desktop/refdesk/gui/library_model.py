@@ -63,6 +63,7 @@ class LibraryModel(QAbstractTableModel):
         self.library = library
         self.search: str | None = None
         self.library_id: str | None = None
+        self.collection: str | None = None  # a collection key: only its members
         self.order: Order = "added"
         self.descending: bool | None = None
         self._count = 0
@@ -75,7 +76,7 @@ class LibraryModel(QAbstractTableModel):
         """Re-count and drop cached pages (after a filter, sort or library change)."""
         self.beginResetModel()
         self._pages.clear()
-        self._count = self.library.count(self.search, self.library_id)
+        self._count = self.library.count(self.search, self.library_id, self.collection)
         self.endResetModel()
 
     def refresh(self) -> None:
@@ -89,10 +90,12 @@ class LibraryModel(QAbstractTableModel):
         self.search = search
         self.reload()
 
-    def set_library(self, library_id: str | None) -> None:
-        if library_id == self.library_id:
+    def set_library(self, library_id: str | None, collection: str | None = None) -> None:
+        """Show one library (None: all of them), or one collection of it."""
+        if (library_id, collection) == (self.library_id, self.collection):
             return
         self.library_id = library_id
+        self.collection = collection
         self.reload()
 
     def _page(self, number: int) -> list[Row]:
@@ -102,7 +105,7 @@ class LibraryModel(QAbstractTableModel):
             return page
         page = self.library.rows(
             offset=number * PAGE, limit=PAGE, order=self.order, search=self.search,
-            library_id=self.library_id, descending=self.descending,
+            library_id=self.library_id, descending=self.descending, collection=self.collection,
         )
         self.page_reads += 1
         self._pages[number] = page

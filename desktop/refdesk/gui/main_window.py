@@ -324,46 +324,54 @@ class MainWindow(QMainWindow):
 
     # -- left pane ------------------------------------------------------------
     def refresh_sources(self) -> None:
-        """My Library, its collections, and each synced group library."""
-        current = self.model.library_id
+        """My Library, each synced group library, and their collections as a tree."""
+        current = (self.model.library_id or "user", self.model.collection)
         self.sources.blockSignals(True)
         self.sources.clear()
-        mine = QTreeWidgetItem(["My Library"])
-        mine.setData(0, LibraryRole, "user")
-        self.sources.addTopLevelItem(mine)
         try:
-            for name, key in self.reader.execute(
-                "SELECT name, key FROM collections WHERE library_id = 'user' ORDER BY name COLLATE NOCASE"
-            ):
-                child = QTreeWidgetItem([str(name)])
-                child.setData(0, LibraryRole, "user")
-                child.setToolTip(0, f"Collection {key}")
-                mine.addChild(child)
             names = {str(r[0]): str(r[1]) for r in self.reader.execute("SELECT library_id, name FROM zotero_libraries")}
             groups = sorted(
                 {str(r[0]) for r in self.reader.execute("SELECT DISTINCT library_id FROM items WHERE library_id != 'user'")}
                 | {k for k in names if k != "user"}
             )
+            collections = [(str(r[0]), str(r[1]), str(r[2]), r[3]) for r in self.reader.execute(
+                "SELECT library_id, key, name, parent_key FROM collections ORDER BY name COLLATE NOCASE")]
         except Exception as exc:  # an older library file without these tables still opens
             log.debug("sources: %s", exc)
-            groups = []
-            names = {}
-        for lib_id in groups:
-            item = QTreeWidgetItem([names.get(lib_id) or f"Group {lib_id.removeprefix('group:')}"])
-            item.setData(0, LibraryRole, lib_id)
-            self.sources.addTopLevelItem(item)
-        self.sources.expandAll()
-        for i in range(self.sources.topLevelItemCount()):
-            top = self.sources.topLevelItem(i)
-            if top is not None and top.data(0, LibraryRole) == (current or "user"):
-                self.sources.setCurrentItem(top)
+            names, groups, collections = {}, [], []
+        selected: QTreeWidgetItem | None = None
+        for lib_id in ["user", *groups]:
+            title = "My Library" if lib_id == "user" else names.get(lib_id) or f"Group {lib_id.removeprefix('group:')}"
+            top = QTreeWidgetItem([title])
+            top.setData(0, LibraryRole, (lib_id, None))
+            self.sources.addTopLevelItem(top)
+            if current == (lib_id, None):
+                selected = top
+            nodes: dict[str, QTreeWidgetItem] = {}
+            mine = [c for c in collections if c[0] == lib_id]
+            for _lib, key, name, _parent in mine:
+                node = QTreeWidgetItem([name])
+                node.setData(0, LibraryRole, (lib_id, key))
+                node.setToolTip(0, f"Collection {key}")
+                nodes[key] = node
+                if current == (lib_id, key):
+                    selected = node
+            for _lib, key, _name, parent in mine:
+                holder = nodes.get(str(parent)) if parent else None  # a sub-collection sits under its parent
+                (holder or top).addChild(nodes[key])
+        self.sources.expandToDepth(0)
+        chosen = selected or self.sources.topLevelItem(0)
+        if chosen is not None:
+            self.sources.setCurrentItem(chosen)
         self.sources.blockSignals(False)
 
     def _source_changed(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
         if item is None:
             return
-        lib_id = item.data(0, LibraryRole)
-        self.model.set_library(None if lib_id == "user" and not self._has_groups() else str(lib_id))
+        lib_id, collection = item.data(0, LibraryRole)
+        # My Library alone (no groups synced) needs no library filter: the cheapest query.
+        self.model.set_library(None if lib_id == "user" and not self._has_groups() and not collection else str(lib_id),
+                               collection)
         self.item_pane.show_record(None)
 
     def _has_groups(self) -> bool:

@@ -183,9 +183,12 @@ class Library:
         with self._lock:
             return self._conn.execute("SELECT 1 FROM items WHERE key = ?", (key,)).fetchone() is not None
 
-    def _where(self, search: str | None, library_id: str | None) -> tuple[str, list[Any]]:
+    def _where(self, search: str | None, library_id: str | None, collection: str | None = None) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
+        if collection:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(items.data, '$.collections') AS c WHERE c.value = ?)")
+            params.append(collection)
         if search:
             q = fts_query(search)
             if q is None:
@@ -197,10 +200,11 @@ class Library:
             params.append(library_id)
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def count(self, search: str | None = None, library_id: str | None = None) -> int:
-        if search and not library_id:
+    def count(self, search: str | None = None, library_id: str | None = None, collection: str | None = None) -> int:
+        """How many records match; ``collection`` (a collection key) keeps only its members."""
+        if search and not library_id and not collection:
             return self._fts_count(search)
-        where, params = self._where(search, library_id)
+        where, params = self._where(search, library_id, collection)
         with self._lock:
             return int(self._conn.execute(f"SELECT count(*) FROM items {where}", params).fetchone()[0])
 
@@ -222,9 +226,10 @@ class Library:
         search: str | None = None,
         library_id: str | None = None,
         descending: bool | None = None,
+        collection: str | None = None,
     ) -> list[Row]:
         """One page of the item table, straight from indexed columns (no JSON parsing)."""
-        where, params = self._where(search, library_id)
+        where, params = self._where(search, library_id, collection)
         order_sql = _ORDER_SQL[order]
         if descending is not None:
             col = order_sql.split(",")[0].split()[0]
