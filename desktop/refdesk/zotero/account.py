@@ -113,7 +113,7 @@ def status(ctx: AppContext) -> dict[str, Any]:
     libraries = []
     for lid in ids:
         st = state.get_library(lib, lid)
-        dirty = len(state.dirty_items(lib, lid))
+        dirty = state.dirty_count(lib, lid)
         libraries.append({"library": lid, "name": st.name or ("My Library" if lid == "user" else lid), "version": st.version,
                           "lastSync": st.last_sync, "lastError": st.last_error, "canWrite": st.can_write,
                           "pendingChanges": dirty, "pendingDeletions": len(state.deletions(lib, lid)) + _undeleted(lib, lid),

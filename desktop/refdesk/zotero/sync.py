@@ -165,7 +165,7 @@ class LibrarySync:
         self.report.version_after = self.version
         self.report.read_only = not self._can_write()
         self.report.held = len(conflicts.held_keys(self.lib, self.library_id))
-        self.report.pending = len(state.dirty_items(self.lib, self.library_id)) + len(state.deletions(self.lib, self.library_id))
+        self.report.pending = state.dirty_count(self.lib, self.library_id) + len(state.deletions(self.lib, self.library_id))
         self.progress(Progress(self.library_id, "done"))
 
     # -- download -------------------------------------------------------------
