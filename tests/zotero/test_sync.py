@@ -436,3 +436,15 @@ def test_an_edit_made_while_its_batch_is_in_flight_is_not_lost(zserver: ZoteroSe
     sync(a, client=make_client())
     assert server_items(zserver)[rec.key]["title"] == "Typed during the upload"
     assert_converged(zserver, a)
+
+
+def test_a_server_that_is_not_zotero_gives_a_plain_error(make_ctx: Ctx, api_key: str, tmp_path: Any) -> None:
+    from pytest_httpserver import HTTPServer
+    from refdesk.zotero.errors import ZoteroError
+
+    with HTTPServer(host="127.0.0.1") as other:
+        other.expect_request("/keys/current").respond_with_data("<html>proxy login</html>", content_type="text/html")
+        client = ZoteroClient(other.url_for("/").rstrip("/"), api_key, str(USER_ID), sleep=lambda s: None)
+        with pytest.raises(ZoteroError) as err:
+            sync(make_ctx("a"), client=client)
+    assert api_key not in str(err.value) and "Zotero" in str(err.value)

@@ -235,6 +235,9 @@ class ZoteroClient:
             if isinstance(exc, ze.PreConditionFailedError | ze.PreConditionRequiredError):
                 raise
             raise ZoteroError(f"Zotero answered an error while {what}: {self._reason(exc)}") from None
+        except (ValueError, httpx2.HTTPError) as exc:  # e.g. a proxy's HTML page where JSON was expected
+            raise ZoteroError(f"Unexpected answer from the Zotero server while {what} ({type(exc).__name__}); "
+                              f"is {self.base_url} a Zotero API?") from None
 
     def _reason(self, exc: BaseException) -> str:
         text = str(exc)
@@ -244,8 +247,14 @@ class ZoteroClient:
                 break
         return self.redact(text.strip())[:300] or type(exc).__name__
 
+    def expect(self, value: Any, kind: type, what: str) -> Any:
+        """The decoded answer, if it has the documented shape (a proxy or captive portal may answer HTML)."""
+        if not isinstance(value, kind):
+            raise ZoteroError(f"Unexpected answer from the Zotero server while {what}; is {self.base_url} a Zotero API?")
+        return value
+
     def key_info(self) -> dict[str, Any]:
         with self.errors("checking the API key"):
-            info: dict[str, Any] = self.library("user").key_current()
+            info: dict[str, Any] = self.expect(self.library("user").key_current(), dict, "checking the API key")
         info.pop("key", None)
         return info

@@ -190,7 +190,7 @@ class LibrarySync:
         self.progress(Progress(self.library_id, "checking"))
         try:
             with self.client.transport.headers(If_Modified_Since_Version=str(since)), self.client.errors("checking for changes"):
-                coll_versions: dict[str, int] = zot.collection_versions(since=since)
+                coll_versions: dict[str, int] = self.client.expect(zot.collection_versions(since=since), dict, "listing changes")
         except ZoteroError:
             if zot.request is not None and zot.request.status_code == 304:
                 return  # nothing changed since our version
@@ -201,7 +201,8 @@ class LibrarySync:
             if zot.last_version() != top:
                 raise _Moved
 
-        item_versions: dict[str, int] = self._read("listing changed items", lambda: zot.item_versions(since=since, includeTrashed=1))
+        item_versions: dict[str, int] = self.client.expect(
+            self._read("listing changed items", lambda: zot.item_versions(since=since, includeTrashed=1)), dict, "listing changes")
         check()
         # collections first: items refer to them
         local_cols = state.collection_rows(self.lib, self.library_id)
@@ -209,7 +210,7 @@ class LibrarySync:
         for i in range(0, len(wanted_cols), BATCH):
             chunk = wanted_cols[i:i + BATCH]
             with self.client.errors("downloading collections"):
-                objs = zot.collections(collectionKey=",".join(chunk), limit=BATCH)
+                objs = self.client.expect(zot.collections(collectionKey=",".join(chunk), limit=BATCH), list, "downloading")
             check()
             with self.lib.transaction():
                 for obj in objs:
@@ -223,7 +224,7 @@ class LibrarySync:
             start = 0
             while True:
                 with self.client.errors("downloading items"):
-                    objs = zot.items(since=since, includeTrashed=1, limit=PAGE, start=start)
+                    objs = self.client.expect(zot.items(since=since, includeTrashed=1, limit=PAGE, start=start), list, "downloading")
                 check()
                 with self.lib.transaction():
                     self._apply_items([o for o in objs if local.get(o["key"]) != o["version"]])
@@ -237,13 +238,14 @@ class LibrarySync:
             for i in range(0, total, BATCH):
                 chunk = queue[i:i + BATCH]
                 with self.client.errors("downloading items"):
-                    objs = zot.items(itemKey=",".join(chunk), includeTrashed=1, limit=BATCH)
+                    objs = self.client.expect(zot.items(itemKey=",".join(chunk), includeTrashed=1, limit=BATCH), list, "downloading")
                 check()
                 with self.lib.transaction():
                     self._apply_items(objs)
                 done += len(chunk)
                 self.progress(Progress(self.library_id, "downloading", done, total))
-        deleted: dict[str, list[str]] = self._read("listing deletions", lambda: zot.deleted(since=since))
+        deleted: dict[str, list[str]] = self.client.expect(self._read("listing deletions", lambda: zot.deleted(since=since)),
+                                                           dict, "listing deletions")
         check()
         with self.lib.transaction():
             for key in deleted.get("items", []):
