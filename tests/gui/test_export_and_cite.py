@@ -48,3 +48,17 @@ def test_copy_citation_and_bibliography(window: Any, qtbot: Any, ctx: Any) -> No
     assert chicago == ("Sergeev, Evgeny, and Jane Smith. 2020. “Soil carbon in boreal forests.” Forest Ecology 12 (3): 45–67. "
                        "https://doi.org/10.1000/xyz")
     assert "Bibliography copied (1 item)" in window.job_label.text()
+
+
+def test_export_to_ris_and_bibtex_reads_back(records: list[Record], window: Any, qtbot: Any, tmp_path: Path) -> None:
+    from refdesk.importers.files import read_file
+
+    window.select_keys([records[3].key, records[4].key, records[5].key])
+    for fmt, name in (("ris", "out.ris"), ("bibtex", "out.bib")):
+        target = tmp_path / name
+        worker = window.export_selected(str(target), fmt)
+        wait_done(qtbot, worker, 10000)
+        back = read_file(target)
+        assert sorted(r.get("DOI") for r in back) == ["10.5555/test.3", "10.5555/test.4", "10.5555/test.5"]
+        assert {r.title for r in back} == {records[n].title for n in (3, 4, 5)}
+        assert f"Exported 3 items to {name}" in window.job_label.text()

@@ -68,3 +68,37 @@ def test_an_issn_in_the_add_box_opens_the_picker_and_failures_read_well(window: 
     assert picker.status.property("error") and picker.status.text()
     assert "Traceback" not in picker.status.text()
     picker.reject()
+
+
+def test_issn_through_the_picker_against_the_local_scholarly_services(
+    window: Any, qtbot: Any, ctx: AppContext, monkeypatch: Any
+) -> None:
+    """The first case end to end: ISSN 2076-7404 in the Add box, the merged journal, pick the Sergeev article."""
+    from tests.journal.conftest import FIRST_ISSN, SERGEEV_TITLE, first_case
+    from tests.servers.scholarly import ScholarlyServer
+
+    with ScholarlyServer() as server:
+        server.add(first_case())
+        server.env(monkeypatch)
+        for source in ("crossref", "openalex", "doaj"):
+            setattr(ctx.settings, f"{source}_api_url", server.source_url(source))
+        dlg = window.open_add_dialog(FIRST_ISSN)
+        dlg.start()
+        picker = window.dialogs["journal"]
+        qtbot.waitUntil(lambda: picker.view is not None or bool(picker.status.property("error")), timeout=30000)
+        assert picker.view is not None, picker.status.text()
+        assert "Publisher" in picker.facts.text() and FIRST_ISSN in picker.facts.text()
+        titles = [i.text(0) for i in picker.items()]
+        assert SERGEEV_TITLE in titles
+        picker.search.setText("Soviet British diplomacy")
+        visible = [i for i in picker.items() if not i.isHidden()]
+        assert [i.text(0) for i in visible] == [SERGEEV_TITLE]
+        picker.set_all(True)
+        assert picker.import_button.text() == "Import Selected (1)"
+        with qtbot.waitSignal(picker.imported, timeout=15000):
+            picker.import_selected()
+    (stored,) = ctx.library.records()
+    assert stored.title == SERGEEV_TITLE and FIRST_ISSN in stored.get("ISSN")
+    assert stored.creators and stored.creators[0].get("lastName") == "Sergeev"
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    assert window.selected_keys() == [stored.key]
