@@ -61,6 +61,7 @@ def test_cli_login_status_logout(secret_service: Any, zserver: ZoteroServer, api
     assert str(USER_ID) in text and "51240" in text and api_key not in text
     status = cli("zotero", "status")
     assert "Z User" in status.out and "in the OS keyring" in status.out and "group:51240" in status.out
+    assert "testgroup" in status.out
     assert cli("sync").code == 0
     assert cli("zotero", "logout").code == 0
     assert secret_service.get_password(credentials.SERVICE, f"user:{USER_ID}") is None

@@ -82,7 +82,7 @@ def cmd_status(ctx: AppContext, args: argparse.Namespace) -> int:
         print(st["keyring"])
     for lib in st["libraries"]:
         access = "" if lib["canWrite"] else ", read-only"
-        print(f"  {lib['library']:<14} version {lib['version']}, last sync {lib['lastSync'] or 'never'}{access}; "
+        print(f"  {lib['library']:<14} {lib['name']}: version {lib['version']}, last sync {lib['lastSync'] or 'never'}{access}; "
               f"{lib['pendingChanges']} changes and {lib['pendingDeletions']} deletions to upload; {lib['conflicts']} conflicts")
         if lib["lastError"]:
             print(f"    last error: {lib['lastError']}")

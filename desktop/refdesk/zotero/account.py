@@ -78,6 +78,10 @@ def login(ctx: AppContext, user_id: str, api_key: str, groups: list[str] | None 
             raise ZoteroError(f"A group ID is a number, got '{gid}'")
         if info.group_access(gid) is None:
             raise ZoteroAuthError(f"This API key has no access to group {gid}; allow it at https://www.zotero.org/settings/keys")
+    names = _group_names(ctx, info.user_id, api_key.strip()) if group_ids else {}
+    for gid in group_ids:
+        if names and gid not in names:
+            raise ZoteroAuthError(f"Group {gid} is not among the groups of this account ({', '.join(sorted(names)) or 'none'})")
     credentials.store_key(info.user_id, api_key.strip())
     config.save_setting("zotero_user_id", info.user_id)
     config.save_setting("zotero_groups", group_ids)
@@ -88,8 +92,21 @@ def login(ctx: AppContext, user_id: str, api_key: str, groups: list[str] | None 
     state.update_library(lib, "user", can_write=int(info.can_write), name="My Library")
     for gid in group_ids:
         acc = info.group_access(gid) or {}
-        state.update_library(lib, f"group:{gid}", can_write=int(bool(acc.get("write"))), name=f"Group {gid}")
+        state.update_library(lib, f"group:{gid}", can_write=int(bool(acc.get("write"))), name=names.get(gid, f"Group {gid}"))
     return info
+
+
+def _group_names(ctx: AppContext, user_id: str, api_key: str) -> dict[str, str]:
+    """Group id -> name, from ``/users/<id>/groups`` (empty if the server does not say)."""
+    client = ZoteroClient(api_url(ctx.settings.zotero_api_url), api_key, user_id, timeout=ctx.settings.read_timeout, retries=2)
+    try:
+        with client.errors("listing your groups"):
+            groups = client.library("user").groups()
+    finally:
+        client.close()
+    if not isinstance(groups, list):
+        return {}
+    return {str(g.get("id")): str(g.get("data", {}).get("name", "")) for g in groups if isinstance(g, dict)}
 
 
 def logout(ctx: AppContext) -> bool:
