@@ -91,3 +91,10 @@ def test_desktop_file_and_icon() -> None:
     assert keys["Type"] == "Application" and keys["Icon"] == "refdesk" and keys["Exec"].startswith("refdesk gui")
     for svg in (ROOT / "resources" / "icons" / "refdesk.svg", ROOT / "desktop" / "refdesk" / "gui" / "resources" / "refdesk.svg"):
         assert ET.parse(svg).getroot().tag.endswith("svg")
+
+
+def test_without_a_display_the_cli_says_what_to_do(run_refdesk: Any) -> None:
+    env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""}
+    result = run_refdesk("gui", env=env, timeout=60)
+    assert result.returncode == 1
+    assert "No display" in result.stderr and "xvfb-run" in result.stderr and "Traceback" not in result.stderr

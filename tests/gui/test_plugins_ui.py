@@ -91,6 +91,9 @@ def test_enrich_then_review_accept_reject_and_accept_all_safe(
     window.select_keys([rec.key])
     qtbot.waitUntil(lambda: window.item_pane.record is not None and window.item_pane.record.key == rec.key)
     assert window.item_pane.abstract.toPlainText() == stored.get("abstractNote")
+    tips = {window.item_pane.tags.item(i).text(): window.item_pane.tags.item(i).toolTip()
+            for i in range(window.item_pane.tags.count())}
+    assert tips["⚙ General Neuroscience"] == "Automatic tag from Crossref (journal) via crossref"
 
 
 def test_enrich_with_nothing_selected_says_so(window: Any) -> None:

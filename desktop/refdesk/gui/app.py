@@ -69,11 +69,26 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
         QMessageBox.warning(None, "refdesk", readable_error(exc))
 
 
+def check_display() -> None:
+    """On Linux without a display Qt aborts the process; say what to do instead."""
+    import os
+
+    if QApplication.instance() is not None or not sys.platform.startswith("linux"):
+        return
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    raise RefdeskError(
+        "No display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). Run refdesk in a desktop "
+        "session, or under `xvfb-run -a refdesk gui`; the command line works without one (`refdesk --help`)."
+    )
+
+
 def run(ctx: AppContext, inputs: list[str] | None = None) -> int:
     """Open the main window on ``ctx``'s library and run until it is closed.
 
     ``inputs`` (URLs, DOIs, files from a launcher) are offered to the Add dialog once shown.
     """
+    check_display()
     app = make_app()
     from refdesk.gui.main_window import MainWindow
 

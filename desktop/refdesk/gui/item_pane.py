@@ -307,8 +307,19 @@ class ItemPane(QWidget):
         h = self.creators.horizontalHeader().height() + sum(self.creators.rowHeight(i) for i in range(rows)) + 6
         self.creators.setFixedHeight(max(h, self.creators.horizontalHeader().height() + 30))
 
+    def _tag_sources(self, record: Record) -> dict[str, str]:
+        """Tag -> where it came from ("OpenAlex via openalex"), from the add-ons' accepted suggestions."""
+        try:
+            from refdesk.plugins.suggestions import SuggestionStore
+
+            found = SuggestionStore(self.library).tag_provenance(record)
+        except Exception:  # an older library without the suggestions table: no provenance to show
+            return {}
+        return {tag: ", ".join(dict.fromkeys(s.provenance for s in items)) for tag, items in found.items() if items}
+
     def _fill_tags(self, record: Record) -> None:
         self.tags.clear()
+        sources = self._tag_sources(record) if any(t.get("type") == 1 for t in record.tags) else {}
         for tag in record.tags:
             name = str(tag.get("tag", ""))
             auto = tag.get("type") == 1
@@ -316,7 +327,8 @@ class ItemPane(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, name)
             item.setData(Qt.ItemDataRole.UserRole + 1, auto)
             if auto:
-                item.setToolTip("Automatic tag (added by an importer or add-on)")
+                origin = sources.get(name)
+                item.setToolTip(f"Automatic tag from {origin}" if origin else "Automatic tag (added by an importer or add-on)")
                 f = QFont(item.font())
                 f.setItalic(True)
                 item.setFont(f)
