@@ -66,3 +66,12 @@ def test_merge_relations_as_sets() -> None:
                                     {"relations": {"dc:relation": "a", "owl:sameAs": "z"}})
     assert found == []
     assert merged["relations"] == {"dc:relation": ["a", "b"], "owl:sameAs": "z"}
+
+
+def test_merge_tag_type_change_on_one_side_wins() -> None:
+    base = {"tags": [{"tag": "x"}, {"tag": "y"}]}
+    local = {"tags": [{"tag": "x", "type": 1}, {"tag": "y"}]}
+    remote = {"tags": [{"tag": "x"}, {"tag": "y", "type": 1}, {"tag": "z"}]}
+    merged, found = conflicts.merge(base, local, remote)
+    assert found == []
+    assert merged["tags"] == [{"tag": "x", "type": 1}, {"tag": "y", "type": 1}, {"tag": "z"}]

@@ -141,6 +141,31 @@ class SyncMachine(RuleBasedStateMachine):
         self.last_edit[(key, field)] = value
 
     @precondition(lambda self: bool(self.zlib.items))
+    @rule(data=st.data(), tag=st.sampled_from(["red", "green", "blue"]), automatic=st.booleans())
+    def remote_tag(self, data: st.DataObject, tag: str, automatic: bool) -> None:
+        key = data.draw(st.sampled_from(sorted(self.zlib.items)))
+        obj = self.zlib.items[key]
+        if tag in {t["tag"] for t in obj.data.get("tags", [])}:
+            return
+        new = {"tag": tag, "type": 1} if automatic else {"tag": tag}
+        result = self.server.put_items(self.zlib, [{"key": key, "version": obj.version, "tags": [*obj.data["tags"], new]}])
+        assert result["failed"] == {}
+        self.tags.setdefault(key, set()).add(tag)
+
+    @precondition(lambda self: bool(self.zlib.items))
+    @rule(data=st.data(), value=VALUES)
+    def remote_note(self, data: st.DataObject, value: str) -> None:
+        parents = sorted(k for k, o in self.zlib.items.items() if o.data.get("itemType") != "note")
+        if not parents:
+            return
+        parent = data.draw(st.sampled_from(parents))
+        key = self._new_key()
+        result = self.server.put_items(self.zlib, [{"key": key, "itemType": "note", "note": value, "parentItem": parent}])
+        assert result["failed"] == {}
+        self.parent[key] = parent
+        self.last_edit[(key, "note")] = value
+
+    @precondition(lambda self: bool(self.zlib.items))
     @rule(data=st.data())
     def remote_delete(self, data: st.DataObject) -> None:
         key = data.draw(st.sampled_from(sorted(self.zlib.items)))

@@ -63,15 +63,26 @@ def _eq(a: Any, b: Any) -> bool:
 
 
 def _merge_list(base: list[Any], local: list[Any], remote: list[Any], ident: Callable[[Any], Hashable]) -> list[Any]:
-    b = {ident(x) for x in base}
-    r = {ident(x) for x in remote}
-    keep = [x for x in local if ident(x) in r or ident(x) not in b]
+    """Three-way set merge: what one side added is added, what one side removed is removed.
+
+    For an element on all three sides (same identity), the side that changed it (e.g. a tag's type) wins.
+    """
+    b = {ident(x): x for x in base}
+    r = {ident(x): x for x in remote}
+    keep = []
+    for x in local:
+        i = ident(x)
+        if i in r and i in b:
+            keep.append(r[i] if x == b[i] else x)
+        elif i in r or i not in b:
+            keep.append(x)
     have = {ident(x) for x in keep}
     return keep + [x for x in remote if ident(x) not in b and ident(x) not in have]
 
 
 def _tag_ident(tag: Any) -> Hashable:
-    return (str(tag.get("tag", "")), int(tag.get("type", 0) or 0)) if isinstance(tag, dict) else str(tag)
+    """A tag is its name: Zotero keeps one type per tag name on an item."""
+    return str(tag.get("tag", "")) if isinstance(tag, dict) else str(tag)
 
 
 def _values(v: Any) -> list[Any]:
