@@ -448,3 +448,13 @@ def test_a_server_that_is_not_zotero_gives_a_plain_error(make_ctx: Ctx, api_key:
         with pytest.raises(ZoteroError) as err:
             sync(make_ctx("a"), client=client)
     assert api_key not in str(err.value) and "Zotero" in str(err.value)
+
+
+def test_a_library_stays_bound_to_one_zotero_account(zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:
+    from refdesk.zotero.errors import ZoteroAuthError
+
+    a = make_ctx("a")
+    assert sync(a, client=make_client()).ok
+    other_key = zserver.add_key(999, "Someone else")
+    with pytest.raises(ZoteroAuthError, match="synced with Zotero user"):
+        sync(a, client=ZoteroClient(zserver.url, other_key, "999", sleep=lambda s: None))

@@ -78,6 +78,10 @@ def login(ctx: AppContext, user_id: str, api_key: str, groups: list[str] | None 
             raise ZoteroError(f"A group ID is a number, got '{gid}'")
         if info.group_access(gid) is None:
             raise ZoteroAuthError(f"This API key has no access to group {gid}; allow it at https://www.zotero.org/settings/keys")
+    bound = state.get_meta(ctx.library, "user_id")
+    if bound and bound != info.user_id:
+        raise ZoteroError(f"This library is synced with Zotero user {bound}; syncing it with user {info.user_id} would mix "
+                          "two accounts. Use another library file (--library PATH) for that account")
     names = _group_names(ctx, info.user_id, api_key.strip()) if group_ids else {}
     for gid in group_ids:
         if names and gid not in names:
@@ -88,6 +92,7 @@ def login(ctx: AppContext, user_id: str, api_key: str, groups: list[str] | None 
     ctx.settings.zotero_user_id = info.user_id
     ctx.settings.zotero_groups = group_ids
     lib = ctx.library
+    state.set_meta(lib, "user_id", info.user_id)
     state.set_meta(lib, "username", info.username)
     state.update_library(lib, "user", can_write=int(info.can_write), name="My Library")
     for gid in group_ids:

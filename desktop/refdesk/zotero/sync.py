@@ -603,6 +603,11 @@ def sync(
         if str(info.get("userID")) != str(zc.user_id):
             raise ZoteroAuthError(f"The stored API key belongs to another Zotero user ({info.get('userID')}); "
                                   "run `refdesk zotero login` again")
+        bound = state.get_meta(lib, "user_id")
+        if bound and bound != str(zc.user_id):
+            raise ZoteroAuthError(f"This library is synced with Zotero user {bound}, not {zc.user_id}; "
+                                  "use another library file for that account")
+        state.set_meta(lib, "user_id", str(zc.user_id))
         state.set_meta(lib, "username", str(info.get("username", "")))
         apply_access(lib, info, ids)
         for lid in ids:
