@@ -1,11 +1,180 @@
-"""Import a journal article's landing page by URL (placeholder until the URL importer lands)."""
+"""Import an article's landing page by URL, as Zotero's Connector does, without a browser.
+
+Fetch the page (the shared client decodes legacy charsets), run every
+extractor of :mod:`refdesk.importers.extract`, fetch the exports the page
+points to (RIS/BibTeX/MODS/CSL-JSON alternates, unAPI, VuFind and OJS export
+links), merge by the documented precedence, and let the DOI resolver fill what
+the page does not state. Nothing is stored here; every failure is one
+ImporterError/NetworkError naming the URL and what was tried.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
 from refdesk.app import AppContext
-from refdesk.errors import ImporterError
+from refdesk.errors import ImporterError, RefdeskError
+from refdesk.identifiers import find_doi
+from refdesk.importers import doi as doi_importer
+from refdesk.importers.extract import EXTRACTORS, links, ojs, run_all, vufind
+from refdesk.importers.extract.found import Found, found_from_record
+from refdesk.importers.extract.merge import merge
+from refdesk.importers.extract.page import Page, parse_page
 from refdesk.model import Record
+from refdesk.net import Response, check_fetchable
+
+ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.5"
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
+#: At most this many export links are fetched for one page (a page may list a dozen formats).
+MAX_EXPORTS = 2
+TRIED = (
+    [label for _, label, _ in EXTRACTORS]
+    + ["RIS/BibTeX/MODS/CSL-JSON alternates and unAPI", "VuFind and OJS export links", "a DOI on the page or in the address"]
+)
 
 
-def import_url(ctx: AppContext, url: str) -> list[Record]:
-    raise ImporterError(f"Import by URL is not available yet ({url})")
+@dataclass
+class Attempt:
+    """What one import did: the findings per source and the problems met on the way (for messages and tests)."""
+
+    url: str
+    founds: list[Found] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def import_url(ctx: AppContext, url: str, *, refresh: bool = False) -> list[Record]:
+    """One record for an article page; ImporterError/NetworkError naming the URL otherwise."""
+    return [read_url(ctx, url, refresh=refresh)]
+
+
+def read_url(ctx: AppContext, url: str, *, refresh: bool = False, attempt: Attempt | None = None) -> Record:
+    url = check_fetchable(url)
+    attempt = attempt or Attempt(url)
+    resp = ctx.http.get(url, headers={"Accept": ACCEPT_HTML}, refresh=refresh)
+    direct = _not_a_page(ctx, url, resp, attempt)
+    if direct is not None:
+        return direct
+    page = parse_page(resp.text, resp.url)
+    return record_from_page(ctx, page, attempt, refresh=refresh)
+
+
+def record_from_page(ctx: AppContext, page: Page, attempt: Attempt, *, refresh: bool = False) -> Record:
+    """Extract, follow exports, merge, then let the DOI resolver fill the gaps."""
+    founds = run_all(page)
+    for f in founds:
+        attempt.problems.extend(f.problems)
+    founds.extend(_exports(ctx, page, attempt, refresh))
+    attempt.founds = founds
+    rec = merge(founds, page.url)
+    doi = (rec.get("DOI") if rec is not None else "") or _doi_from_any(founds) or find_doi(page.url) or ""
+    if doi:
+        try:
+            founds.append(found_from_record(doi_importer.record_for_doi(ctx, doi, refresh), "doi"))
+        except RefdeskError as exc:
+            attempt.problems.append(str(exc))
+        else:
+            rec = merge(founds, page.url)
+    if rec is None or not rec.title:
+        raise ImporterError(_nothing_found(page.url, attempt, doi))
+    return rec
+
+
+def _doi_from_any(founds: list[Found]) -> str:
+    return next((f.first("DOI") for f in founds if f.first("DOI")), "")
+
+
+def _nothing_found(url: str, attempt: Attempt, doi: str) -> str:
+    msg = f"{url}: no citation metadata found on the page. Tried: {'; '.join(TRIED)}."
+    if not doi:
+        msg += " No DOI was found either."
+    if attempt.problems:
+        msg += " Problems: " + "; ".join(dict.fromkeys(attempt.problems)) + "."
+    return msg
+
+
+def _not_a_page(ctx: AppContext, url: str, resp: Response, attempt: Attempt) -> Record | None:
+    """Records when the URL serves an export file itself; ImporterError for a PDF or another non-page."""
+    ctype = resp.content_type
+    if ctype == "application/pdf" or resp.content[:5] == b"%PDF-":
+        msg = f"{url}: this address serves a PDF file, not an article page; refdesk reads citation metadata from landing pages."
+        doi = find_doi(url) or find_doi(resp.url)
+        if doi:
+            msg += f" The address contains the DOI {doi}: import that instead (refdesk import {doi})."
+        else:
+            msg += " Import the page that links to the PDF, or the article's DOI."
+        raise ImporterError(msg)
+    fmt = links.FORMAT_TYPES.get(ctype) or (links.sniff_format(resp.text) if ctype in ("text/plain", "application/octet-stream") else None)
+    if fmt is not None:
+        records = _parse_export(resp, fmt, attempt)
+        if not records:
+            raise ImporterError(f"{url}: the {fmt.upper()} file it serves could not be read: {'; '.join(attempt.problems)}")
+        rec = records[0]
+        if not rec.get("url"):
+            rec.fill("url", resp.url, f"web:{fmt}")
+        return rec
+    if ctype not in _HTML_TYPES and not ctype.startswith("text/"):
+        raise ImporterError(f"{url}: the address serves {ctype}, not a web page with citation metadata")
+    return None
+
+
+def _parse_export(resp: Response, fmt: str, attempt: Attempt) -> list[Record]:
+    try:
+        return links.parse_export(resp.content, resp.text, fmt, f"web:{fmt}")
+    except RefdeskError as exc:
+        attempt.problems.append(f"the {fmt.upper()} export {resp.url} could not be read ({exc})")
+        return []
+
+
+def _exports(ctx: AppContext, page: Page, attempt: Attempt, refresh: bool) -> list[Found]:
+    """Findings from the exports the page points to (the first ones that can be read)."""
+    candidates = [*links.export_links(page), *vufind.export_links(page), *ojs.export_links(page)]
+    out: list[Found] = []
+    seen: set[str] = set()
+    for link in candidates:
+        if len(out) >= MAX_EXPORTS or link.url in seen:
+            continue
+        seen.add(link.url)
+        try:
+            if link.fmt == "unapi":
+                formats = ctx.http.get(link.url, headers={"Accept": links.ACCEPT["unapi"]}, refresh=refresh)
+                chosen = links.unapi_choice(formats.content, link)
+                if chosen is None:
+                    attempt.problems.append(f"the unAPI server offers no RIS, BibTeX, MODS or CSL-JSON for {link.url}")
+                    continue
+                link = chosen
+            resp = ctx.http.get(link.url, headers={"Accept": links.ACCEPT[link.fmt]}, refresh=refresh)
+        except RefdeskError as exc:
+            attempt.problems.append(f"the {link.fmt.upper()} export could not be fetched ({exc})")
+            continue
+        fmt = link.fmt
+        if resp.content_type in ("text/html", "application/xhtml+xml"):
+            attempt.problems.append(f"the {fmt.upper()} export {resp.url} answered with a web page")
+            continue
+        records = _parse_export(resp, fmt, attempt)
+        if records:
+            out.append(found_from_record(records[0], fmt))
+    return out
+
+
+@dataclass
+class UrlResult:
+    url: str
+    records: list[Record] = field(default_factory=list)
+    error: RefdeskError | None = None
+
+
+def import_urls(ctx: AppContext, urls: Iterable[str], max_workers: int = 16, *, refresh: bool = False) -> list[UrlResult]:
+    """Import many URLs concurrently, in input order; the shared client keeps each host within its limit."""
+    todo = list(urls)
+    ctx.http  # noqa: B018 - create the shared client on this thread, before the pool uses it
+
+    def one(url: str) -> UrlResult:
+        try:
+            return UrlResult(url, import_url(ctx, url, refresh=refresh))
+        except RefdeskError as exc:
+            return UrlResult(url, error=exc)
+
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+        return list(pool.map(one, todo))

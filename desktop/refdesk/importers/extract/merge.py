@@ -1,0 +1,192 @@
+"""Merge what every convention found into one Record, by a fixed precedence, each field remembering its source.
+
+Precedence (first source that states a field wins; see docs/import-web.md):
+
+    highwire > ris > csljson > bibtex > mods > dublincore > prism > jsonld > coins > ojs > doi > opengraph > html
+
+``doi`` is the DOI resolver's CSL-JSON (fetched by :mod:`refdesk.importers.web`): it fills
+what the page's citation metadata does not state, and beats only the page's generic
+OpenGraph tags and ``<title>``.
+
+Languages: the article's language is the first ``language`` any source states.
+Title and abstract are taken in that language (by ``xml:lang``, or by script
+when untagged); the journal title as the first source names it. Every form in
+another language goes to ``extra`` as ``original-title: …`` or
+``original-container-title: …`` (the CSL variables Zotero users write there),
+so no field ever mixes two languages.
+"""
+
+from __future__ import annotations
+
+from refdesk import schema
+from refdesk.importers.extract import languages
+from refdesk.importers.extract.found import Found, Person, Value
+from refdesk.importers.fileformat import add_extra, target
+from refdesk.model import Record
+from refdesk.text import fold
+
+PRECEDENCE = (
+    "highwire", "ris", "csljson", "bibtex", "mods", "dublincore", "prism", "jsonld", "coins", "ojs", "doi", "opengraph", "html",
+)  # fmt: skip
+#: Sources that never justify a record alone (a page title is not citation metadata).
+WEAK = frozenset({"html"})
+_IN_LANGUAGE = ("title", "abstractNote", "shortTitle")
+_WEAK_TYPES = (None, "webpage", "document")
+_ALIASES = {"websiteTitle": ("websiteTitle", "blogTitle", "forumTitle")}
+_ORIGINAL = {"title": "original-title", "publicationTitle": "original-container-title"}
+
+
+def provenance(source: str) -> str:
+    return "doi:csl" if source == "doi" else f"web:{source}"
+
+
+def rank(found: Found) -> int:
+    return PRECEDENCE.index(found.source) if found.source in PRECEDENCE else len(PRECEDENCE)
+
+
+def has_metadata(founds: list[Found]) -> bool:
+    """True when some convention names the work (a title or DOI), beyond the bare page title."""
+    return any(f.says_something() for f in founds if f.source not in WEAK) or any(f.fields.get("DOI") for f in founds)
+
+
+def choose_item_type(ordered: list[Found]) -> str:
+    for f in ordered:
+        if f.item_type not in _WEAK_TYPES and schema.is_item_type(f.item_type or ""):
+            return f.item_type or "journalArticle"
+    if any(f.fields.get("publicationTitle") for f in ordered if f.source not in ("opengraph", "html")):
+        return "journalArticle"
+    if any(f.item_type == "document" for f in ordered):
+        return "document"
+    return "webpage"
+
+
+def _field_name(item_type: str, name: str) -> str | None:
+    for alias in _ALIASES.get(name, (name,)):
+        if schema.has_field(item_type, alias):
+            return alias
+    return target(item_type, name)
+
+
+def _pick(values: list[Value], lang: str) -> Value:
+    """The value in the article's language; else one whose language is unknown; else the first."""
+    verdicts = [languages.in_language(v.text, v.lang, lang) for v in values]
+    for v, ok in zip(values, verdicts, strict=True):
+        if ok:
+            return v
+    for v, ok in zip(values, verdicts, strict=True):
+        if ok is None:
+            return v
+    return values[0]
+
+
+def _choose(name: str, ordered: list[Found], lang: str) -> tuple[Value, str] | None:
+    holders = [f for f in ordered if f.fields.get(name)]
+    if not holders:
+        return None
+    if name in _IN_LANGUAGE and lang:
+        for f in holders:  # the best source that has it in the article's language
+            if any(languages.in_language(v.text, v.lang, lang) for v in f.fields[name]):
+                return _pick(f.fields[name], lang), f.source
+    best = holders[0]
+    if name == "ISSN":
+        joined = ", ".join(dict.fromkeys(v.text for v in best.fields[name]))
+        return Value(joined), best.source
+    return _pick(best.fields[name], lang) if name in _IN_LANGUAGE else best.fields[name][0], best.source
+
+
+def _other_languages(name: str, chosen: Value, ordered: list[Found]) -> list[tuple[str, str]]:
+    """Forms of ``name`` in another language than the chosen one, once each: (text, source)."""
+    out: list[tuple[str, str]] = []
+    seen = {fold(chosen.text)}
+    for f in ordered:
+        if f.source in WEAK:
+            continue  # a <title> is the headline plus the site name, not a form of the title
+        for v in f.fields.get(name, []):
+            key = fold(v.text)
+            if key in seen:
+                continue
+            if not languages.same_language(chosen.text, chosen.lang, v.text, v.lang):
+                seen.add(key)
+                out.append((v.text, f.source))
+    return out
+
+
+def _keep_people(people: list[Person], lang: str) -> tuple[list[Person], list[Person]]:
+    """Authors in the article's language (pages list them twice, e.g. in Latin and Cyrillic)."""
+    if not lang:
+        scripts = {languages.script_of_text(p.text) for p in people}
+        if len(scripts) <= 1:
+            return people, []
+        first = languages.script_of_text(people[0].text)
+        keep = [p for p in people if languages.script_of_text(p.text) == first]
+        return keep, [p for p in people if p not in keep]
+    keep = [p for p in people if languages.in_language(p.text, p.lang, lang) is not False]
+    if not keep:
+        return people, []
+    return keep, [p for p in people if p not in keep]
+
+
+def _original_author(p: Person) -> str:
+    c = p.creator
+    return f"original-author: {c['name']}" if "name" in c else f"original-author: {c.get('lastName', '')} || {c.get('firstName', '')}"
+
+
+def merge(founds: list[Found], url: str) -> Record | None:
+    """One record from all sources, or None when nothing names the work."""
+    ordered = sorted((f for f in founds if not f.is_empty()), key=rank)
+    if not has_metadata(ordered):
+        return None
+    item_type = choose_item_type(ordered)
+    rec = Record.new(item_type)
+    language = _choose("language", ordered, "")
+    lang = languages.code(language[0].text) if language else ""
+    names: list[str] = []
+    for f in ordered:
+        names.extend(n for n in f.fields if n not in names)
+    for name in names:
+        picked = _choose(name, ordered, lang)
+        field = _field_name(item_type, name)
+        if picked is None or field is None or name == "url":
+            continue
+        value, source = picked
+        rec.set(field, value.text, provenance(source))
+        if name in _ORIGINAL:
+            for text, other in _other_languages(name, value, ordered):
+                add_extra(rec, f"{_ORIGINAL[name]}: {text}", provenance(other))
+    if schema.has_field(item_type, "url"):
+        rec.set("url", url, "web:page")
+    _merge_people(rec, ordered, lang)
+    _merge_tags(rec, ordered, lang)
+    return rec
+
+
+def _merge_people(rec: Record, ordered: list[Found], lang: str) -> None:
+    holder = next((f for f in ordered if f.people), None)
+    if holder is None:
+        return
+    keep, others = _keep_people(holder.people, lang)
+    allowed = schema.creator_types_for(rec.item_type)
+    creators = []
+    for p in keep:
+        c = dict(p.creator)
+        if c.get("creatorType") not in allowed:
+            c["creatorType"] = allowed[0] if c.get("creatorType") == "author" and allowed else "contributor"
+            if c["creatorType"] not in allowed:
+                continue
+        creators.append(c)
+    rec.set("creators", creators, provenance(holder.source))
+    for p in others:
+        add_extra(rec, _original_author(p), provenance(holder.source))
+
+
+def _merge_tags(rec: Record, ordered: list[Found], lang: str) -> None:
+    holder = next((f for f in ordered if f.tags), None)
+    if holder is None:
+        return
+    tags = holder.tags
+    if lang:
+        mine = [t for t in tags if languages.in_language(t.text, t.lang, lang) is not False]
+        tags = mine or tags
+    for t in tags:
+        rec.add_tag(t.text, automatic=True)
+    rec.set("tags", rec.tags, provenance(holder.source))

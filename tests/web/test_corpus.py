@@ -1,0 +1,23 @@
+"""Every page of the corpus imports to its expected record, served by a local web server."""
+
+from __future__ import annotations
+
+import pytest
+from refdesk.app import AppContext
+from refdesk.importers.web import import_url
+
+from tests.web.corpus import compare, load_cases, serving
+
+CASES = load_cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_corpus_page_gives_its_expected_record(case: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    with serving(case) as server:  # type: ignore[arg-type]
+        monkeypatch.setenv("REFDESK_DOI_RESOLVER_URL", server.url("/doi"))
+        with AppContext() as ctx:
+            records = import_url(ctx, server.url(case.spec["start"]))  # type: ignore[attr-defined]
+        assert len(records) == 1
+        _, wrong = compare(records[0], case.expected, server.base)  # type: ignore[attr-defined]
+        assert wrong == []
+
