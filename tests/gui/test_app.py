@@ -93,8 +93,24 @@ def test_desktop_file_and_icon() -> None:
         assert ET.parse(svg).getroot().tag.endswith("svg")
 
 
-def test_without_a_display_the_cli_says_what_to_do(run_refdesk: Any) -> None:
-    env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""}
-    result = run_refdesk("gui", env=env, timeout=60)
-    assert result.returncode == 1
-    assert "No display" in result.stderr and "xvfb-run" in result.stderr and "Traceback" not in result.stderr
+def test_without_a_display_refdesk_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Qt would abort the process; refdesk raises a RefdeskError the CLI prints instead."""
+    import sys
+
+    from refdesk.errors import RefdeskError
+    from refdesk.gui import app
+
+    class NoApplicationYet:
+        @staticmethod
+        def instance() -> None:
+            return None
+
+    monkeypatch.setattr(app, "QApplication", NoApplicationYet)
+    monkeypatch.setattr(sys, "platform", "linux")
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(RefdeskError, match="No display") as info:
+        app.check_display()
+    assert "xvfb-run" in str(info.value)
+    monkeypatch.setenv("DISPLAY", ":0")
+    app.check_display()
