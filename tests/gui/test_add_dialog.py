@@ -11,6 +11,7 @@ from PySide6.QtGui import QDropEvent, QGuiApplication
 from refdesk.app import AppContext
 from refdesk.gui import jobs
 
+from tests.gui.conftest import wait_done
 from tests.gui.servers import PageServer
 
 
@@ -64,28 +65,54 @@ def test_a_failing_import_shows_a_sentence_not_a_traceback(window: Any, qtbot: A
     dlg.reject()
 
 
+def test_add_by_url_imports_the_article(window: Any, qtbot: Any, ctx: AppContext) -> None:
+    with PageServer(delay=0).running() as server:
+        dlg = window.open_add_dialog(f"{server.url}/article/7")
+        assert "URL" in dlg.hint.text()
+        with qtbot.waitSignal(dlg.imported, timeout=20000) as blocker:
+            dlg.start()
+    summary = blocker.args[0]
+    (rec,) = [o.record for o in summary.outcomes]
+    assert rec.title == "Waiting for page 7" and rec.get("DOI") == "10.5555/slow.7"
+    assert [c.get("lastName") for c in rec.creators] == ["Sergeev", "Smith"]
+    assert rec.get("publicationTitle") == "Journal of Slow Science"
+    assert ctx.library.get(rec.key).title == "Waiting for page 7"
+    qtbot.waitUntil(lambda: window.selected_keys() == [rec.key])
+    assert "added 1" in window.job_label.text()
+
+
 def test_event_loop_keeps_turning_while_a_slow_server_answers(window: Any, qtbot: Any, ctx: AppContext) -> None:
-    """The import waits 2 s on a slow server; meanwhile timers fire and the window stays responsive."""
+    """An import by URL waits 2 s on a slow server; meanwhile timers fire and the window stays responsive."""
     ticks: list[int] = []
     ticker = QTimer()
     ticker.setInterval(50)
     ticker.timeout.connect(lambda: ticks.append(1))
     early: list[bool] = []
     with PageServer(delay=2.0).running() as server:
-        url = f"{server.url}/slow/1"
-
-        def job(task: Any) -> Any:
-            return ctx.http.get(url).status
-
-        worker = window.run_job(job, name="slow", busy="Waiting for a slow server…")
-        ticker.start()
-        QTimer.singleShot(100, lambda: early.append(not worker.done.is_set()))
-        with qtbot.waitSignal(worker.signals.result, timeout=20000) as blocker:
-            pass
+        dlg = window.open_add_dialog(f"{server.url}/slow/1")
+        with qtbot.waitSignal(dlg.imported, timeout=30000) as blocker:
+            dlg.start()
+            assert dlg.worker is not None and dlg.progress.isVisible()
+            ticker.start()
+            QTimer.singleShot(100, lambda: early.append(dlg.worker is not None and not dlg.worker.done.is_set()))
         ticker.stop()
-    assert blocker.args == [200]
+    assert blocker.args[0].outcomes[0].record.title == "Waiting for page 1"
     assert early == [True], "a 100 ms timer must fire while the import is still waiting"
     assert len(ticks) >= 5, f"the event loop stalled: only {len(ticks)} ticks of 50 ms during a 2 s wait"
+
+
+def test_cancel_stops_a_slow_url_import_and_stores_nothing(window: Any, qtbot: Any, ctx: AppContext) -> None:
+    with PageServer(delay=1.5).running() as server:
+        dlg = window.open_add_dialog(f"{server.url}/slow/3")
+        dlg.start()
+        worker = dlg.worker
+        assert worker is not None
+        qtbot.waitUntil(lambda: len(server.requests) == 1, timeout=10000)
+        dlg.reject()
+        assert not dlg.isVisible()
+        wait_done(qtbot, worker, 20000)
+    assert ctx.library.count() == 0
+    assert worker.is_cancelled()
 
 
 def test_cancel_drops_a_running_import(window: Any, qtbot: Any, ctx: AppContext) -> None:
@@ -117,6 +144,7 @@ def test_paste_and_drop_offer_the_add_dialog(window: Any, qtbot: Any) -> None:
         mime.setUrls([QUrl(f"{server.url}/article/2")])
         drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
         window.dropEvent(drop)
-        assert window.dialogs["add"].input.text() == f"{server.url}/article/2"
-        window.dialogs["add"].reject()
-        window.pool.wait(10000)
+        dropped = window.dialogs["add"]
+        assert dropped.input.text() == f"{server.url}/article/2"
+        qtbot.waitUntil(lambda: window.ctx.library.count() == 1, timeout=20000)
+    assert [r.title for r in window.ctx.library.records()] == ["Waiting for page 2"]
