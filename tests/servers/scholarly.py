@@ -82,15 +82,20 @@ def _openalex_text(work: dict[str, Any]) -> str:
     return " ".join([work.get("title") or "", " ".join(work.get("abstract_inverted_index") or {}), names])
 
 
+def _bibjson(article: dict[str, Any]) -> dict[str, Any]:
+    bib = article.get("bibjson")
+    return bib if isinstance(bib, dict) else {}  # tests feed malformed articles on purpose
+
+
 def _doaj_text(article: dict[str, Any]) -> str:
-    bib = article.get("bibjson", {})
-    names = " ".join(a.get("name", "") for a in bib.get("author", []))
-    return " ".join([bib.get("title", ""), bib.get("abstract", ""), names, " ".join(bib.get("keywords", []))])
+    bib = _bibjson(article)
+    names = " ".join(a.get("name", "") for a in bib.get("author", []) if isinstance(a, dict))
+    return " ".join(str(bib.get(k, "")) for k in ("title", "abstract", "keywords")) + " " + names
 
 
 def _doaj_date(article: dict[str, Any]) -> str:
-    bib = article.get("bibjson", {})
-    return f"{bib.get('year', '')}-{int(bib.get('month') or 0):02d}"
+    bib = _bibjson(article)
+    return f"{bib.get('year', '')}-{str(bib.get('month') or '').zfill(2)}"
 
 
 def _search(items: list[dict[str, Any]], query: str, text_of: Any) -> list[dict[str, Any]]:
@@ -242,7 +247,7 @@ class ScholarlyServer:
             results = list(journal.doaj_articles) if journal else []
             year = re.search(r"bibjson\.year:(\d{4})", query)
             if year:
-                results = [a for a in results if str(a["bibjson"].get("year")) == year.group(1)]
+                results = [a for a in results if str(_bibjson(a).get("year")) == year.group(1)]
             words = re.search(r"\(([^)]*)\)", query)
             if words:
                 results = _search(results, words.group(1), _doaj_text)
@@ -259,6 +264,7 @@ class ScholarlyServer:
 class _Handler(BaseHTTPRequestHandler):
     app: ScholarlyServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stalls
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

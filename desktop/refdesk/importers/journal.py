@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from refdesk.app import AppContext
 from refdesk.errors import ImporterError, InvalidInputError, NotFoundError, RefdeskError
-from refdesk.identifiers import Kind, classify, describe
+from refdesk.identifiers import Kind, classify, describe, validate_issn
 from refdesk.importers.journal_sources import crossref, doaj, openalex
 from refdesk.importers.journal_sources.merge import merge_hits, merge_journals
 from refdesk.importers.journal_sources.records import record_from_hit
@@ -55,12 +55,15 @@ PAGE_SIZE = 100
 
 def check_issn(text: str) -> str:
     """The ISSN in ``NNNN-NNNC`` form; a DOI, ISBN or URL is named as what it is."""
-    ident = classify(text)
+    try:
+        ident = classify(text)
+    except InvalidInputError as exc:
+        if str(exc).startswith("Invalid"):  # an ISSN or ISBN with a wrong check digit: that message says it all
+            raise
+        return validate_issn(text)  # raises with the reason this is no ISSN
     if ident.kind is Kind.ISSN:
         return ident.value
     if ident.kind is Kind.FILE:
-        from refdesk.identifiers import validate_issn
-
         return validate_issn(text)  # raises with the reason this is no ISSN
     hint = {Kind.DOI: "import the article with `refdesk import`", Kind.ISBN: "an ISBN names a book",
             Kind.URL: "import the page with `refdesk import`"}[ident.kind]

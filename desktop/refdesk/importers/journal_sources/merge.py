@@ -95,6 +95,8 @@ def merge_hits(per_source: dict[str, list[ArticleHit]], query: str | None, limit
     by_title: dict[str, list[ArticleHit]] = {}
     for source in sorted(per_source, key=_order):
         for rank, hit in enumerate(per_source[source]):
+            if not hit.title and not hit.doi:
+                continue  # nothing to show or to find it by: a malformed entry
             hit = _start(hit, rank)
             same = by_doi.get(hit.doi.lower()) if hit.doi else None
             if same is None and hit.title:
