@@ -148,3 +148,20 @@ def test_paste_and_drop_offer_the_add_dialog(window: Any, qtbot: Any) -> None:
         assert dropped.input.text() == f"{server.url}/article/2"
         qtbot.waitUntil(lambda: window.ctx.library.count() == 1, timeout=20000)
     assert [r.title for r in window.ctx.library.records()] == ["Waiting for page 2"]
+
+
+def test_add_by_doi_through_content_negotiation(window: Any, qtbot: Any, ctx: AppContext, httpserver: Any) -> None:
+    """The recorded CSL-JSON answer of doi.org for 10.1126/science.169.3946.635, from a local resolver."""
+    from tests.conftest import FIXTURES
+
+    recorded = FIXTURES / "crossref" / "work-csl-json.json"
+    httpserver.expect_request("/10.1126/science.169.3946.635").respond_with_data(
+        recorded.read_bytes(), content_type="application/vnd.citationstyles.csl+json")
+    ctx.settings.doi_resolver_url = httpserver.url_for("/").rstrip("/")
+    dlg = window.open_add_dialog("https://doi.org/10.1126/science.169.3946.635")
+    assert "DOI (10.1126/science.169.3946.635)" in dlg.hint.text()
+    with qtbot.waitSignal(dlg.imported, timeout=20000):
+        dlg.start()
+    (rec,) = ctx.library.records()
+    assert rec.title == "The Structure of Ordinary Water" and rec.get("publicationTitle") == "Science"
+    assert rec.creators[0].get("lastName") == "Frank"
