@@ -97,3 +97,12 @@ def test_limit_caps_the_merged_list(ctx: AppContext, estuary: ScholarlyServer) -
     assert len(found.articles) == 4
     assert [int(p["rows"]) for p in estuary.params_of("crossref", "/works")] == [4]
     assert found.totals == {"Crossref": 30, "OpenAlex": 30, "DOAJ": 30}
+
+
+def test_doaj_stops_at_its_1000_result_window(ctx: AppContext, server: ScholarlyServer) -> None:
+    """DOAJ refuses pages past the first 1000 results; a 1200-article listing takes what DOAJ can give."""
+    server.add(make_journal("Big Estuary Notes", ["2222-3339"], numbered_papers(1200, start_year=1900), in_sources=("doaj",)))
+    found = lookup_journal(ctx, "2222-3339", limit=1200)
+    assert found.failures == []
+    assert len(found.articles) == 1000
+    assert [p["page"] for p in server.params_of("doaj", "/search/articles")] == [str(n) for n in range(1, 11)]

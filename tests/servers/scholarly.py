@@ -93,11 +93,6 @@ def _doaj_text(article: dict[str, Any]) -> str:
     return " ".join(str(bib.get(k, "")) for k in ("title", "abstract", "keywords")) + " " + names
 
 
-def _doaj_date(article: dict[str, Any]) -> str:
-    bib = _bibjson(article)
-    return f"{bib.get('year', '')}-{str(bib.get('month') or '').zfill(2)}"
-
-
 def _search(items: list[dict[str, Any]], query: str, text_of: Any) -> list[dict[str, Any]]:
     """OR of the query's words (stop words ignored), most words matched first, as a relevance search ranks."""
     wanted = [w for w in _words(query) if w not in _STOP]
@@ -251,11 +246,11 @@ class ScholarlyServer:
             words = re.search(r"\(([^)]*)\)", query)
             if words:
                 results = _search(results, words.group(1), _doaj_text)
-            elif q.get("sort", "").startswith("bibjson.year"):
-                results = sorted(results, key=_doaj_date, reverse=q["sort"].endswith(":desc"))
+            elif q.get("sort", "").startswith("created_date"):
+                results = sorted(results, key=lambda a: str(a.get("created_date", "")), reverse=q["sort"].endswith(":desc"))
         page, size = int(q.get("page", 1)), int(q.get("pageSize", 10))
-        if size > 100:
-            return 400, {"error": "pageSize may be at most 100"}
+        if size > 100 or page * size > 1000:
+            return 400, {"error": "You can only page through the first 1000 results; pageSize may be at most 100"}
         chunk = results[(page - 1) * size : page * size]
         return 200, {"timestamp": "2026-11-25T06:00:00Z", "page": page, "pageSize": size, "query": query,
                      "total": len(results), "results": chunk}  # fmt: skip

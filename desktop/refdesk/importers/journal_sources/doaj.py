@@ -2,7 +2,8 @@
 
 DOAJ takes an Elasticsearch query string in the path and answers
 ``{"total", "page", "pageSize", "results": [{"bibjson": ...}]}``; pages are
-numbered from 1 and hold at most 100 results. A journal in DOAJ is open access by
+numbered from 1 and hold at most 100 results, and a query reaches at most its first
+1000 results. A journal in DOAJ is open access by
 definition.
 """
 
@@ -20,6 +21,8 @@ from refdesk.text import strip_tags
 
 NAME = DOAJ
 MAX_PAGE_SIZE = 100
+#: DOAJ's search API serves at most the first 1000 results of a query (deeper needs the data dump).
+MAX_RESULTS = 1000
 #: Characters with a meaning in Elasticsearch query strings; a user's words are searched as words.
 _SPECIAL = re.compile(r"[+\-=&|><!(){}\[\]^\"~*?:\\/]")
 
@@ -102,7 +105,7 @@ def works(ctx: AppContext, q: JournalQuery) -> WorksPage:
     size = min(q.page_size, MAX_PAGE_SIZE)
     params: dict[str, Any] = {"pageSize": size}
     if not words:
-        params["sort"] = "bibjson.year:desc"
+        params["sort"] = "created_date:desc"  # DOAJ's documented sort field; the merge re-sorts by publication date
     page = WorksPage()
     number = 1
     while len(page.hits) < q.limit and not q.cancelled():
@@ -114,7 +117,7 @@ def works(ctx: AppContext, q: JournalQuery) -> WorksPage:
         total = answer.get("total")
         page.total = total if isinstance(total, int) else page.total
         page.hits.extend(hit_from_article(r) for r in results if r)
-        if not results or (page.total is not None and number * size >= page.total):
+        if not results or (page.total is not None and number * size >= page.total) or (number + 1) * size > MAX_RESULTS:
             break
         number += 1
     del page.hits[q.limit:]
