@@ -62,3 +62,18 @@ def test_export_to_ris_and_bibtex_reads_back(records: list[Record], window: Any,
         assert sorted(r.get("DOI") for r in back) == ["10.5555/test.3", "10.5555/test.4", "10.5555/test.5"]
         assert {r.title for r in back} == {records[n].title for n in (3, 4, 5)}
         assert f"Exported 3 items to {name}" in window.job_label.text()
+
+
+def test_a_long_bibliography_is_formatted_in_a_worker(window: Any, qtbot: Any, ctx: Any) -> None:
+    from refdesk.gui.main_window import CITE_AT_ONCE
+
+    from tests.gui.conftest import make_record
+
+    ctx.library.add_many([make_record(n) for n in range(CITE_AT_ONCE + 5)])
+    window.refresh_table([])
+    window.table.selectAll()
+    assert window.copy_citation("bibliography", "apa") == ""  # too many to format on the GUI thread
+    qtbot.waitUntil(lambda: "Bibliography copied" in window.job_label.text(), timeout=60000)
+    assert f"({CITE_AT_ONCE + 5} items)" in window.job_label.text()
+    lines = QGuiApplication.clipboard().text().splitlines()
+    assert len(lines) == CITE_AT_ONCE + 5 and lines[0].startswith("Author000, A., & Second, B.")

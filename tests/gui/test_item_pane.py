@@ -77,3 +77,22 @@ def test_an_invalid_value_is_refused_readably(records: list[Record], window: Any
     with qtbot.waitSignal(pane.failed, timeout=5000) as blocker:
         pane.set_field("volume", "7")
     assert "No record with key" in blocker.args[0]
+
+
+def test_the_form_follows_the_item_type_and_is_reused_within_one(
+    records: list[Record], window: Any, qtbot: Any, ctx: AppContext
+) -> None:
+    book = Record.new("book", "test", title="Forests of the north", publisher="Nordic Press", ISBN="9780306406157")
+    ctx.library.add(book)
+    window.refresh_table([])
+    pane = _show(window, qtbot, records[1])
+    volume = pane.editors["volume"]
+    pane = _show(window, qtbot, records[2])
+    assert pane.editors["volume"] is volume  # same type: the same editors, new values
+    assert pane.editors["DOI"].text() == "10.5555/test.2"
+    pane = _show(window, qtbot, book)
+    assert "volume" not in pane.editors or pane.editors["volume"].text() == ""
+    assert pane.editors["publisher"].text() == "Nordic Press" and "publicationTitle" not in pane.editors
+    assert pane.type_label.text() == "Book" and ">9780306406157</a>" in pane.links.text()
+    pane.set_field("place", "Oslo")
+    assert ctx.library.get(book.key).get("place") == "Oslo"

@@ -9,7 +9,7 @@ from refdesk.app import AppContext
 from refdesk.gui.library_model import COLUMNS, PAGE, LibraryModel
 from refdesk.model import Record
 
-from tests.gui.conftest import make_record
+from tests.gui.conftest import make_record, wait_done
 
 
 def test_model_reads_only_the_pages_it_shows(ctx: AppContext, qtbot: Any) -> None:
@@ -92,7 +92,7 @@ def test_enter_starts_editing_and_delete_removes(records: list[Record], window: 
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.item_pane.title_edit.hasFocus())
     window.table.setFocus()
-    window.delete_selected(confirm=False)
+    wait_done(qtbot, window.delete_selected(confirm=False))
     assert not ctx.library.exists(records[3].key)
     assert window.model.rowCount() == len(records) - 1
 

@@ -99,6 +99,8 @@ class ItemPane(QWidget):
         self.library = library
         self.record: Record | None = None
         self.editors: dict[str, QLineEdit] = {}
+        self.labels: dict[str, QLabel] = {}
+        self._form_type: str | None = None  # the item type the field editors were built for
         self._loading = False
 
         outer = QVBoxLayout(self)
@@ -252,27 +254,36 @@ class ItemPane(QWidget):
             self._loading = False
 
     def _fill_fields(self, record: Record) -> None:
+        """The item type's fields; the editors are reused while the type stays (fast arrowing through the table)."""
+        if self._form_type != record.item_type:
+            self._build_form(record)
+        for name, edit in self.editors.items():
+            edit.setText(record.get(name))
+            edit.setCursorPosition(0)
+            prov = record.provenance.get(name)
+            self.labels[name].setToolTip(f"From {prov.source} ({prov.at})" if prov is not None and prov.source != "user" else "")
+        added = record.data.get("dateAdded")
+        self.added_label.setText(added.replace("T", " ").rstrip("Z") if isinstance(added, str) else "")
+
+    def _build_form(self, record: Record) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
         self.editors = {}
+        self.labels = {}
         names = list(schema.fields_for(record.item_type)) if schema.is_item_type(record.item_type) else record.field_names()
         for name in names:
             if name in _SPECIAL:
                 continue
-            edit = QLineEdit(record.get(name))
+            edit = QLineEdit()
             edit.setObjectName(f"field:{name}")
-            edit.setCursorPosition(0)
             edit.editingFinished.connect(lambda n=name, e=edit: self._commit_field(n, e.text()))
             self.editors[name] = edit
-            prov = record.provenance.get(name)
-            label = QLabel(schema.field_label(name))
-            if prov is not None and prov.source != "user":
-                label.setToolTip(f"From {prov.source} ({prov.at})")
-            self.form.addRow(label, edit)
-        added = record.data.get("dateAdded")
-        if isinstance(added, str) and added:
-            shown = QLabel(added.replace("T", " ").rstrip("Z"))
-            self.form.addRow(QLabel("Date Added"), shown)
+            self.labels[name] = QLabel(schema.field_label(name))
+            self.form.addRow(self.labels[name], edit)
+        self.added_label = QLabel()
+        self.form.addRow(QLabel("Date Added"), self.added_label)
+        # Only a known type's form can serve the next record; an unknown type's fields are the record's own.
+        self._form_type = record.item_type if schema.is_item_type(record.item_type) else None
 
     def _fill_creators(self, record: Record) -> None:
         types = schema.creator_types_for(record.item_type) if schema.is_item_type(record.item_type) else ("author",)

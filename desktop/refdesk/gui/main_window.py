@@ -61,6 +61,7 @@ EXPORT_FORMATS = {
 
 LibraryRole = int(Qt.ItemDataRole.UserRole) + 10
 SEARCH_PAUSE_MS = 250  # how long a one-letter last word waits before it filters
+CITE_AT_ONCE = 100  # more selected items than this are formatted in a worker
 
 
 def gui_settings() -> QSettings:
@@ -645,13 +646,28 @@ class MainWindow(QMainWindow):
         )
 
     def copy_citation(self, kind: str, style: str) -> str:
-        """Put a citation or bibliography of the selection on the clipboard (HTML and plain text)."""
-        from refdesk.gui import citations
+        """Put a citation or bibliography of the selection on the clipboard (HTML and plain text).
 
+        Up to ``CITE_AT_ONCE`` items are formatted at once (the text is returned); more go to a worker.
+        """
         keys = self.selected_keys()
+        if not keys:
+            self.show_error("Select the items to cite first")
+            return ""
+        ctx = self.ctx
+
+        def render(_task: Any = None) -> Any:
+            from refdesk.gui import citations
+
+            records = [ctx.library.get(k) for k in keys]
+            return citations.citation(records, style) if kind == "citation" else citations.bibliography(records, style)
+
+        if len(keys) > CITE_AT_ONCE:
+            self.run_job(render, name="cite", busy=f"Formatting {len(keys)} items…",
+                         on_result=lambda rendered: self._put_citation(kind, rendered, len(keys)))
+            return ""
         try:
-            records = [self.ctx.library.get(k) for k in keys]
-            rendered = citations.citation(records, style) if kind == "citation" else citations.bibliography(records, style)
+            rendered = render()
         except RefdeskError as exc:
             self.show_error(str(exc))
             return ""
@@ -659,34 +675,39 @@ class MainWindow(QMainWindow):
             log.exception("citation failed")
             self.show_error(f"Could not format the citation: {exc}")
             return ""
+        self._put_citation(kind, rendered, len(keys))
+        return str(rendered.text)
+
+    def _put_citation(self, kind: str, rendered: Any, count: int) -> None:
         mime = QMimeData()
         mime.setText(rendered.text)
         mime.setHtml(rendered.html)
         QGuiApplication.clipboard().setMimeData(mime)
         what = "Citation" if kind == "citation" else "Bibliography"
-        self.job_label.setText(f"{what} copied ({len(records)} item{'s' if len(records) != 1 else ''})")
-        return rendered.text
+        self.job_label.setText(f"{what} copied ({count} item{'s' if count != 1 else ''})")
 
     # -- deleting -------------------------------------------------------------
-    def delete_selected(self, confirm: bool = True) -> None:
+    def delete_selected(self, confirm: bool = True) -> Worker | None:
+        """Delete the selection in a worker (one transaction; each deletion is journaled for sync)."""
         keys = self.selected_keys()
         if not keys:
-            return
+            return None
+        n = len(keys)
         if confirm:
             answer = QMessageBox.question(
-                self, "Delete Items",
-                f"Delete {len(keys)} item{'s' if len(keys) != 1 else ''}? The deletion is also synced to Zotero.",
+                self, "Delete Items", f"Delete {n} item{'s' if n != 1 else ''}? The deletion is also synced to Zotero.",
             )
             if answer != QMessageBox.StandardButton.Yes:
-                return
-        try:
-            jobs.remove_records(self.ctx, keys)
-        except RefdeskError as exc:
-            self.show_error(str(exc))
-            return
+                return None
         self.item_pane.show_record(None)
-        self.refresh_table([])
-        self.job_label.setText(f"Deleted {len(keys)} item{'s' if len(keys) != 1 else ''}")
+        ctx = self.ctx
+
+        def done(count: int) -> None:
+            self.refresh_table([])
+            self.job_label.setText(f"Deleted {count} item{'s' if count != 1 else ''}")
+
+        return self.run_job(lambda task: jobs.remove_records(ctx, keys), name="delete", busy=f"Deleting {n} items…",
+                            on_result=done)
 
     # -- sync, plugins, review (dialogs in their own modules) ------------------
     def update_sync_label(self) -> None:
