@@ -96,3 +96,11 @@ def test_a_source_answering_the_wrong_shape_is_named(ctx: AppContext, server: Sc
     found = lookup_journal(ctx, FIRST_ISSN)
     assert found.failures == []  # tolerated: nothing usable in them, nothing invented
     assert all(a.title for a in found.articles)
+
+
+def test_crossref_refusing_the_field_list_gets_whole_works(ctx: AppContext, server: ScholarlyServer) -> None:
+    server.crossref_rejects_select = True
+    found = lookup_journal(ctx, FIRST_ISSN)
+    assert found.failures == []
+    assert [("select" in p) for p in server.params_of("crossref", "/works")] == [True, False]
+    assert "Crossref" in found.articles[0].sources

@@ -91,3 +91,18 @@ def test_cli_names_a_wrong_check_digit_and_asks_nothing(cli: Any, server: Schola
 def test_issn_forms_are_normalised(ctx: AppContext, server: ScholarlyServer) -> None:
     assert check_issn("ISSN 20767404") == "2076-7404"
     assert lookup_journal(ctx, "20767404").issn == "2076-7404"
+
+
+@pytest.mark.parametrize(("source", "name"), [("openalex", "OpenAlex"), ("doaj", "DOAJ")])
+def test_journal_known_to_one_other_source(ctx: AppContext, server: ScholarlyServer, source: str, name: str) -> None:
+    server.add(make_journal("Notes on Salt Marshes", [PRINT, ONLINE], numbered_papers(3), in_sources=(source,)))
+    found = lookup_journal(ctx, ONLINE)
+    j = found.journal
+    assert found.failures == [] and j is not None
+    assert (j.title, j.sources, j.open_access) == ("Notes on Salt Marshes", [name], True)
+    assert j.homepage == "https://journal.example.org"
+    if name == "OpenAlex":
+        assert j.issn_linking == PRINT and j.subjects == ["Example studies"] and j.issns == [PRINT, ONLINE]
+    else:
+        assert (j.issn_print, j.issn_electronic) == (PRINT, ONLINE) and j.subjects == ["Social sciences (General)"]
+    assert [a.sources for a in found.articles] == [[name]] * 3

@@ -111,6 +111,7 @@ class ScholarlyServer:
         self.journals: list[Journal] = []
         self.faults: dict[str, Fault] = {s: Fault() for s in SOURCES}
         self.latency = 0.0
+        self.crossref_rejects_select = False  # answer 400 to ``select=`` as Crossref does to a field it does not allow
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"app": self})
@@ -176,6 +177,9 @@ class ScholarlyServer:
             return 404, "Resource not found."
         if not m.group(2):
             return 200, {"status": "ok", "message-type": "journal", "message-version": "1.0.0", "message": journal.crossref}
+        if self.crossref_rejects_select and "select" in q:
+            return 400, {"status": "failed", "message-type": "validation-failure",
+                         "message": [{"type": "parameter-not-allowed", "value": q["select"], "message": "Select field not allowed"}]}
         items = journal.crossref_works
         if q.get("filter"):
             bounds = dict(part.split(":", 1) for part in q["filter"].split(","))

@@ -15,6 +15,7 @@ from refdesk.dates import from_date_parts
 from refdesk.importers.journal_sources.common import as_dict, as_list, fetch_json, polite, text
 from refdesk.importers.journal_sources.types import CROSSREF, ArticleHit, JournalInfo, JournalQuery, WorksPage
 from refdesk.names import parse_name
+from refdesk.net import NetworkError
 from refdesk.text import clean, strip_tags
 
 NAME = CROSSREF
@@ -107,7 +108,13 @@ def works(ctx: AppContext, q: JournalQuery) -> WorksPage:
     page = WorksPage()
     while len(page.hits) < q.limit and not q.cancelled():
         params["rows"] = min(q.page_size, q.limit - len(page.hits))
-        answer = fetch_json(ctx, url, params, q.refresh, missing_ok=True)
+        try:
+            answer = fetch_json(ctx, url, params, q.refresh, missing_ok=True)
+        except NetworkError as exc:
+            if exc.status != 400 or "select" not in params:
+                raise
+            del params["select"]  # a field list this Crossref version refuses: ask for whole works instead
+            continue
         if answer is None:
             break
         msg = as_dict(answer.get("message"))
