@@ -99,3 +99,23 @@ def test_polite_pool_mailto_and_parallel_requests(monkeypatch: pytest.MonkeyPatc
     assert server.params_of("openalex", "/works")[0]["search"] == QUERY
     doaj_paths = [p for s, p, _q in server.requests if s == "doaj"]
     assert "/search/articles/issn:2076-7404 AND (Soviet and British diplomacy)" in doaj_paths
+
+
+def test_progress_lines_for_the_gui(ctx: AppContext, server: ScholarlyServer) -> None:
+    server.fault("doaj", "garbage")
+    lines: list[str] = []
+    found = lookup_journal(ctx, FIRST_ISSN, say=lines.append)
+    assert "Crossref: 6 article(s)" in lines and "OpenAlex: 6 article(s)" in lines
+    assert "DOAJ failed: the answer is not valid JSON" in lines
+    assert [(f.source, f.reason) for f in found.failures] == [("DOAJ", "the answer is not valid JSON")]
+
+
+def test_journal_json_shape(cli: Any, server: ScholarlyServer) -> None:
+    out = cli("journal", FIRST_ISSN, "--year", "2022", "--json").json()
+    assert set(out) == {"issn", "query", "year", "journal", "articles", "failures", "totals"}
+    assert out["year"] == 2022 and out["failures"] == []
+    assert out["journal"]["original_title"] == RU_JOURNAL and out["journal"]["issn_linking"] == FIRST_ISSN
+    first = out["articles"][0]
+    assert {"title", "authors", "creators", "date", "year", "doi", "url", "volume", "issue", "pages", "abstract",
+            "language", "journal_title", "issns", "sources"} <= set(first)
+    assert [a["year"] for a in out["articles"]] == ["2022"] * 3
