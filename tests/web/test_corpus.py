@@ -21,3 +21,10 @@ def test_corpus_page_gives_its_expected_record(case: object, monkeypatch: pytest
         _, wrong = compare(records[0], case.expected, server.base)  # type: ignore[attr-defined]
         assert wrong == []
 
+
+
+def test_the_corpus_covers_the_issue_list() -> None:
+    names = {c.name for c in CASES}
+    assert len(CASES) >= 15
+    assert {"ojs3", "ojs2", "elpub-ojs-bilingual", "highwire-8-authors", "jsonld-only", "jsonld-graph", "coins-catalogue",
+            "vufind-record", "doi-only", "ris-alternate", "opengraph-blog", "contradictory"} <= names

@@ -16,6 +16,8 @@ from refdesk.importers.extract.page import Page
 SOURCE = "dublincore"
 
 _ISSN = re.compile(r"^\d{4}-?\d{3}[\dXx]$")
+#: A DC.Source that is a citation ("Journal 2021 18:4", "Journal; Vol 14, No 4 (2022)"): the journal is the head.
+_SOURCE_CITATION = re.compile(r"^(.+?)[;,.]?\s+(?:Vol\.?\s*\d+|Т\.\s*\d+|\(?\d{4}\)?[\s,;:]+\d+).*$", re.IGNORECASE)
 _FIELDS = {
     "title": "title", "title.alternative": "title", "alternative": "title",
     "description": "abstractNote", "abstract": "abstractNote",
@@ -24,7 +26,7 @@ _FIELDS = {
     "source.issn": "ISSN", "source.volume": "volume", "source.issue": "issue",
     "identifier.doi": "DOI", "identifier.issn": "ISSN", "identifier.isbn": "ISBN",
     "citation.volume": "volume", "citation.issue": "issue", "citation.jtitle": "publicationTitle",
-    "citation.issn": "ISSN",
+    "citation.issn": "ISSN", "identifier.pagenumber": "pages",
 }  # fmt: skip
 _DATES = ("date.issued", "issued", "date.created", "created", "date", "date.available", "date.datesubmitted")
 _CREATORS = ("creator.personalname", "creator", "creator.corporatename")
@@ -78,6 +80,9 @@ def extract(page: Page) -> Found | None:
             target = _FIELDS[rest]
             if target == "publicationTitle" and _ISSN.match(m.content):
                 found.add("ISSN", m.content)  # OAI-style DC.Source holding the ISSN
+            elif target == "publicationTitle":
+                cited = _SOURCE_CITATION.match(m.content)
+                found.add(target, cited.group(1) if cited else m.content, m.lang)
             else:
                 found.add(target, m.content, m.lang)
     for name in _DATES:

@@ -47,6 +47,7 @@ class Found:
     tags: list[Value] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     pdf_url: str = ""
+    extra: list[str] = field(default_factory=list)  # lines an export file kept in Zotero's ``extra``
 
     def add(self, name: str, text: str | None, lang: str = "") -> None:
         """Add one candidate (cleaned; abstracts lose their markup); empty and repeated values are skipped."""
@@ -100,6 +101,7 @@ def found_from_record(rec: Record, source: str) -> Found:
     """A record read from an export (RIS, BibTeX, CSL-JSON, MODS) as candidates for the merge."""
     found = Found(source, rec.item_type)
     base = schema.base_fields_for(rec.item_type) if schema.is_item_type(rec.item_type) else {}
+    found.extra = [line for line in rec.get("extra").split("\n") if line.strip()]
     for name in rec.field_names():
         if name in ("extra", "accessDate", "libraryCatalog"):
             continue

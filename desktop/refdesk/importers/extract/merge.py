@@ -94,8 +94,13 @@ def _choose(name: str, ordered: list[Found], lang: str) -> tuple[Value, str] | N
     return _pick(best.fields[name], lang) if name in _IN_LANGUAGE else best.fields[name][0], best.source
 
 
-def _other_languages(name: str, chosen: Value, ordered: list[Found]) -> list[tuple[str, str]]:
-    """Forms of ``name`` in another language than the chosen one, once each: (text, source)."""
+def _other_languages(name: str, chosen: Value, ordered: list[Found], lang: str) -> list[tuple[str, str]]:
+    """Forms of ``name`` in another language than the chosen one, once each: (text, source).
+
+    The chosen title is in the article's language ``lang`` even when untagged; the
+    journal title is in whatever language its source wrote it.
+    """
+    chosen_lang = chosen.lang or (lang if name in _IN_LANGUAGE and languages.in_language(chosen.text, "", lang) is not False else "")
     out: list[tuple[str, str]] = []
     seen = {fold(chosen.text)}
     for f in ordered:
@@ -105,7 +110,7 @@ def _other_languages(name: str, chosen: Value, ordered: list[Found]) -> list[tup
             key = fold(v.text)
             if key in seen:
                 continue
-            if not languages.same_language(chosen.text, chosen.lang, v.text, v.lang):
+            if not languages.same_language(chosen.text, chosen_lang, v.text, v.lang):
                 seen.add(key)
                 out.append((v.text, f.source))
     return out
@@ -151,8 +156,11 @@ def merge(founds: list[Found], url: str) -> Record | None:
         value, source = picked
         rec.set(field, value.text, provenance(source))
         if name in _ORIGINAL:
-            for text, other in _other_languages(name, value, ordered):
+            for text, other in _other_languages(name, value, ordered, lang):
                 add_extra(rec, f"{_ORIGINAL[name]}: {text}", provenance(other))
+    for f in ordered:
+        for line in f.extra:
+            add_extra(rec, line, provenance(f.source))
     if schema.has_field(item_type, "url"):
         rec.set("url", url, "web:page")
     _merge_people(rec, ordered, lang)
