@@ -100,3 +100,15 @@ def test_record_from_hit_names_each_fields_source() -> None:
     assert rec.provenance["date"].source == "import:issn:OpenAlex"
     assert rec.provenance["title"].source == "import:issn:Crossref"
     assert rec.get("libraryCatalog") == "Crossref"
+
+
+def test_recorded_works_with_missing_dates_and_authors() -> None:
+    """The recorded deep-paging answer mixes types, ``issued: [[null]]`` and works with no author."""
+    items = _load(RECORDED / "works-cursor.json")["message"]["items"]
+    hits = [hit_from_work(i) for i in items]
+    assert len(hits) == 20 and all(h.title for h in hits)
+    assert hits[0].date == "" and hits[0].creators == []
+    merged = merge_hits({"Crossref": hits}, None, 50)
+    assert len(merged) == 20
+    assert merged[0].date == max(h.date for h in hits)
+    assert [h.date for h in merged[-2:]] == ["", ""]  # undated last
