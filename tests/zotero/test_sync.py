@@ -458,3 +458,18 @@ def test_a_library_stays_bound_to_one_zotero_account(zserver: ZoteroServer, make
     other_key = zserver.add_key(999, "Someone else")
     with pytest.raises(ZoteroAuthError, match="synced with Zotero user"):
         sync(a, client=ZoteroClient(zserver.url, other_key, "999", sleep=lambda s: None))
+
+
+def test_a_long_backoff_stops_the_sync_and_holds_the_next_one(zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:
+    from refdesk.zotero.errors import ZoteroUnavailableError
+
+    a = make_ctx("a")
+    a.library.add(article("Waits"))
+    zserver.inject("backoff", retry_after=600, path_contains="keys")
+    report = sync(a, client=make_client())
+    assert not report.ok and "pause for 600 s" in str(report.libraries[0].error)
+    before = zserver.request_count()
+    with pytest.raises(ZoteroUnavailableError, match="pause"):
+        sync(a, client=make_client())
+    assert zserver.request_count() == before  # not a single request while Zotero asked for a pause
+    assert state.dirty_items(a.library, "user")  # nothing lost

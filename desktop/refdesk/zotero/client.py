@@ -92,6 +92,7 @@ class ResilientTransport(httpx2.BaseTransport):
         self.requests = 0
         self.waited = 0.0
         self._backoff_until = 0.0
+        self.pause_until = 0.0  # wall clock: when Zotero allows requests again (kept across runs by the engine)
         self._local = threading.local()
 
     # -- per-request context set by the engine ---------------------------
@@ -110,6 +111,15 @@ class ResilientTransport(httpx2.BaseTransport):
         if seconds > 0:
             self.waited += seconds
             self.sleep(seconds)
+
+    def pause(self, seconds: float) -> None:
+        """Honour a server-requested pause: wait when short, otherwise stop here (state is consistent)."""
+        self.pause_until = max(self.pause_until, time.time() + seconds)
+        if seconds > self.max_wait:
+            until = time.strftime("%H:%M:%S", time.localtime(self.pause_until))
+            raise ZoteroUnavailableError(f"Zotero asked clients to pause for {seconds:.0f} s; nothing was lost, "
+                                         f"sync again after {until}")
+        self._backoff_until = max(self._backoff_until, time.monotonic() + seconds)
 
     @staticmethod
     def _delay(response: httpx2.Response | None, attempt: int) -> float:
@@ -131,6 +141,8 @@ class ResilientTransport(httpx2.BaseTransport):
             if self.cancel is not None and self.cancel.is_set():
                 raise SyncCancelledError("Sync cancelled; it resumes where it stopped next time")
             pause = self._backoff_until - time.monotonic()
+            if pause > self.max_wait:
+                self.pause(pause)
             if pause > 0:
                 self._wait(pause)
             if self.fault_hook is not None:
@@ -158,15 +170,19 @@ class ResilientTransport(httpx2.BaseTransport):
                 delay = self._delay(response, attempt)
                 log.info("server answered %s, retrying in %.1fs", response.status_code, delay)
                 response.close()
+                if delay > self.max_wait:
+                    self.pause(delay)
                 self._wait(delay)
                 attempt += 1
                 continue
             backoff = response.headers.get("backoff")
             if backoff and response.status_code < 400:
-                with suppress(ValueError):
-                    self._backoff_until = time.monotonic() + min(float(backoff), self.max_wait)
-                # The transport owns the waiting; pyzotero would otherwise sleep again.
+                # The transport owns the waiting (before the next request); pyzotero would otherwise sleep again.
                 del response.headers["backoff"]
+                with suppress(ValueError):
+                    seconds = float(backoff)
+                    self.pause_until = max(self.pause_until, time.time() + seconds)
+                    self._backoff_until = max(self._backoff_until, time.monotonic() + seconds)
             if self.fault_hook is not None:
                 self.fault_hook(request, "received")
             return response

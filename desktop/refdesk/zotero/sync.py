@@ -599,6 +599,9 @@ def sync(
     report = SyncReport()
     requests_before = zc.requests
     try:
+        paused = float(state.get_meta(lib, "pause_until") or 0) - time.time()
+        if paused > 0:
+            zc.transport.pause(paused)  # a Backoff from an earlier run still holds: wait or stop
         info = zc.key_info()
         if str(info.get("userID")) != str(zc.user_id):
             raise ZoteroAuthError(f"The stored API key belongs to another Zotero user ({info.get('userID')}); "
@@ -622,6 +625,8 @@ def sync(
                 if exc.exit_code == 130:  # cancelled
                     raise
     finally:
+        if zc.transport.pause_until > time.time():
+            state.set_meta(lib, "pause_until", repr(zc.transport.pause_until))
         report.requests = zc.requests - requests_before
         report.seconds = time.monotonic() - started
         if own_client:
