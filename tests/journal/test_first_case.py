@@ -95,7 +95,7 @@ def test_polite_pool_mailto_and_parallel_requests(monkeypatch: pytest.MonkeyPatc
     for source in ("crossref", "openalex"):
         assert all(p.get("mailto") == "librarian@example.org" for p in server.params_of(source)), source
     works = server.params_of("crossref", "/works")[0]
-    assert works["query"] == QUERY and works["cursor"] == "*"
+    assert works["query"] == QUERY and works["offset"] == "0"
     assert server.params_of("openalex", "/works")[0]["search"] == QUERY
     doaj_paths = [p for s, p, _q in server.requests if s == "doaj"]
     assert "/search/articles/issn:2076-7404 AND (Soviet and British diplomacy)" in doaj_paths

@@ -8,6 +8,7 @@ import pytest
 from refdesk.app import AppContext
 from refdesk.errors import NotFoundError
 from refdesk.importers.journal import LookupCancelled, lookup_journal
+from refdesk.importers.journal_sources import crossref
 
 from tests.journal.conftest import FIRST_ISSN
 from tests.servers.scholarly import ScholarlyServer, make_journal, numbered_papers
@@ -22,18 +23,29 @@ def estuary(server: ScholarlyServer) -> ScholarlyServer:
     return server
 
 
-def test_recorded_crossref_works_paged_by_cursor(ctx: AppContext, server: ScholarlyServer) -> None:
-    """The 40 recorded PeerJ works, 7 a page: Crossref's cursor is followed across four pages."""
+def test_recorded_crossref_works_paged_by_offset(ctx: AppContext, server: ScholarlyServer) -> None:
+    """The 40 recorded PeerJ works, 7 a page: four pages by offset, newest first."""
     found = lookup_journal(ctx, "2167-8359", limit=25, page_size=7)
     pages = server.params_of("crossref", "/works")
-    assert pages[0]["cursor"] == "*" and len(pages) == 4
-    assert len({p["cursor"] for p in pages}) == 4  # each page asked with the cursor the previous one gave
+    assert [p["offset"] for p in pages] == ["0", "7", "14", "21"] and "cursor" not in pages[0]
     assert [int(p["rows"]) for p in pages] == [7, 7, 7, 4]  # never more than the limit
     assert all(p["sort"] == "published" and p["order"] == "desc" for p in pages)
     assert len(found.articles) == 25 and len({a.doi for a in found.articles}) == 25
     dates = [a.date for a in found.articles]
     assert dates == sorted(dates, reverse=True)
     assert found.articles[0].journal_title == "PeerJ" and found.articles[0].sources == ["Crossref"]
+
+
+def test_crossref_deep_paging_follows_the_cursor(
+    monkeypatch: pytest.MonkeyPatch, ctx: AppContext, server: ScholarlyServer
+) -> None:
+    """Past Crossref's offset ceiling (10 000; 20 here) the cursor it returns is followed page by page."""
+    monkeypatch.setattr(crossref, "MAX_OFFSET", 20)
+    found = lookup_journal(ctx, "2167-8359", limit=40, page_size=15)
+    pages = server.params_of("crossref", "/works")
+    assert [p["cursor"] for p in pages][:1] == ["*"] and len(pages) == 3
+    assert len({p["cursor"] for p in pages}) == 3 and "offset" not in pages[1]
+    assert len({a.doi for a in found.articles}) == 40
 
 
 def test_every_source_pages_and_the_merge_keeps_each_article_once(ctx: AppContext, estuary: ScholarlyServer) -> None:

@@ -1,7 +1,7 @@
 """Crossref REST API: ``/journals/{issn}`` for the journal, ``/journals/{issn}/works`` for its articles.
 
-Deep paging uses ``cursor=*`` then ``next-cursor`` (Crossref's documented way past
-the first rows); ``query`` ranks by relevance, no query sorts by publication date,
+Pages go by ``offset`` (each page a stable URL, so the HTTP cache can answer it); past
+Crossref's 10 000-offset ceiling, by ``cursor=*`` then ``next-cursor``; ``query`` ranks by relevance, no query sorts by publication date,
 newest first; ``filter=from-pub-date:Y,until-pub-date:Y`` narrows to one year.
 """
 
@@ -23,6 +23,8 @@ NAME = CROSSREF
 _SELECT = "DOI,title,author,issued,published-print,published-online,container-title,volume,issue,page,ISSN,URL,resource,abstract,language,type,publisher"
 _JATS_TITLE = re.compile(r"<jats:title>.*?</jats:title>", re.DOTALL | re.IGNORECASE)
 _DATE_FIELDS = ("published-print", "published-online", "issued")
+#: Crossref serves ``offset`` up to 10 000; deeper lists need a cursor.
+MAX_OFFSET = 10_000
 
 
 def jats_to_text(abstract: str) -> str:
@@ -95,9 +97,13 @@ def hit_from_work(item: dict[str, Any]) -> ArticleHit:
 
 
 def works(ctx: AppContext, q: JournalQuery) -> WorksPage:
+    """Pages of ``rows``: by ``offset`` (stateless, so each page can come from the HTTP cache) up to
+    Crossref's offset ceiling, by ``cursor`` (deep paging) when the limit reaches past it."""
     base = ctx.settings.crossref_api_url.rstrip("/")
     url = f"{base}/journals/{q.issn}/works"
-    params: dict[str, Any] = {"select": _SELECT, "cursor": "*"}
+    deep = q.limit > MAX_OFFSET
+    params: dict[str, Any] = {"select": _SELECT}
+    params["cursor" if deep else "offset"] = "*" if deep else 0
     if q.query:
         params["query"] = q.query
     else:
@@ -122,8 +128,13 @@ def works(ctx: AppContext, q: JournalQuery) -> WorksPage:
         total = msg.get("total-results")
         page.total = total if isinstance(total, int) else page.total
         page.hits.extend(hit_from_work(i) for i in items if i)
-        cursor = msg.get("next-cursor")
-        if not items or not isinstance(cursor, str) or (page.total is not None and len(page.hits) >= page.total):
+        if not items or (page.total is not None and len(page.hits) >= page.total):
             break
-        params["cursor"] = cursor
+        if deep:
+            cursor = msg.get("next-cursor")
+            if not isinstance(cursor, str) or not cursor:
+                break
+            params["cursor"] = cursor
+        else:
+            params["offset"] = len(page.hits)
     return page
