@@ -563,7 +563,7 @@ def open_client(ctx: AppContext, cancel: threading.Event | None = None) -> Zoter
     if not key:
         raise NotLoggedInError("No Zotero API key in the keyring: run `refdesk zotero login --user-id ID` first")
     return ZoteroClient(api_url(ctx.settings.zotero_api_url), key, user_id, timeout=ctx.settings.read_timeout,
-                        retries=max(ctx.settings.retries, 3), cancel=cancel)
+                        retries=max(ctx.settings.retries, 0), cancel=cancel)
 
 
 def apply_access(lib: Library, info: dict[str, Any], library_ids: list[str]) -> None:
