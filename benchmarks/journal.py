@@ -92,6 +92,14 @@ def deep_listing() -> None:
         print("2. listing 500 works, 100 per page, from all three sources")
         print(f"   pages asked: {pages}")
         print(f"   {len(found.articles)} merged articles in {took:.3f} s ({took / max(len(found.articles), 1) * 1000:.2f} ms per article)")
+        for s in servers:
+            s.latency = LATENCY
+        t = time.perf_counter()
+        lookup_journal(ctx, ISSN, limit=500, page_size=100)
+        print(f"   with every answer after {LATENCY * 1000:.0f} ms: {time.perf_counter() - t:.3f} s "
+              "(5 pages one after another per source, the sources side by side)")
+        for s in servers:
+            s.latency = 0.0
         gc.collect()
         tracemalloc.start()
         after = []
