@@ -176,3 +176,27 @@ def test_the_key_never_appears_in_output_settings_library_or_logs(
     for root, _, files in os.walk(library_path.parents[1]):  # the whole isolated home: config, data, cache
         for name in files:
             assert api_key.encode() not in (Path(root) / name).read_bytes(), name
+
+
+def test_login_reads_the_key_from_a_hidden_prompt(memory_keyring: Any, zserver: ZoteroServer, api_key: str, cli: Any,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return api_key
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    out = cli("zotero", "login", "--user-id", str(USER_ID))
+    assert out.code == 0 and prompts and "hidden" in prompts[0]
+    assert memory_keyring.store[(credentials.SERVICE, f"user:{USER_ID}")] == api_key
+    assert api_key not in out.out + out.err
+
+
+def test_status_without_a_keyring_says_so(no_keyring: None, cli: Any) -> None:
+    from refdesk import config
+
+    config.save_setting("zotero_user_id", str(USER_ID))
+    status = cli("zotero", "status", "--json").json()
+    assert status["keyStored"] is None and "No usable OS keyring" in status["keyring"]
+    assert "keyring unavailable" in cli("zotero", "status").out
