@@ -473,3 +473,22 @@ def test_a_long_backoff_stops_the_sync_and_holds_the_next_one(zserver: ZoteroSer
         sync(a, client=make_client())
     assert zserver.request_count() == before  # not a single request while Zotero asked for a pause
     assert state.dirty_items(a.library, "user")  # nothing lost
+
+
+def test_resent_batch_that_changed_nothing_does_not_loop(zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:
+    a = make_ctx("a")
+    rec = article("Same")
+    a.library.add(rec)
+    sync(a, client=make_client())
+    r = a.library.get(rec.key)  # an edit undone: dirty, but equal to the server's copy
+    r.set("volume", "1")
+    a.library.save(r)
+    r.data.pop("volume")
+    a.library.save(r)
+    client = make_client()
+    client.transport.fault_hook = kill_at(2, "received")  # the POST went through ("unchanged"), then the crash
+    with pytest.raises(Killed):
+        sync(a, client=client)
+    report = sync(a, client=make_client())
+    assert report.ok and report.requests <= 6
+    assert_converged(zserver, a)

@@ -193,7 +193,9 @@ class LibrarySync:
                 coll_versions: dict[str, int] = self.client.expect(zot.collection_versions(since=since), dict, "listing changes")
         except ZoteroError:
             if zot.request is not None and zot.request.status_code == 304:
-                return  # nothing changed since our version
+                # nothing changed since our version, so a journaled batch changed nothing either
+                state.clear_journal(self.lib, self.library_id)
+                return
             raise
         top = zot.last_version()
 
