@@ -104,3 +104,14 @@ def test_crossref_refusing_the_field_list_gets_whole_works(ctx: AppContext, serv
     assert found.failures == []
     assert [("select" in p) for p in server.params_of("crossref", "/works")] == [True, False]
     assert "Crossref" in found.articles[0].sources
+
+
+def test_articles_are_kept_when_every_source_fails_only_its_journal_facts(ctx: AppContext, server: ScholarlyServer) -> None:
+    """Each source's facts request fails, its works answer: the articles are shown with the three failures."""
+    server.fault("crossref", "garbage", only=r"/journals/[^/]+")
+    server.fault("openalex", "garbage", only=r"/sources/.*")
+    server.fault("doaj", "garbage", only=r"/search/journals/.*")
+    found = lookup_journal(ctx, FIRST_ISSN)
+    assert [f.source for f in found.failures] == ["Crossref", "OpenAlex", "DOAJ"]
+    assert found.journal is None
+    assert len(found.articles) == 6 and found.articles[0].journal_title

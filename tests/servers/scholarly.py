@@ -60,6 +60,7 @@ class Fault:
     mode: str = "ok"  # ok | down | garbage | slow | throttle
     delay: float = 0.0  # seconds, for "slow"
     retry_after: int = 1  # seconds, for "throttle"
+    only: str = ""  # a regular expression: the fault hits only paths it fully matches (all paths when empty)
     served: int = 0  # requests seen since the fault was set
 
 
@@ -153,8 +154,8 @@ class ScholarlyServer:
         self.journals.append(journal)
         return journal
 
-    def fault(self, source: str, mode: str, delay: float = 0.0, retry_after: int = 1) -> None:
-        self.faults[source] = Fault(mode, delay, retry_after)
+    def fault(self, source: str, mode: str, delay: float = 0.0, retry_after: int = 1, only: str = "") -> None:
+        self.faults[source] = Fault(mode, delay, retry_after, only)
 
     def find(self, issn: str) -> Journal | None:
         return next((j for j in self.journals if issn.upper() in j.issns), None)
@@ -277,6 +278,8 @@ class _Handler(BaseHTTPRequestHandler):
         with app._lock:
             app.requests.append((source, path, params))
             fault = app.faults.get(source, Fault())
+            if fault.only and not re.fullmatch(fault.only, path):
+                fault = Fault()
             fault.served += 1
         if app.latency:
             time.sleep(app.latency)

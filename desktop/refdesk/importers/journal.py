@@ -13,6 +13,8 @@ to what the others found; only when all three fail is the lookup an error.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -48,6 +50,7 @@ __all__ = [
     "records_for",
 ]
 
+log = logging.getLogger(__name__)
 _MODULES = {crossref.NAME: crossref, openalex.NAME: openalex, doaj.NAME: doaj}
 #: Default page size: 100 works per request is what all three APIs allow.
 PAGE_SIZE = 100
@@ -78,11 +81,26 @@ def _reason(exc: Exception) -> str:
     return f"unexpected answer ({exc.__class__.__name__}: {exc})"
 
 
+def _timed(source: str, task: Callable[[AppContext, JournalQuery], JournalInfo | WorksPage | None]) -> Callable[
+    [AppContext, JournalQuery], JournalInfo | WorksPage | None
+]:
+    """``task`` logging how long its source took (``refdesk -v`` shows which source is slow)."""
+
+    def run(ctx: AppContext, q: JournalQuery) -> JournalInfo | WorksPage | None:
+        start = time.perf_counter()
+        try:
+            return task(ctx, q)
+        finally:
+            log.info("%s %s for ISSN %s: %.2f s", source, task.__name__, q.issn, time.perf_counter() - start)
+
+    return run
+
+
 def _tasks() -> list[tuple[str, Callable[[AppContext, JournalQuery], JournalInfo | WorksPage | None]]]:
     """(source, function) for every request a lookup makes: each source's journal and its works."""
     out: list[tuple[str, Callable[[AppContext, JournalQuery], JournalInfo | WorksPage | None]]] = []
     for source in SOURCES:
-        out += [(source, _MODULES[source].journal), (source, _MODULES[source].works)]
+        out += [(source, _timed(source, _MODULES[source].journal)), (source, _timed(source, _MODULES[source].works))]
     return out
 
 
@@ -133,7 +151,7 @@ def lookup_journal(
     if q.cancelled():
         raise LookupCancelled(f"Lookup of ISSN {q.issn} cancelled")
     ordered = [failures[s] for s in SOURCES if s in failures]
-    if len(ordered) == len(SOURCES):
+    if len(ordered) == len(SOURCES) and not journals and not any(hits.values()):
         detail = "; ".join(f"{f.source}: {f.reason}" for f in ordered)
         raise ImporterError(f"No source could be reached for ISSN {q.issn} ({detail})")
     journal = merge_journals(journals)
