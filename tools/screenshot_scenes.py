@@ -71,3 +71,24 @@ def review_scene(ctx: Any, window: Any, grab: Grab) -> None:
     dlg.show()
     grab(dlg, "review-dialog.png")
     dlg.close()
+
+
+def conflicts_scene(ctx: Any, window: Any, grab: Grab) -> None:
+    from refdesk.zotero import conflicts
+    from refdesk.zotero.conflicts import FieldConflict
+
+    first, second = (window.model.key_at(r) or "" for r in (4, 5))
+    title = ctx.library.get(first).title
+    conflicts.record(ctx.library, "user", first, [
+        FieldConflict("title", title, title + " (revised)", title.replace(" in ", " across ")),
+        FieldConflict("date", "2012-03-01", "2012-03-14", "2013"),
+    ], 41)
+    conflicts.record(ctx.library, "user", second, [FieldConflict(
+        "creators", [], [{"creatorType": "author", "lastName": "Sergeev", "firstName": "E. Yu."}],
+        [{"creatorType": "author", "lastName": "Sergeev", "firstName": "Evgeny"},
+         {"creatorType": "author", "lastName": "Smith", "firstName": "Jane"}])], 42)
+    dlg = window.open_conflicts_dialog()
+    dlg.resize(860, 520)
+    dlg.choose(first, "title", "remote")
+    grab(dlg, "sync-conflicts.png")
+    dlg.close()

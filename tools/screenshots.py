@@ -2,7 +2,7 @@
 
 Builds a throwaway library of ~50 plausible records in a temporary folder, so the
 user's own library and settings are never touched, then grabs the main window,
-the journal picker and the review dialog.
+the journal picker, the review dialog and the sync conflicts dialog.
 """
 
 from __future__ import annotations
@@ -92,9 +92,9 @@ def main() -> int:
     window.select_keys([window.model.key_at(2) or ""])
     grab(window, "main-window.png")
 
-    from tools.screenshot_scenes import journal_picker_scene, review_scene
+    from tools.screenshot_scenes import conflicts_scene, journal_picker_scene, review_scene
 
-    for scene in (journal_picker_scene, review_scene):
+    for scene in (journal_picker_scene, review_scene, conflicts_scene):
         try:
             scene(ctx, window, grab)
         except Exception as exc:  # a missing core feature must not stop the other screenshots

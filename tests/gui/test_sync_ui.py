@@ -128,10 +128,9 @@ def test_sync_uploads_then_a_conflict_is_settled_side_by_side(
     _sync(window, qtbot)
     dlg = window.dialogs["conflicts"]
     assert dlg.isVisible() and "conflict" in window.job_label.text()
-    local = dlg.findChild(object, f"local:{target}:title")
-    remote_choice = dlg.findChild(object, f"remote:{target}:title")
-    assert local.text() == "Title changed in refdesk" and remote_choice.text() == "Title changed in Zotero"
-    remote_choice.click()
+    assert dlg.findChild(object, f"value:local:{target}:title").text() == "Title changed in refdesk"
+    assert dlg.findChild(object, f"value:remote:{target}:title").text() == "Title changed in Zotero"
+    dlg.findChild(object, f"remote:{target}:title").click()
     dlg.apply_button.click()
     assert ctx.library.get(target).title == "Title changed in Zotero"
     assert dlg.conflicts == [] and not dlg.apply_button.isEnabled()

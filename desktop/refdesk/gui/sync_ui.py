@@ -237,6 +237,9 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1)
 
 
+_STRUCTURED_LABELS = {"creators": "Creators", "tags": "Tags", "collections": "Collections", "relations": "Related"}
+
+
 class ConflictsDialog(QDialog):
     """Both versions side by side per field; the user takes one per field, then Apply."""
 
@@ -296,28 +299,38 @@ class ConflictsDialog(QDialog):
             box = QGroupBox(title)
             box.setObjectName(f"conflict:{key}")
             grid = QGridLayout(box)
-            for n, head in enumerate(("Field", "In refdesk", "In Zotero")):
+            for n, head in enumerate(("", "In refdesk", "In Zotero")):
                 label = QLabel(f"<b>{head}</b>")
                 grid.addWidget(label, 0, n)
             for row, c in enumerate(items, 1):
-                field = "The item itself" if c.field == DELETED else schema.field_label(c.field)
-                grid.addWidget(QLabel(field), row, 0, Qt.AlignmentFlag.AlignTop)
+                field = "The item itself" if c.field == DELETED else _STRUCTURED_LABELS.get(c.field) or schema.field_label(c.field)
+                grid.addWidget(QLabel(f"<b>{field}</b>"), row, 0, Qt.AlignmentFlag.AlignTop)
                 group = QButtonGroup(box)
                 for n, (side, value) in enumerate((("local", c.local), ("remote", c.remote)), 1):
                     if c.field == DELETED:
                         text = "deleted" if value == "deleted" or value is None else "changed: " + _show(value)
                     else:
                         text = _show(value)
-                    radio = QRadioButton(text)
+                    cell = QWidget()
+                    col_layout = QVBoxLayout(cell)
+                    col_layout.setContentsMargins(0, 0, 0, 6)
+                    radio = QRadioButton("Keep this version" if side == "local" else "Take this version")
                     radio.setObjectName(f"{side}:{c.key}:{c.field}")
                     radio.setProperty("side", side)
-                    radio.setStyleSheet("QRadioButton { text-align: left; }")
-                    radio.setToolTip(text)
                     group.addButton(radio)
-                    grid.addWidget(radio, row, n, Qt.AlignmentFlag.AlignTop)
+                    shown = QLabel(text)
+                    shown.setObjectName(f"value:{side}:{c.key}:{c.field}")
+                    shown.setWordWrap(True)
+                    shown.setTextFormat(Qt.TextFormat.PlainText)
+                    shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                    shown.setIndent(22)  # under the radio's text, not its circle
+                    col_layout.addWidget(radio)
+                    col_layout.addWidget(shown)
+                    grid.addWidget(cell, row, n, Qt.AlignmentFlag.AlignTop)
                 self.choices[(c.key, c.field)] = group
             grid.setColumnStretch(1, 1)
             grid.setColumnStretch(2, 1)
+            grid.setHorizontalSpacing(16)
             col.addWidget(box)
         col.addStretch(1)
         self.scroller.setWidget(body)
