@@ -60,3 +60,10 @@ def test_an_unknown_doi_is_a_clear_error_and_stores_nothing(site: WebServer, cli
     assert result.code != 0
     assert "10.5555/does-not-exist" in result.err and "404" in result.err and "Traceback" not in result.err
     assert cli("list", "--json").json() == []  # type: ignore[operator]
+
+
+def test_refresh_bypasses_the_http_cache(site: WebServer, cli: object) -> None:
+    url = site.url("/jour/article/view/147")
+    assert cli("import", url).code == 0  # type: ignore[operator]
+    assert cli("import", url, "--refresh").code == 0  # type: ignore[operator]
+    assert site.hits["/jour/article/view/147"] == 2

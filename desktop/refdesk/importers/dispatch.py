@@ -30,11 +30,11 @@ def records_for(
     if ident.kind is Kind.URL:
         from refdesk.importers.web import import_url
 
-        return import_url(ctx, ident.value)
+        return import_url(ctx, ident.value, refresh=options.refresh)
     if ident.kind is Kind.DOI:
         from refdesk.importers.doi import import_doi
 
-        return import_doi(ctx, ident.value)
+        return import_doi(ctx, ident.value, refresh=options.refresh)
     if ident.kind is Kind.ISSN:
         from refdesk.importers.journal import import_issn
 

@@ -61,12 +61,12 @@ def record_for_doi(ctx: AppContext, doi: str, refresh: bool = False) -> Record:
     return rec
 
 
-def import_doi(ctx: AppContext, doi: str) -> list[Record]:
+def import_doi(ctx: AppContext, doi: str, *, refresh: bool = False) -> list[Record]:
     """One record for a DOI given as ``10.x/y``, ``doi:10.x/y`` or ``https://doi.org/10.x/y``."""
     norm = normalize_doi(doi) or find_doi(doi)
     if not norm:
         raise InvalidInputError(f"'{doi}' is not a DOI (expected 10.<prefix>/<suffix>)")
-    return [record_for_doi(ctx, norm)]
+    return [record_for_doi(ctx, norm, refresh)]
 
 
 def fill_gaps(rec: Record, other: Record, source: str) -> list[str]:
