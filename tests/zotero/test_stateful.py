@@ -107,6 +107,24 @@ class SyncMachine(RuleBasedStateMachine):
         self.last_edit[(key, field)] = value
 
     @precondition(lambda self: self.keys("A") or self.keys("B"))
+    @rule(side=SIDES, data=st.data())
+    def local_edit_and_undo(self, side: str, data: st.DataObject) -> None:
+        """Dirty but equal to the server: uploads answer "unchanged"."""
+        keys = self.keys(side)
+        if not keys:
+            return
+        lib = self.ctx[side].library
+        rec = lib.get(data.draw(st.sampled_from(keys)))
+        before = rec.data.get("extra")
+        rec.data["extra"] = "temporary"
+        lib.save(rec)
+        if before is None:
+            rec.data.pop("extra")
+        else:
+            rec.data["extra"] = before
+        lib.save(rec)
+
+    @precondition(lambda self: self.keys("A") or self.keys("B"))
     @rule(side=SIDES, data=st.data(), tag=st.sampled_from(["red", "green", "blue"]))
     def local_tag(self, side: str, data: st.DataObject, tag: str) -> None:
         keys = self.keys(side)
