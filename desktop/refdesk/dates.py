@@ -10,7 +10,6 @@ sorting, dedupe, exports). See :func:`store_form`.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,12 +55,21 @@ _INTERVAL = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)/(\d{4}(?:-\d{2}(?:-\d{2}
 _WORDS = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 
 
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS[month - 1]
+
+
 def _fmt(year: int, month: int | None = None, day: int | None = None) -> str | None:
     if not 1000 <= year <= 2999:
         return None
     if month is None or not 1 <= month <= 12:
         return f"{year:04d}"
-    if day is None or not 1 <= day <= calendar.monthrange(year, month)[1]:
+    if day is None or not 1 <= day <= _days_in_month(year, month):
         return f"{year:04d}-{month:02d}"
     return f"{year:04d}-{month:02d}-{day:02d}"
 
@@ -77,7 +85,10 @@ class ParsedDate:
 
 def parse_date(text: str | None) -> ParsedDate:
     """Read a date string; ``carries_more`` is True when the ISO form alone would lose something."""
-    s = clean(text)
+    if not text:
+        return ParsedDate("", None, False)
+    # Fast path for what the library stores most: plain ISO dates (no entities, no odd spaces).
+    s = text.strip() if text.isascii() and "&" not in text and "  " not in text else clean(text)
     if not s:
         return ParsedDate("", None, False)
     m = _ISO.match(s)

@@ -34,8 +34,12 @@ def fold(text: str) -> str:
     Only combining marks are dropped, so Cyrillic letters (й, ё) keep their identity
     after re-composition except for the diacritic itself, as Zotero's tag matching does.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = text.casefold()
+    if folded.isascii():  # nothing to decompose: the common case, kept fast for bulk imports
+        return _WS.sub(" ", folded).strip()
+    combining = unicodedata.combining
+    decomposed = unicodedata.normalize("NFKD", folded)
+    stripped = "".join([ch for ch in decomposed if not combining(ch)])
     return _WS.sub(" ", stripped).strip()
 
 

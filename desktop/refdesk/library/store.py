@@ -35,6 +35,9 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 #: Orders with an index to walk, and from how many search matches walking it beats sorting the matches.
 _ORDER_INDEX = {"added": "items_added", "title": "items_title"}
 _SCAN_IN_ORDER_ABOVE = 2000
+#: add_many batches from this size get a page cache of _BULK_CACHE_KIB (negative: KiB) while they are written.
+_BULK_ROWS = 1000
+_BULK_CACHE_KIB = -262144
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,12 @@ def normalize_url(url: str) -> str:
     return urlunsplit(("", parts.netloc.lower().removeprefix("www."), path, parts.query, "")).lstrip("/")
 
 
-def dedupe_title_key(record: Record) -> str | None:
+def dedupe_title_key(record: Record, year: str | None = None) -> str | None:
+    """``title|first author|year``, normalised; ``year`` when the caller already has it."""
     title = title_key(record.title)
     if not title:
         return None
-    return f"{title}|{fold(record.first_creator_last_name())}|{record.year}"
+    return f"{title}|{fold(record.first_creator_last_name())}|{record.year if year is None else year}"
 
 
 def fts_query(text: str) -> str | None:
@@ -239,12 +243,7 @@ class Library:
         # Many matches: walk the order's index and keep the matching rows, instead of loading and
         # sorting every match (what SQLite picks by itself); 10x faster for a type-ahead search.
         # A stale cached count only changes the plan, never the result.
-        indexed = ""
-        if search and order in _ORDER_INDEX:
-            cached = self._last_fts_count
-            n = cached[1] if cached and cached[0] == search else self._fts_count(search)
-            if n > _SCAN_IN_ORDER_ABOVE:
-                indexed = f" INDEXED BY {_ORDER_INDEX[order]}"
+        indexed = self._index_walk(search, order)
         sql = (
             f"SELECT key, item_type, title, creators_text, year, publication, date_added FROM items{indexed} "
             f"{where} ORDER BY {order_sql} LIMIT ? OFFSET ?"
@@ -252,12 +251,21 @@ class Library:
         with self._lock:
             return [Row(*r) for r in self._conn.execute(sql, [*params, limit, offset])]
 
+    def _index_walk(self, search: str | None, order: Order) -> str:
+        """``INDEXED BY`` clause when a search matches so many rows that walking the order's index wins."""
+        if not search or order not in _ORDER_INDEX:
+            return ""
+        cached = self._last_fts_count
+        n = cached[1] if cached and cached[0] == search else self._fts_count(search)
+        return f" INDEXED BY {_ORDER_INDEX[order]}" if n > _SCAN_IN_ORDER_ABOVE else ""
+
     def records(
         self, search: str | None = None, limit: int | None = None, offset: int = 0, order: Order = "added",
         library_id: str | None = None,
     ) -> list[Record]:
         where, params = self._where(search, library_id)
-        sql = f"SELECT id, key, data, version FROM items {where} ORDER BY {_ORDER_SQL[order]} LIMIT ? OFFSET ?"
+        indexed = self._index_walk(search, order) if limit is not None else ""  # a page, as rows() does
+        sql = f"SELECT id, key, data, version FROM items{indexed} {where} ORDER BY {_ORDER_SQL[order]} LIMIT ? OFFSET ?"
         with self._lock:
             rows = self._conn.execute(sql, [*params, -1 if limit is None else limit, offset]).fetchall()
             return [self._record_from_row(r) for r in rows]
@@ -292,16 +300,17 @@ class Library:
         data = record.data
         doi = record.get("DOI").lower() or None
         url = normalize_url(record.get("url")) if record.get("url") else None
+        year = record.year
         return {
             "item_type": record.item_type,
             "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
             "title": record.title,
             "creators_text": creators_summary(record.creators),
-            "year": record.year,
+            "year": year,
             "publication": record.publication(),
             "doi": doi,
             "url": url,
-            "title_key": dedupe_title_key(record),
+            "title_key": dedupe_title_key(record, year),
         }
 
     def _fts_values(self, record: Record) -> tuple[str, str, str, str, str]:
@@ -313,11 +322,21 @@ class Library:
             " ; ".join(record.tag_names()),
         )
 
-    def _write_fts(self, item_id: int, record: Record) -> None:
-        self._conn.execute("DELETE FROM items_fts WHERE rowid = ?", (item_id,))
+    def _write_fts(self, item_id: int, record: Record, old: Record | None = None) -> None:
+        """Index ``record``; ``old`` is what was indexed before (the index keeps no copy of the text)."""
+        if old is not None:
+            self._delete_fts(item_id, old)
         self._conn.execute(
             "INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?, ?, ?, ?, ?, ?)",
             (item_id, *self._fts_values(record)),
+        )
+
+    def _delete_fts(self, item_id: int, old: Record) -> None:
+        """Remove an entry from the contentless index: FTS5 needs the values that were indexed."""
+        self._conn.execute(
+            "INSERT INTO items_fts(items_fts, rowid, title, creators, publication, abstract, tags)"
+            " VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+            (item_id, *self._fts_values(old)),
         )
 
     def _write_provenance(self, item_id: int, record: Record, fields: Iterable[str] | None = None) -> None:
@@ -358,36 +377,53 @@ class Library:
                 self._journal(library_id, record.key, "create", record.field_names(), source)
         return record
 
+    @contextmanager
+    def _bulk_cache(self, n: int) -> Iterator[None]:
+        """A bigger page cache while a large batch goes in: the FTS merges and the indexes stop thrashing."""
+        if n < _BULK_ROWS:
+            yield
+            return
+        with self._lock:
+            before = self._conn.execute("PRAGMA cache_size").fetchone()[0]
+            self._conn.execute(f"PRAGMA cache_size = {_BULK_CACHE_KIB}")
+            try:
+                yield
+            finally:
+                self._conn.execute(f"PRAGMA cache_size = {int(before)}")
+
     def add_many(self, records: Sequence[Record], source: str = "import", library_id: str = "user", *, dirty: bool = True) -> int:
         """Bulk insert in one transaction (no dedupe): the fast path for large imports.
 
         ``dirty=False`` stores records that came from the server (sync): not journaled, not to upload.
         """
         stamp = now_iso()
-        with self.transaction() as conn:
+        # Everything Python computes is done before the write lock is taken.
+        prepared = []
+        for rec in records:
+            rec.data.setdefault("dateAdded", stamp)
+            c = self._columns(rec)
+            prepared.append((
+                (rec.key, library_id, c["item_type"], c["data"], rec.version, int(dirty), rec.data["dateAdded"], stamp,
+                 c["title"], c["creators_text"], c["year"], c["publication"], c["doi"], c["url"], c["title_key"]),
+                self._fts_values(rec),
+                [(f, p.source, p.at) for f, p in rec.provenance.items()],
+            ))  # fmt: skip
+        journal_rows = [(library_id, rec.key, "create", "[]", source, stamp) for rec in records] if dirty else []
+        with self._bulk_cache(len(records)), self.transaction() as conn:
             start = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0] + 1
-            item_rows = []
-            fts_rows = []
-            prov_rows: list[tuple[int, str, str, str]] = []
-            journal_rows = []
-            for offset, rec in enumerate(records):
-                item_id = start + offset
-                rec.data.setdefault("dateAdded", stamp)
-                c = self._columns(rec)
-                item_rows.append((item_id, rec.key, library_id, c["item_type"], c["data"], rec.version, int(dirty), rec.data["dateAdded"],
-                                  stamp, c["title"], c["creators_text"], c["year"], c["publication"], c["doi"], c["url"],
-                                  c["title_key"]))
-                fts_rows.append((item_id, *self._fts_values(rec)))
-                prov_rows.extend((item_id, f, p.source, p.at) for f, p in rec.provenance.items())
-                if dirty:
-                    journal_rows.append((library_id, rec.key, "create", "[]", source, stamp))
             conn.executemany(
                 "INSERT INTO items(id, key, library_id, item_type, data, version, dirty, date_added, date_modified, title,"
                 " creators_text, year, publication, doi, url, title_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                item_rows,
+                [(start + n, *item) for n, (item, _, _) in enumerate(prepared)],
             )
-            conn.executemany("INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?,?,?,?,?,?)", fts_rows)
-            conn.executemany("INSERT OR REPLACE INTO provenance(item_id, field, source, at) VALUES (?,?,?,?)", prov_rows)
+            conn.executemany(
+                "INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?,?,?,?,?,?)",
+                [(start + n, *fts) for n, (_, fts, _) in enumerate(prepared)],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO provenance(item_id, field, source, at) VALUES (?,?,?,?)",
+                [(start + n, *prov) for n, (_, _, provs) in enumerate(prepared) for prov in provs],
+            )
             conn.executemany(
                 "INSERT INTO changes(library_id, item_key, op, fields, source, at) VALUES (?,?,?,?,?,?)", journal_rows
             )
@@ -413,7 +449,7 @@ class Library:
                 " WHERE id=:id",
                 {**cols, "version": record.version, "modified": stamp, "dirty": int(dirty), "id": item_id},
             )
-            self._write_fts(item_id, record)
+            self._write_fts(item_id, record, Record(data=old, key=record.key))
             self._write_provenance(item_id, record, fields)
             if dirty:
                 self._journal(library_id, record.key, "update", fields, source)
@@ -426,7 +462,7 @@ class Library:
             if row is None:
                 raise NotFoundError(f"No record with key {key} in the library")
             record = self._record_from_row(row[:4])
-            conn.execute("DELETE FROM items_fts WHERE rowid = ?", (row[0],))
+            self._delete_fts(row[0], record)
             conn.execute("DELETE FROM items WHERE id = ?", (row[0],))
             if dirty:
                 self._journal(row[4], key, "delete", [], source)
