@@ -8,7 +8,8 @@ newest first or best match for a query) without storing anything; the CLI's
 ``refdesk import ISSN`` path: lookup, then records for all hits.
 
 A source that is down, slow or answers garbage becomes a ``SourceFailure`` next
-to what the others found; only when all three fail is the lookup an error.
+to what the others found; only when all three fail and nothing came back is the
+lookup an error.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ __all__ = [
     "SourceFailure",
     "check_issn",
     "import_issn",
+    "journal_name",
     "lookup_journal",
+    "not_found_message",
     "records_for",
 ]
 

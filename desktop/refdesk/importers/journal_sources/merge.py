@@ -40,8 +40,8 @@ def merge_journals(infos: Iterable[JournalInfo]) -> JournalInfo | None:
         for name in ("publisher", "issn_print", "issn_electronic", "issn_linking", "homepage", "country"):
             if not getattr(out, name) and getattr(info, name):
                 setattr(out, name, getattr(info, name))
-        if out.open_access is None or info.open_access:
-            out.open_access = info.open_access if info.open_access is not None else out.open_access
+        if info.open_access is not None and out.open_access is not True:  # any source saying "open" wins
+            out.open_access = info.open_access
         if out.works_count is None:
             out.works_count = info.works_count
         for values, into in ((info.issns, out.issns), (info.subjects, out.subjects), (info.languages, out.languages), (info.sources, out.sources)):
