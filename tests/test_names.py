@@ -36,6 +36,7 @@ from refdesk.text import clean
         ("Jean-Paul Sartre", "Sartre", "Jean-Paul"),
         ("  Smith ,  John  ", "Smith", "John"),
         ("van der Berg", "van der Berg", ""),
+        ("José María de la Cruz y Fernández", "de la Cruz y Fernández", "José María"),
     ],
 )
 def test_person_names(raw: str, last: str, first: str) -> None:

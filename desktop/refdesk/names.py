@@ -44,8 +44,8 @@ def _is_initials(token: str) -> bool:
 
 def is_organisation(name: str) -> bool:
     """Heuristic: a name with an organisation word in it ("World Health Organization", "Минобрнауки России")."""
-    words = [w.strip(",.()").casefold() for w in name.split()]
-    return any(w in _ORG_WORDS for w in words) or len(words) > 5
+    words = [w.strip(",.()«»\"").casefold() for w in name.split()]
+    return any(w in _ORG_WORDS for w in words)
 
 
 def _person(creator_type: str, last: str, first: str) -> Creator:
