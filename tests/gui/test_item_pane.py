@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from refdesk.app import AppContext
 from refdesk.model import Record
 
@@ -96,3 +97,20 @@ def test_the_form_follows_the_item_type_and_is_reused_within_one(
     assert pane.type_label.text() == "Book" and ">9780306406157</a>" in pane.links.text()
     pane.set_field("place", "Oslo")
     assert ctx.library.get(book.key).get("place") == "Oslo"
+
+
+def test_an_edit_that_moves_the_row_keeps_the_item_selected(
+    records: list[Record], window: Any, qtbot: Any, ctx: AppContext
+) -> None:
+    from refdesk.gui.library_model import COLUMNS
+
+    title_col = [c.name for c in COLUMNS].index("title")
+    window.table.sortByColumn(title_col, Qt.SortOrder.AscendingOrder)
+    pane = _show(window, qtbot, records[0])
+    start_row = window.table.currentIndex().row()
+    pane.set_field("title", "Zzz last in the alphabet")
+    row = window.table.currentIndex().row()
+    assert row != start_row and row == window.model.rowCount() - 1
+    assert window.model.key_at(row) == records[0].key and window.selected_keys() == [records[0].key]
+    assert window.model.data(window.model.index(row, title_col)) == "Zzz last in the alphabet"
+    assert pane.record is not None and pane.record.key == records[0].key

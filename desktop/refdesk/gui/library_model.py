@@ -79,6 +79,12 @@ class LibraryModel(QAbstractTableModel):
         self._count = self.library.count(self.search, self.library_id, self.collection)
         self.endResetModel()
 
+    def invalidate(self) -> None:
+        """Rows changed but not how many (an edit): drop cached pages and repaint, keeping the selection."""
+        self._pages.clear()
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+
     def refresh(self) -> None:
         """Re-read after the library changed underneath (import, edit, delete, sync)."""
         self.reload()

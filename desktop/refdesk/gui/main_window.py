@@ -453,18 +453,26 @@ class MainWindow(QMainWindow):
             self.select_keys(keys)
 
     def _item_saved(self, key: str) -> None:
-        # The row's title/creators may have changed; re-read pages but keep the pane as it is.
-        sel = self.selected_keys()
-        self.table.selectionModel().blockSignals(True)
-        self.model.refresh()
-        self.table.selectionModel().blockSignals(False)
-        for k in sel or [key]:
-            row = self.model.row_of_key(k)
-            if row is not None:
-                self.table.selectionModel().select(
-                    self.model.index(row, 0),
-                    QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
-                )
+        """An edit in the pane: re-read the rows in place (no reset, the selection stays) and follow the item
+        if the sort order moved it."""
+        if self.model.search:
+            self.table.selectionModel().blockSignals(True)
+            self.model.refresh()  # the edit may take the item out of (or into) the search's matches
+            self.table.selectionModel().blockSignals(False)
+        else:
+            self.model.invalidate()
+        row = self.model.row_of_key(key)
+        current = self.table.currentIndex()
+        if row is not None and row != current.row():
+            sel = self.table.selectionModel()
+            sel.blockSignals(True)  # the pane already shows this item; do not reload it
+            sel.setCurrentIndex(
+                self.model.index(row, max(current.column(), 0)),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            sel.blockSignals(False)
+            self.table.viewport().update()
+            self.table.scrollTo(self.model.index(row, 0))
         self.job_label.setText("Saved")
 
     # -- search -------------------------------------------------------------
