@@ -283,3 +283,12 @@ def test_per_host_limit_holds_under_a_thread_pool(server: WebServer) -> None:
         texts = list(pool.map(lambda n: client.get(server.url(f"/p{n}")).text, range(12)))
     assert texts == [f"/p{n}" for n in range(12)]
     assert peak == 2
+
+
+def test_the_same_url_asked_at_once_is_fetched_once(server: WebServer, http: HttpClient) -> None:
+    server.add("/popular", body=b"<html>once</html>", delay=0.2)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        texts = list(pool.map(lambda _: http.get(server.url("/popular")).text, range(6)))
+    assert texts == ["<html>once</html>"] * 6 and server.hits["/popular"] == 1

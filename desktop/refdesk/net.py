@@ -16,6 +16,8 @@ import json
 import random
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -147,6 +149,7 @@ class HttpClient:
         self._cache = HttpCache(settings.cache_path() / "http") if settings.http_cache else None
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
+        self._inflight: dict[str, tuple[threading.Lock, int]] = {}
         self.requests_sent = 0  # network requests actually made (the cache's savings show here)
         self._count_lock = threading.Lock()
 
@@ -166,6 +169,12 @@ class HttpClient:
         headers = dict(headers or {})
         accept = next((v for k, v in headers.items() if k.lower() == "accept"), "")
         key = cache_key("GET", full, accept)
+        if self._cache is None:
+            return self._cached_get(key, full, headers, True, timeout)
+        with self._inflight_lock(key):  # the same URL asked twice at once: the second waits and reads the cache
+            return self._cached_get(key, full, headers, refresh, timeout)
+
+    def _cached_get(self, key: str, full: str, headers: dict[str, str], refresh: bool, timeout: float | None) -> Response:
         stale: Entry | None = None
         if self._cache is not None and not refresh:
             cached = self._cache.load(key)
@@ -199,6 +208,22 @@ class HttpClient:
     @staticmethod
     def _from_entry(entry: Entry) -> Response:
         return Response(entry.url, entry.status, dict(entry.headers), entry.content, entry.encoding, True, list(entry.history))
+
+    @contextmanager
+    def _inflight_lock(self, key: str) -> Iterator[None]:
+        with self._hosts_lock:
+            lock, users = self._inflight.get(key, (threading.Lock(), 0))
+            self._inflight[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._hosts_lock:
+                lock, users = self._inflight[key]
+                if users <= 1:
+                    del self._inflight[key]
+                else:
+                    self._inflight[key] = (lock, users - 1)
 
     def _host_slot(self, url: str) -> threading.BoundedSemaphore:
         key = _host_key(url)

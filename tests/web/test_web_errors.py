@@ -139,3 +139,11 @@ def test_batch_import_keeps_order_and_reports_each_failure(server: WebServer) ->
     assert [r.records[0].title for r in results[:6]] == [f"Paper {n}" for n in range(6)]
     assert isinstance(results[6].error, NetworkError) and results[6].records == []
     json.dumps([r.records[0].to_json() for r in results[:6]])
+
+
+def test_a_meta_refresh_shell_is_followed(server: WebServer) -> None:
+    server.add("/resolve", body=b'<html><head><meta http-equiv="refresh" content="0; URL=\'/article/9\'"></head><body>Redirecting</body></html>')
+    server.add("/article/9", body=b'<html><head><meta name="citation_title" content="Found it"><meta name="citation_journal_title" content="J"></head></html>')
+    with AppContext() as ctx:
+        [rec] = import_url(ctx, server.url("/resolve"))
+    assert rec.title == "Found it" and rec.get("url") == server.url("/article/9")

@@ -29,6 +29,8 @@ ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
 #: At most this many export links are fetched for one page (a page may list a dozen formats).
 MAX_EXPORTS = 2
+#: ``<meta http-equiv="refresh">`` hops followed from a page without metadata.
+MAX_REFRESH_HOPS = 3
 TRIED = (
     [label for _, label, _ in EXTRACTORS]
     + ["RIS/BibTeX/MODS/CSL-JSON alternates and unAPI", "VuFind and OJS export links", "a DOI on the page or in the address"]
@@ -49,7 +51,7 @@ def import_url(ctx: AppContext, url: str, *, refresh: bool = False) -> list[Reco
     return [read_url(ctx, url, refresh=refresh)]
 
 
-def read_url(ctx: AppContext, url: str, *, refresh: bool = False, attempt: Attempt | None = None) -> Record:
+def read_url(ctx: AppContext, url: str, *, refresh: bool = False, attempt: Attempt | None = None, hops: int = 0) -> Record:
     url = check_fetchable(url)
     attempt = attempt or Attempt(url)
     resp = ctx.http.get(url, headers={"Accept": ACCEPT_HTML}, refresh=refresh)
@@ -57,7 +59,14 @@ def read_url(ctx: AppContext, url: str, *, refresh: bool = False, attempt: Attem
     if direct is not None:
         return direct
     page = parse_page(resp.text, resp.url)
-    return record_from_page(ctx, page, attempt, refresh=refresh)
+    try:
+        return record_from_page(ctx, page, attempt, refresh=refresh)
+    except ImporterError:
+        # Link resolvers and some publishers answer with an empty page that refreshes to the article.
+        target = page.refresh
+        if target.lower().startswith(("http://", "https://")) and target != resp.url and hops < MAX_REFRESH_HOPS:
+            return read_url(ctx, target, refresh=refresh, hops=hops + 1)
+        raise
 
 
 def record_from_page(ctx: AppContext, page: Page, attempt: Attempt, *, refresh: bool = False) -> Record:
@@ -105,7 +114,8 @@ def _not_a_page(ctx: AppContext, url: str, resp: Response, attempt: Attempt) -> 
         else:
             msg += " Import the page that links to the PDF, or the article's DOI."
         raise ImporterError(msg)
-    fmt = links.FORMAT_TYPES.get(ctype) or (links.sniff_format(resp.text) if ctype in ("text/plain", "application/octet-stream") else None)
+    sniffable = ("text/plain", "application/octet-stream", "application/json", "application/xml", "text/xml")
+    fmt = links.FORMAT_TYPES.get(ctype) or (links.sniff_format(resp.text) if ctype in sniffable else None)
     if fmt is not None:
         records = _parse_export(resp, fmt, attempt)
         if not records:

@@ -192,7 +192,7 @@ def extract(page: Page) -> Found | None:
             found.problems.append(f"JSON-LD block {n} is not valid JSON ({str(exc)[:80]})")
     graph = _Graph(nodes)
     works = sorted(
-        (_WORKS[t][0], i, _WORKS[t][1], node) for i, node in enumerate(nodes) for t in _types(node)[:1] if t in _WORKS
+        (_WORKS[t][0], i, _WORKS[t][1], node) for i, node in enumerate(nodes) for t in _types(node) if t in _WORKS
     )
     if not works:
         if nodes:

@@ -6,6 +6,7 @@ tags serve them all, which keeps a 300 KB page well under the 30 ms budget.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -15,6 +16,7 @@ from refdesk.errors import ImporterError
 from refdesk.text import clean
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_REFRESH = re.compile(r"^\s*\d*(?:\.\d+)?\s*[;,]\s*url\s*=\s*(\S.*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Page:
     links: list[Link] = field(default_factory=list)
     lang: str = ""
     title: str = ""
+    refresh: str = ""  # target of <meta http-equiv="refresh" content="0; url=..."> (absolute), if any
     _by_key: dict[str, list[Meta]] = field(default_factory=dict, repr=False)
 
     def meta(self, *names: str) -> list[Meta]:
@@ -93,6 +96,10 @@ def parse_page(text: str, url: str) -> Page:
         break
     page = Page(url=url, tree=tree, base=base)
     for el in tree.iter("meta"):
+        if (el.get("http-equiv") or "").strip().lower() == "refresh" and not page.refresh:
+            m = _REFRESH.match(el.get("content") or "")
+            if m:
+                page.refresh = urljoin(base, m.group(1).strip().strip("'\""))
         name = el.get("name") or el.get("property") or el.get("itemprop") or ""
         content = el.get("content")
         if not name or content is None:
