@@ -200,6 +200,22 @@ def test_bibtex_structure_errors(text: str, fragment: str) -> None:
     assert fragment in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"type": "book", "title": "One object is fine", "author": "Smith"}', "entry 1 (line 1): 'author' must be a list of name objects"),
+        ('[\n {"type": "book"},\n {"id": "x2", "type": 5}\n]', "entry 2 ('x2') (line 3): 'type' must be a string"),
+        ('[\n {"type": "book", "issued": {"date-parts": [2020]}}\n]', "entry 1 (line 2): 'issued.date-parts' must be a list of lists"),
+        ("[]", "the CSL-JSON array is empty"),
+        ('"text"', "must be an array of items or one item object"),
+    ],
+)
+def test_csljson_shape_errors(text: str, fragment: str) -> None:
+    with pytest.raises(ImporterError) as info:
+        csljson.read(text, "t")
+    assert fragment in str(info.value)
+
+
 def test_format_detection_by_extension_then_content(tmp_path: Path) -> None:
     assert detect_format(Path("x.ris"), "") == "ris"
     assert detect_format(Path("x.bib"), "") == "bibtex"

@@ -65,32 +65,44 @@ def _check_entry(item: Any, where: str) -> None:
                 raise EntryError(f"{where}: '{key}.date-parts' must be a list of lists")
 
 
+def _where(item: Any, n: int, line: int) -> str:
+    ident = f" ('{item.get('id')}')" if isinstance(item, dict) and item.get("id") is not None else ""
+    return f"entry {n}{ident} (line {line})"
+
+
 def read(text: str, source: str) -> list[Record]:
     """Every record of a CSL-JSON text (an array of items, or one item), or an EntryError naming line/entry."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise EntryError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from None
+    lines: list[int] | None = None  # found only when an error needs them: a char-by-char scan is slow
+
+    def line_of(n: int) -> int:
+        nonlocal lines
+        if isinstance(data, dict):
+            return 1
+        if lines is None:
+            lines = _entry_lines(text)
+        return lines[n - 1] if n - 1 < len(lines) else 1
+
     if isinstance(data, dict):
         items: list[Any] = [data]
-        lines = [1]
     elif isinstance(data, list):
         items = data
-        lines = _entry_lines(text)
     else:
         raise EntryError("line 1: CSL-JSON must be an array of items or one item object")
     if not items:
         raise EntryError("line 1: the CSL-JSON array is empty")
     records = []
     for n, item in enumerate(items, 1):
-        line = lines[n - 1] if n - 1 < len(lines) else 1
-        ident = f" ('{item.get('id')}')" if isinstance(item, dict) and item.get("id") is not None else ""
-        where = f"entry {n}{ident} (line {line})"
-        _check_entry(item, where)
         try:
+            _check_entry(item, "")
             records.append(record_from_csl(item, source))
+        except EntryError as exc:
+            raise EntryError(f"{_where(item, n, line_of(n))}{exc}") from None
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise EntryError(f"{where}: cannot read this item: {exc}") from None
+            raise EntryError(f"{_where(item, n, line_of(n))}: cannot read this item: {exc}") from None
     return records
 
 
