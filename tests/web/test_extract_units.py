@@ -75,3 +75,11 @@ def test_coins_first_author_and_doi() -> None:
 
 def test_a_page_title_alone_is_not_metadata() -> None:
     assert merge.merge(run_all(parse_page(page("<title>Home</title><meta name='description' content='x'>"), URL)), URL) is None
+
+
+def test_bepress_citation_tags_read_as_highwire() -> None:
+    p = parse_page(page('<meta name="bepress_citation_title" content="Water law"><meta name="bepress_citation_author" content="Kim, Soo">'
+                        '<meta name="bepress_citation_journal_title" content="Law Review"><meta name="bepress_citation_date" content="2011">'), URL)
+    found = highwire.extract(p)
+    assert found is not None and found.item_type == "journalArticle" and found.first("title") == "Water law"
+    assert found.first("date") == "2011" and found.people[0].creator["lastName"] == "Kim"

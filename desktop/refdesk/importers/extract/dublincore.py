@@ -58,7 +58,7 @@ def extract(page: Page) -> Found | None:
             continue
         if rest in _CREATORS:
             found.add_person(m.content, m.lang)
-        elif rest in ("contributor", "contributor.personalname") and rest:
+        elif rest in ("contributor", "contributor.personalname"):
             found.add_person(m.content, m.lang, "contributor")
         elif rest == "subject":
             found.add_tags(m.content, m.lang)

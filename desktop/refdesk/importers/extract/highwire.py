@@ -1,5 +1,7 @@
 """Highwire Press / Google Scholar ``citation_*`` tags: the convention most journal platforms emit.
 
+bepress (Digital Commons) writes the same tags as ``bepress_citation_*``; both are read.
+
 Authors keep their order; ``citation_author_institution`` (and ``_email``,
 ``_orcid``) belong to the author just before them, as Google Scholar's
 inclusion guidelines specify.
@@ -39,30 +41,35 @@ _SIMPLE = {
 _DATES = ("citation_publication_date", "citation_date", "citation_cover_date", "citation_online_date", "citation_year")
 
 
+def _first(page: Page, name: str) -> str:
+    """``citation_x`` or bepress's ``bepress_citation_x`` (Digital Commons repositories)."""
+    return page.first(name, f"bepress_{name}")
+
+
 def _item_type(page: Page) -> str | None:
-    if page.first("citation_journal_title"):
+    if _first(page, "citation_journal_title"):
         return "journalArticle"
-    if page.first("citation_conference_title") or page.first("citation_conference"):
+    if _first(page, "citation_conference_title") or _first(page, "citation_conference"):
         return "conferencePaper"
-    if page.first("citation_dissertation_institution"):
+    if _first(page, "citation_dissertation_institution"):
         return "thesis"
-    if page.first("citation_technical_report_institution") or page.first("citation_technical_report_number"):
+    if _first(page, "citation_technical_report_institution") or _first(page, "citation_technical_report_number"):
         return "report"
-    if page.first("citation_book_title") or page.first("citation_inbook_title"):
+    if _first(page, "citation_book_title") or _first(page, "citation_inbook_title"):
         return "bookSection"
-    if page.first("citation_isbn"):
+    if _first(page, "citation_isbn"):
         return "book"
     return None
 
 
 def extract(page: Page) -> Found | None:
-    metas = page.with_prefix("citation_")
+    metas = [m for m in page.metas if m.key.startswith(("citation_", "bepress_citation_"))]
     if not metas:
         return None
     found = Found(SOURCE, _item_type(page))
     current: Person | None = None
     for m in metas:
-        key = m.key
+        key = m.key.removeprefix("bepress_")
         if key == "citation_author":
             current = found.add_person(m.content, m.lang) or current
         elif key == "citation_authors":
@@ -81,8 +88,8 @@ def extract(page: Page) -> Found | None:
     for name in _DATES:
         if found.fields.get("date"):
             break
-        found.add("date", page.first(name))
-    pages = join_pages(page.first("citation_firstpage"), page.first("citation_lastpage"))
+        found.add("date", _first(page, name))
+    pages = join_pages(_first(page, "citation_firstpage"), _first(page, "citation_lastpage"))
     found.add("pages", pages)
     if found.fields.get("conferenceName") and not found.fields.get("publicationTitle"):
         found.add("publicationTitle", found.first("conferenceName"))
