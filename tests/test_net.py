@@ -292,3 +292,18 @@ def test_the_same_url_asked_at_once_is_fetched_once(server: WebServer, http: Htt
     with ThreadPoolExecutor(max_workers=6) as pool:
         texts = list(pool.map(lambda _: http.get(server.url("/popular")).text, range(6)))
     assert texts == ["<html>once</html>"] * 6 and server.hits["/popular"] == 1
+
+
+def test_the_wait_is_the_servers_retry_after_else_exponential(server: WebServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("refdesk.net.time.sleep", waits.append)
+    server.add("/busy", status=503, headers={"Retry-After": "7"}, body=b"")
+    server.add("/down", status=502, body=b"")
+    client = HttpClient(make_settings(retries=2, retry_backoff=1.0, http_cache=False))
+    with pytest.raises(NetworkError):
+        client.get(server.url("/busy"))
+    assert waits == [7.0, 7.0]
+    waits.clear()
+    with pytest.raises(NetworkError):
+        client.get(server.url("/down"))
+    assert len(waits) == 2 and 1.0 <= waits[0] <= 1.25 and 2.0 <= waits[1] <= 2.5
