@@ -24,8 +24,10 @@ def test_openalex_inverted_index_back_to_text() -> None:
 
 
 def test_crossref_jats_abstract_to_plain_text() -> None:
-    jats = "<jats:title>Abstract</jats:title><jats:sec><jats:p>First &amp; <jats:italic>second</jats:italic>.</jats:p><jats:p>Third.</jats:p></jats:sec>"
-    assert jats_to_text(jats) == "First & second . Third."
+    jats = ("<jats:title>Abstract</jats:title><jats:sec><jats:p>First &amp; <jats:italic>second</jats:italic>, "
+            "H<jats:sub>2</jats:sub>O.</jats:p>\n  <jats:p>Third\n line.</jats:p></jats:sec>")
+    assert jats_to_text(jats) == "First & second, H2O.\n\nThird line."
+    assert jats_to_text("<p>Plain <i>HTML</i> too</p>") == "Plain HTML too"
 
 
 def test_recorded_crossref_work_becomes_a_hit() -> None:

@@ -10,6 +10,11 @@ from refdesk.importers.journal_sources.types import SourceFormatError
 from refdesk.net import NetworkError
 from refdesk.text import clean
 
+#: Block elements (JATS or HTML): each starts a paragraph. Every other tag is inline and just goes.
+_BLOCK = re.compile(r"</?(?:jats:)?(?:p|sec|list|list-item|title|label|caption|disp-quote|div|br|li|ul|ol|h\d)\b[^>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]+>")
+_HEADING = re.compile(r"<(?:jats:)?title>\s*abstract\s*</(?:jats:)?title>", re.IGNORECASE)
+_PARAGRAPHS = re.compile(r"\n\s*\n")
 _SCRIPT_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
@@ -51,6 +56,13 @@ def as_list(value: Any) -> list[Any]:
 
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def markup_to_text(markup: str) -> str:
+    """JATS or HTML abstract -> plain text: paragraphs kept (blank line between), inline tags
+    (italics, sub/superscripts) dropped without a gap, a leading "Abstract" heading dropped."""
+    text = _ANY_TAG.sub("", _BLOCK.sub("\n\n", _HEADING.sub("", markup)))
+    return "\n\n".join(p for p in (clean(part) for part in _PARAGRAPHS.split(text)) if p)
 
 
 def is_latin(title: str) -> bool:

@@ -7,29 +7,27 @@ newest first; ``filter=from-pub-date:Y,until-pub-date:Y`` narrows to one year.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from refdesk.app import AppContext
 from refdesk.dates import from_date_parts
-from refdesk.importers.journal_sources.common import as_dict, as_list, fetch_json, polite, text
+from refdesk.importers.journal_sources.common import as_dict, as_list, fetch_json, markup_to_text, polite, text
 from refdesk.importers.journal_sources.types import CROSSREF, ArticleHit, JournalInfo, JournalQuery, WorksPage
 from refdesk.names import parse_name
 from refdesk.net import NetworkError
-from refdesk.text import clean, strip_tags
+from refdesk.text import clean
 
 NAME = CROSSREF
 #: Only the fields a hit needs: Crossref sends references and funders otherwise (tens of kB per work).
 _SELECT = "DOI,title,author,issued,published-print,published-online,container-title,volume,issue,page,ISSN,URL,resource,abstract,language,type,publisher"
-_JATS_TITLE = re.compile(r"<jats:title>.*?</jats:title>", re.DOTALL | re.IGNORECASE)
 _DATE_FIELDS = ("published-print", "published-online", "issued")
 #: Crossref serves ``offset`` up to 10 000; deeper lists need a cursor.
 MAX_OFFSET = 10_000
 
 
 def jats_to_text(abstract: str) -> str:
-    """Crossref's JATS abstract -> plain text; the 'Abstract' heading is dropped, paragraphs joined."""
-    return strip_tags(_JATS_TITLE.sub(" ", abstract))
+    """Crossref's JATS abstract -> plain text (paragraphs kept, the 'Abstract' heading dropped)."""
+    return markup_to_text(abstract)
 
 
 def journal(ctx: AppContext, q: JournalQuery) -> JournalInfo | None:

@@ -14,10 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 from refdesk.app import AppContext
-from refdesk.importers.journal_sources.common import as_dict, as_list, fetch_json, pages, text
+from refdesk.importers.journal_sources.common import as_dict, as_list, fetch_json, markup_to_text, pages, text
 from refdesk.importers.journal_sources.types import DOAJ, ArticleHit, JournalInfo, JournalQuery, WorksPage
 from refdesk.names import parse_name
-from refdesk.text import strip_tags
 
 NAME = DOAJ
 MAX_PAGE_SIZE = 100
@@ -84,7 +83,7 @@ def hit_from_article(result: dict[str, Any]) -> ArticleHit:
         volume=text(jour.get("volume")),
         issue=text(jour.get("number")),
         pages=pages(bib.get("start_page"), bib.get("end_page")),
-        abstract=strip_tags(bib["abstract"]) if isinstance(bib.get("abstract"), str) else "",
+        abstract=markup_to_text(bib["abstract"]) if isinstance(bib.get("abstract"), str) else "",
         language=languages[0].lower() if len(languages) == 1 else "",
         journal_title=text(jour.get("title")),
         publisher=text(jour.get("publisher")),
