@@ -307,3 +307,9 @@ def test_the_wait_is_the_servers_retry_after_else_exponential(server: WebServer,
     with pytest.raises(NetworkError):
         client.get(server.url("/down"))
     assert len(waits) == 2 and 1.0 <= waits[0] <= 1.25 and 2.0 <= waits[1] <= 2.5
+
+
+def test_the_fragment_is_not_part_of_the_request(server: WebServer, http: HttpClient) -> None:
+    server.add("/a", body=b"x")
+    assert http.get(server.url("/a#abstract")).url == server.url("/a")
+    assert http.get(server.url("/a#references")).from_cache and server.hits["/a"] == 1

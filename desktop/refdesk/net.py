@@ -165,7 +165,8 @@ class HttpClient:
     ) -> Response:
         """GET ``url``; a 2xx answer (after redirects) or a ``NetworkError`` naming the URL and the reason."""
         check_fetchable(url)
-        full = str(httpx.URL(url.strip(), params=params)) if params else url.strip()
+        full = url.strip().split("#", 1)[0]  # the fragment never reaches the server, so it is not part of the key
+        full = str(httpx.URL(full, params=params)) if params else full
         headers = dict(headers or {})
         accept = next((v for k, v in headers.items() if k.lower() == "accept"), "")
         key = cache_key("GET", full, accept)
