@@ -10,6 +10,9 @@ from typing import Any
 
 import brotli
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from refdesk import charset
 from refdesk.config import Settings
 from refdesk.errors import InvalidInputError, RefdeskError
 from refdesk.net import HttpClient, NetworkError, RefusedURLError, retry_after_seconds
@@ -313,3 +316,13 @@ def test_the_fragment_is_not_part_of_the_request(server: WebServer, http: HttpCl
     server.add("/a", body=b"x")
     assert http.get(server.url("/a#abstract")).url == server.url("/a")
     assert http.get(server.url("/a#references")).from_cache and server.hits["/a"] == 1
+
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600), st.sampled_from(["text/html", "text/html; charset=bogus", "text/html; charset=utf-16", "application/json", "", "text/xml"]),
+       st.sampled_from([b"", b'<meta charset="koi8-r">', b'<?xml version="1.0" encoding="nope"?>', b'<meta charset="utf-16">']))
+def test_charset_sniffing_never_fails(body: bytes, content_type: str, declaration: bytes) -> None:
+    data = declaration + body
+    name = charset.encoding_for(data, content_type)
+    data.decode(name, errors="replace")
