@@ -66,6 +66,8 @@ def test_import_by_issn_and_query_stores_the_full_record(cli: Any, server: Schol
     assert rec["DOI"] == "10.48015/2076-7404-2022-14-4-37-62"
     assert (rec["volume"], rec["issue"], rec["pages"]) == ("14", "4", "37-62")
     assert rec["language"] == "ru"
+    assert rec["publisher"] == "Lomonosov Moscow State University"
+    assert rec["journalAbbreviation"] == "Vestn. Mosk. univ., Ser. 25 Mezhdunar. otnos. mirov. polit."
     assert "Lausanne" in rec["abstractNote"] and "<jats" not in rec["abstractNote"]
     assert "matching 'Soviet and British diplomacy'" in r.err
     listed = cli("list", "--json").json()

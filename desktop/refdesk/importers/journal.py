@@ -164,13 +164,18 @@ def lookup_journal(
 
 
 def _fill_from_journal(articles: list[ArticleHit], journal: JournalInfo | None, issn: str) -> None:
-    """Give every hit the journal's title (original script preferred) and ISSNs, the asked-for ISSN first."""
+    """Give every hit the journal's ISSNs (the asked-for one first), and its title (original script
+    preferred), abbreviation and publisher where the article's sources left them out."""
     known = journal.all_issns() if journal else []
     for hit in articles:
         hit.issns = list(dict.fromkeys([issn, *known, *hit.issns]))
-        if journal and not hit.journal_title:
-            hit.journal_title = journal.original_title or journal.title
-            hit.origin["journal_title"] = journal.sources[0] if journal.sources else ""
+        if journal is None:
+            continue
+        for name, value in (("journal_title", journal.original_title or journal.title),
+                            ("journal_abbreviation", journal.abbreviation), ("publisher", journal.publisher)):
+            if value and not getattr(hit, name):
+                setattr(hit, name, value)
+                hit.origin[name] = journal.sources[0] if journal.sources else ""
 
 
 def records_for(ctx: AppContext, hits: list[ArticleHit]) -> list[Record]:

@@ -19,7 +19,7 @@ from refdesk.text import clean
 
 NAME = CROSSREF
 #: Only the fields a hit needs: Crossref sends references and funders otherwise (tens of kB per work).
-_SELECT = "DOI,title,author,issued,published-print,published-online,container-title,volume,issue,page,ISSN,URL,resource,abstract,language,type,publisher"
+_SELECT = "DOI,title,author,issued,published-print,published-online,container-title,short-container-title,volume,issue,page,ISSN,URL,resource,abstract,language,type,publisher"
 _DATE_FIELDS = ("published-print", "published-online", "issued")
 #: Crossref serves ``offset`` up to 10 000; deeper lists need a cursor.
 MAX_OFFSET = 10_000
@@ -88,6 +88,7 @@ def hit_from_work(item: dict[str, Any]) -> ArticleHit:
         abstract=jats_to_text(abstract) if isinstance(abstract, str) else "",
         language=text(item.get("language")),
         journal_title=text(item.get("container-title")),
+        journal_abbreviation=text(item.get("short-container-title")),
         publisher=text(item.get("publisher")),
         issns=[text(i) for i in as_list(item.get("ISSN")) if text(i)],
         sources=[NAME],

@@ -17,7 +17,7 @@ from refdesk.importers.journal_sources.types import SOURCES, ArticleHit, Journal
 from refdesk.text import fold, title_key
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SIMPLE = ("title", "doi", "url", "volume", "issue", "pages", "language", "journal_title", "publisher")
+_SIMPLE = ("title", "doi", "url", "volume", "issue", "pages", "language", "journal_title", "journal_abbreviation", "publisher")
 #: Words too common to say anything about a match.
 _STOP = {"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "и", "в", "на", "о", "с"}
 
@@ -37,7 +37,7 @@ def merge_journals(infos: Iterable[JournalInfo]) -> JournalInfo | None:
         for t in (info.title, *info.other_titles):
             if t and fold(t) not in {fold(x) for x in titles}:
                 titles.append(t)
-        for name in ("publisher", "issn_print", "issn_electronic", "issn_linking", "homepage", "country"):
+        for name in ("abbreviation", "publisher", "issn_print", "issn_electronic", "issn_linking", "homepage", "country"):
             if not getattr(out, name) and getattr(info, name):
                 setattr(out, name, getattr(info, name))
         if info.open_access is not None and out.open_access is not True:  # any source saying "open" wins

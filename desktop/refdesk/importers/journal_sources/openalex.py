@@ -45,6 +45,7 @@ def journal(ctx: AppContext, q: JournalQuery) -> JournalInfo | None:
     return JournalInfo(
         title=text(src.get("display_name")),
         other_titles=[text(t) for t in as_list(src.get("alternate_titles")) if text(t)],
+        abbreviation=text(src.get("abbreviated_title")),
         publisher=text(src.get("host_organization_name")),
         issn_linking=text(src.get("issn_l")),
         issns=[text(i) for i in as_list(src.get("issn")) if text(i)],

@@ -10,6 +10,8 @@ _FIELDS = (
     ("title", "title"),
     ("date", "date"),
     ("journal_title", "publicationTitle"),
+    ("journal_abbreviation", "journalAbbreviation"),
+    ("publisher", "publisher"),
     ("volume", "volume"),
     ("issue", "issue"),
     ("pages", "pages"),

@@ -52,6 +52,7 @@ class JournalInfo:
     title: str = ""
     original_title: str = ""  # the title in its own (non-Latin) script, when a source has one
     other_titles: list[str] = field(default_factory=list)
+    abbreviation: str = ""
     publisher: str = ""
     issn_print: str = ""
     issn_electronic: str = ""
@@ -89,6 +90,7 @@ class ArticleHit:
     abstract: str = ""
     language: str = ""
     journal_title: str = ""
+    journal_abbreviation: str = ""
     publisher: str = ""
     issns: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
