@@ -115,7 +115,7 @@ def test_sync_uploads_then_a_conflict_is_settled_side_by_side(
     lib = zserver.library("user", USER_ID)
     remote = zserver.item_data(lib)
     assert set(remote) == {r.key for r in records}
-    assert window.sync_label.text().startswith("Last sync: ")
+    assert window.sync_label.text().startswith("Last sync: ") and "to upload" not in window.sync_label.text()
     assert "uploaded" in window.job_label.text()
 
     target = records[0].key
@@ -125,6 +125,7 @@ def test_sync_uploads_then_a_conflict_is_settled_side_by_side(
     window.select_keys([target])
     qtbot.waitUntil(lambda: window.item_pane.record is not None and window.item_pane.record.key == target)
     window.item_pane.set_field("title", "Title changed in refdesk")
+    assert window.sync_label.text().endswith("· 1 change to upload")
     _sync(window, qtbot)
     dlg = window.dialogs["conflicts"]
     assert dlg.isVisible() and "conflict" in window.job_label.text()

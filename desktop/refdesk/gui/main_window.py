@@ -69,6 +69,16 @@ def gui_settings() -> QSettings:
     return QSettings(str(config_dir() / "gui.ini"), QSettings.Format.IniFormat)
 
 
+def local_time(stamp: str) -> str:
+    """'2026-11-25T06:03:00Z' (UTC, as stored) -> '2026-11-25 07:03' in the user's time zone."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp
+
+
 def looks_like_identifier(text: str) -> bool:
     """Pasted or dropped text worth offering to the Add dialog (a URL, DOI, ISSN, ISBN)."""
     from refdesk.identifiers import Kind
@@ -449,6 +459,7 @@ class MainWindow(QMainWindow):
     def refresh_table(self, keep: list[str] | None = None) -> None:
         keys = keep if keep is not None else self.selected_keys()
         self.model.refresh()
+        self.update_sync_label()
         if keys:
             self.select_keys(keys)
 
@@ -474,6 +485,7 @@ class MainWindow(QMainWindow):
             self.table.viewport().update()
             self.table.scrollTo(self.model.index(row, 0))
         self.job_label.setText("Saved")
+        self.update_sync_label()
 
     # -- search -------------------------------------------------------------
     def focus_search(self) -> None:
@@ -719,12 +731,17 @@ class MainWindow(QMainWindow):
 
     # -- sync, plugins, review (dialogs in their own modules) ------------------
     def update_sync_label(self) -> None:
+        """'Last sync: <local time> · N changes to upload' (the count only once connected to Zotero)."""
         try:
             rows = self.reader.execute("SELECT max(last_sync) FROM zotero_libraries")
             last = rows[0][0] if rows else None
-        except Exception:
-            last = None
-        self.sync_label.setText(f"Last sync: {str(last).replace('T', ' ').rstrip('Z')[:16]}" if last else "Not synced")
+            pending = int(self.reader.execute("SELECT count(*) FROM items WHERE dirty = 1")[0][0])
+        except Exception:  # an older library file without the sync tables
+            last, pending = None, 0
+        text = f"Last sync: {local_time(str(last))}" if last else "Not synced"
+        if self.ctx.settings.zotero_user_id and pending:
+            text += f" · {pending:,} change{'s' if pending != 1 else ''} to upload"
+        self.sync_label.setText(text)
 
     def sync_now(self) -> None:
         try:
