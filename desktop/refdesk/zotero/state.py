@@ -120,15 +120,14 @@ def _blob(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def confirm_many(lib: Library, library_id: str, rows: list[tuple[str, int, dict[str, Any]]]) -> None:
-    """Items the server accepted unchanged in meaning: store its copy as data and base, mark clean.
+def confirm_many(lib: Library, library_id: str, rows: list[tuple[str, int]]) -> None:
+    """Items the server took as sent: clean, at the new version, their data now the pristine copy.
 
-    Only server-managed or empty fields differ from what was stored, so the search index and the
-    table's display columns stay valid and are not rewritten.
+    The server's copy differs only in server-managed or empty fields, so the local data stays as it
+    is (no rewrite, no re-encoding) and becomes the base of future merges.
     """
-    blobs = [(_blob(data), version, key) for key, version, data in rows]
-    lib.executemany("UPDATE items SET data = ?, version = ?, synced_data = data, dirty = 0 WHERE key = ? AND library_id = ?",
-                    [(blob, version, key, library_id) for blob, version, key in blobs])
+    lib.executemany("UPDATE items SET version = ?, synced_data = data, dirty = 0 WHERE key = ? AND library_id = ?",
+                    [(version, key, library_id) for key, version in rows])
 
 
 def add_remote_many(lib: Library, library_id: str, records: list[Record]) -> None:

@@ -483,15 +483,15 @@ class LibrarySync:
     def _confirm_items(self, confirmed: list[tuple[dict[str, Any], dict[str, Any], int, bool]], edited: set[str]) -> None:
         """Record what the server accepted; an item edited (journaled) while it was in flight stays dirty."""
         lid = self.library_id
-        fast: list[tuple[str, int, dict[str, Any]]] = []
+        fast: list[tuple[str, int]] = []
         for sent, saved, version, unchanged in confirmed:
             key = str(sent["key"])
-            server_data, sent_data = self._strip(saved), self._strip(sent)
             if key in edited:  # changed (or deleted: then this updates nothing) while in flight
-                state.mark_synced(self.lib, key, lid, version, server_data, True)
-            elif mapping.same(server_data, sent_data):
-                fast.append((key, version, server_data))
-            else:  # the server changed something meaningful (e.g. dropped an empty creator)
+                state.mark_synced(self.lib, key, lid, version, self._strip(saved), True)
+            elif mapping.same(saved, sent):  # (key, version and dateModified are not compared)
+                fast.append((key, version))
+            else:  # the server changed something meaningful (e.g. dropped an empty creator): take its copy
+                server_data = self._strip(saved)
                 self.lib.save(Record(data=server_data, key=key, version=version), "zotero", dirty=False,
                               changed=[k for k in server_data if k != "dateModified"])
                 state.mark_synced(self.lib, key, lid, version, server_data, False)
