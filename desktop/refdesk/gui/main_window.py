@@ -22,6 +22,8 @@ from PySide6.QtGui import (
     QIcon,
     QKeyEvent,
     QKeySequence,
+    QPainter,
+    QPalette,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -98,6 +100,17 @@ class ItemTable(QTableView):
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
         self._window = window
+        self.empty_text = ""  # shown in the middle of an empty table (what to do next)
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if self.empty_text and model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            area = self.viewport().rect().adjusted(40, 0, -40, 0)
+            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.empty_text)
+            painter.end()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() == Qt.KeyboardModifier.NoModifier:
@@ -455,6 +468,13 @@ class MainWindow(QMainWindow):
         if selected > 1:
             text += f", {selected:,} selected"
         self.count_label.setText(text)
+        if self.model.search:
+            self.table.empty_text = f"Nothing matches “{self.model.search}”."
+        elif self.model.collection:
+            self.table.empty_text = "This collection is empty."
+        else:
+            self.table.empty_text = ("Your library is empty.\n\nPress Ctrl+N to add an article by URL, DOI, ISSN or ISBN, "
+                                     "or drop a link or a RIS/BibTeX file here.")
 
     def refresh_table(self, keep: list[str] | None = None) -> None:
         keys = keep if keep is not None else self.selected_keys()
