@@ -118,3 +118,13 @@ def test_doaj_stops_at_its_1000_result_window(ctx: AppContext, server: Scholarly
     assert found.failures == []
     assert len(found.articles) == 1000
     assert [p["page"] for p in server.params_of("doaj", "/search/articles")] == [str(n) for n in range(1, 11)]
+
+
+def test_cancel_returns_without_waiting_for_a_slow_source(ctx: AppContext, server: ScholarlyServer) -> None:
+    """The GUI's cancel button: the lookup gives up while DOAJ is still thinking (it answers 2 s later)."""
+    server.fault("doaj", "slow", delay=2.0)
+    progress: list[str] = []
+    with pytest.raises(LookupCancelled):
+        lookup_journal(ctx, FIRST_ISSN, say=progress.append, cancel=lambda: len(progress) >= 2)
+    assert len(progress) >= 2
+    assert not [p for s, p in server.answered if s == "doaj"]

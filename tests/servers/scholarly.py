@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import sys
 import threading
 import time
 import unicodedata
@@ -114,9 +115,10 @@ class ScholarlyServer:
         self.latency = 0.0
         self.crossref_rejects_select = False  # answer 400 to ``select=`` as Crossref does to a field it does not allow
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.answered: list[tuple[str, str]] = []  # (source, path) once the answer is sent
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"app": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -261,6 +263,15 @@ class ScholarlyServer:
                      "total": len(results), "results": chunk}  # fmt: skip
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a cancelled or timed-out lookup) is no error of the server's."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     app: ScholarlyServer
     protocol_version = "HTTP/1.1"
@@ -295,6 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(429, {"message": "Too many requests"}, headers={"Retry-After": str(fault.retry_after)})
         status, body = getattr(app, source)(path, params)
         self._send(status, body)
+        with app._lock:
+            app.answered.append((source, path))
 
     def _send(self, status: int, body: Any, content_type: str | None = None, headers: dict[str, str] | None = None) -> None:
         data = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()

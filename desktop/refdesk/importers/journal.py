@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from refdesk.app import AppContext
 from refdesk.errors import ImporterError, InvalidInputError, NotFoundError, RefdeskError
@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 _MODULES = {crossref.NAME: crossref, openalex.NAME: openalex, doaj.NAME: doaj}
 #: Default page size: 100 works per request is what all three APIs allow.
 PAGE_SIZE = 100
+#: How often (seconds) a running lookup looks at its ``cancel`` callback.
+_POLL = 0.1
 
 
 def check_issn(text: str) -> str:
@@ -121,8 +123,8 @@ def lookup_journal(
 ) -> JournalLookup:
     """Ask the three sources at once (journal facts and works: six requests in flight); merge.
 
-    Safe to call from a worker thread. ``cancel`` is polled between pages;
-    when it returns True the lookup stops with ``LookupCancelled``. ``say``
+    Safe to call from a worker thread. ``cancel`` is polled every 0.1 s and between
+    pages; when it returns True the lookup stops at once with ``LookupCancelled``. ``say``
     receives one progress line per source as it answers.
     """
     q = JournalQuery(check_issn(issn), (query or "").strip() or None, year, max(1, limit), max(1, page_size), refresh, cancel)
@@ -130,29 +132,34 @@ def lookup_journal(
     hits: dict[str, list[ArticleHit]] = {}
     totals: dict[str, int] = {}
     failures: dict[str, SourceFailure] = {}
-    with ThreadPoolExecutor(max_workers=2 * len(SOURCES), thread_name_prefix="journal") as pool:
-        futures = {pool.submit(task, ctx, q): source for source, task in _tasks()}
-        for future in as_completed(futures):
-            source = futures[future]
-            try:
-                result = future.result()
-            except LookupCancelled:
-                raise
-            except (RefdeskError, ValueError, TypeError, KeyError, AttributeError) as exc:
-                failures.setdefault(source, SourceFailure(source, _reason(exc)))
-                if say:
-                    say(f"{source} failed: {_reason(exc)}")
-                continue
-            if isinstance(result, WorksPage):
-                hits[source] = result.hits
-                if result.total is not None:
-                    totals[source] = result.total
-                if say:
-                    say(f"{source}: {len(result.hits)} article(s)")
-            elif isinstance(result, JournalInfo):
-                journals.append(result)
-    if q.cancelled():
-        raise LookupCancelled(f"Lookup of ISSN {q.issn} cancelled")
+    pool = ThreadPoolExecutor(max_workers=2 * len(SOURCES), thread_name_prefix="journal")
+    pending = {pool.submit(task, ctx, q): source for source, task in _tasks()}
+    try:
+        while pending:
+            done, _ = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+            if q.cancelled():  # return at once; requests in flight end on their own
+                raise LookupCancelled(f"Lookup of ISSN {q.issn} cancelled")
+            for future in done:
+                source = pending.pop(future)
+                try:
+                    result = future.result()
+                except LookupCancelled:
+                    raise
+                except (RefdeskError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                    failures.setdefault(source, SourceFailure(source, _reason(exc)))
+                    if say:
+                        say(f"{source} failed: {_reason(exc)}")
+                    continue
+                if isinstance(result, WorksPage):
+                    hits[source] = result.hits
+                    if result.total is not None:
+                        totals[source] = result.total
+                    if say:
+                        say(f"{source}: {len(result.hits)} article(s)")
+                elif isinstance(result, JournalInfo):
+                    journals.append(result)
+    finally:
+        pool.shutdown(wait=not pending, cancel_futures=True)
     ordered = [failures[s] for s in SOURCES if s in failures]
     if len(ordered) == len(SOURCES) and not journals and not any(hits.values()):
         detail = "; ".join(f"{f.source}: {f.reason}" for f in ordered)
