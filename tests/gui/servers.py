@@ -57,7 +57,7 @@ class PageServer:
 
     @contextmanager
     def running(self) -> Iterator[PageServer]:
-        thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         try:
             yield self

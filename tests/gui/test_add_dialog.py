@@ -102,7 +102,7 @@ def test_event_loop_keeps_turning_while_a_slow_server_answers(window: Any, qtbot
 
 
 def test_cancel_stops_a_slow_url_import_and_stores_nothing(window: Any, qtbot: Any, ctx: AppContext) -> None:
-    with PageServer(delay=1.5).running() as server:
+    with PageServer(delay=0.6).running() as server:
         dlg = window.open_add_dialog(f"{server.url}/slow/3")
         dlg.start()
         worker = dlg.worker
@@ -116,7 +116,7 @@ def test_cancel_stops_a_slow_url_import_and_stores_nothing(window: Any, qtbot: A
 
 
 def test_cancel_drops_a_running_import(window: Any, qtbot: Any, ctx: AppContext) -> None:
-    with PageServer(delay=1.0).running() as server:
+    with PageServer(delay=0.5).running() as server:
         url = f"{server.url}/slow/2"
 
         def job(task: Any) -> Any:
