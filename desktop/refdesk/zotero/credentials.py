@@ -38,8 +38,13 @@ def backend() -> keyring.backend.KeyringBackend:
     if inner is not None:  # a ChainerBackend: usable only if it chains at least one real backend
         if not inner or all(_is_plaintext(b) for b in inner):
             raise KeyringUnavailableError(HOW_TO_GET_A_KEYRING)
-    elif _is_plaintext(kr) or getattr(kr, "priority", 1) <= 0:
-        raise KeyringUnavailableError(HOW_TO_GET_A_KEYRING)
+    else:
+        try:
+            usable = not _is_plaintext(kr) and getattr(kr, "priority", 1) > 0
+        except Exception:  # a backend reports "not viable here" by raising from priority
+            usable = False
+        if not usable:
+            raise KeyringUnavailableError(HOW_TO_GET_A_KEYRING)
     return kr
 
 
