@@ -190,6 +190,12 @@ class SyncMachine(RuleBasedStateMachine):
         self.server.delete_items(self.zlib, [key])
         self.deleted.add(key)
 
+    @rule(side=SIDES, take=st.sampled_from(["local", "remote"]))
+    def settle_conflicts(self, side: str, take: str) -> None:
+        lib = self.ctx[side].library
+        for key in sorted({c.key for c in conflicts.list_conflicts(lib)}):
+            conflicts.resolve(lib, key, take)  # type: ignore[arg-type]
+
     # -- syncs, with faults and kills -------------------------------------------
     @rule(side=SIDES, fault=FAULTS, kill=KILLS)
     def sync_side(self, side: str, fault: str | None, kill: tuple[int, str] | None) -> None:
