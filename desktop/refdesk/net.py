@@ -288,6 +288,14 @@ class HttpClient:
         encoding = charset.encoding_for(content, lower.get("content-type", ""))
         return Response(final, status, lower, content, encoding, False, chain[:-1])
 
+    @staticmethod
+    def _timeout_text(exc: Exception, request: httpx.Request) -> str:
+        """'read timeout of 30 s': which phase and the limit that applied."""
+        phase = exc.__class__.__name__.removesuffix("Timeout").lower() or "request"
+        limits = request.extensions.get("timeout", {})
+        seconds = limits.get(phase) if isinstance(limits, dict) else None
+        return f"{phase} timeout of {seconds:g} s" if isinstance(seconds, int | float) else f"{phase} timeout"
+
     def _send(self, request: httpx.Request) -> tuple[int, httpx.Headers, bytes, httpx.Request | None]:
         """One request under the host's concurrency slot; the body is read as a stream up to the cap."""
         url = str(request.url)
@@ -298,7 +306,7 @@ class HttpClient:
             try:
                 response = self._client.send(request, stream=True, follow_redirects=False)
             except httpx.TimeoutException as exc:
-                raise NetworkError(url, f"timed out ({exc.__class__.__name__.replace('Timeout', ' timeout').lower()})") from None
+                raise NetworkError(url, f"timed out ({self._timeout_text(exc, request)})") from None
             except httpx.ConnectError as exc:
                 raise NetworkError(url, _connect_reason(exc)) from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
@@ -318,8 +326,8 @@ class HttpClient:
                     if size > cap:
                         raise NetworkError(url, f"the answer is larger than the {_mb(cap)} limit; download stopped")
                     chunks.append(chunk)
-            except httpx.TimeoutException:
-                raise NetworkError(url, "timed out while reading the answer") from None
+            except httpx.TimeoutException as exc:
+                raise NetworkError(url, f"timed out while reading the answer ({self._timeout_text(exc, request)})") from None
             except httpx.DecodingError as exc:
                 raise NetworkError(url, f"the answer could not be decompressed ({str(exc)[:120]})") from None
             except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
