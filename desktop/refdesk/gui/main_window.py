@@ -22,8 +22,6 @@ from PySide6.QtGui import (
     QIcon,
     QKeyEvent,
     QKeySequence,
-    QPainter,
-    QPalette,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,10 +34,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSplitter,
-    QTableView,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QWidget,
 )
 
@@ -48,7 +43,9 @@ from refdesk.config import config_dir
 from refdesk.errors import RefdeskError
 from refdesk.gui import jobs
 from refdesk.gui.item_pane import ItemPane
+from refdesk.gui.item_table import ItemTable
 from refdesk.gui.library_model import COLUMNS, HIDDEN_BY_DEFAULT, LibraryModel
+from refdesk.gui.sources_pane import SourcesPane
 from refdesk.gui.workers import Job, Worker, WorkerPool
 from refdesk.library import Library
 
@@ -61,7 +58,6 @@ EXPORT_FORMATS = {
     "csljson": ("CSL-JSON (*.json)", ".json"),
 }
 
-LibraryRole = int(Qt.ItemDataRole.UserRole) + 10
 SEARCH_PAUSE_MS = 250  # how long a one-letter last word waits before it filters
 CITE_AT_ONCE = 100  # more selected items than this are formatted in a worker
 
@@ -94,31 +90,6 @@ def looks_like_identifier(text: str) -> bool:
         return False
 
 
-class ItemTable(QTableView):
-    """The centre table: Enter starts editing the item in the pane, Delete removes the selection."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__()
-        self._window = window
-        self.empty_text = ""  # shown in the middle of an empty table (what to do next)
-
-    def paintEvent(self, event: Any) -> None:
-        super().paintEvent(event)
-        model = self.model()
-        if self.empty_text and model is not None and model.rowCount() == 0:
-            painter = QPainter(self.viewport())
-            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            area = self.viewport().rect().adjusted(40, 0, -40, 0)
-            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.empty_text)
-            painter.end()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() == Qt.KeyboardModifier.NoModifier:
-            self._window.item_pane.focus_first_field()
-            return
-        super().keyPressEvent(event)
-
-
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, reader: Library | None = None) -> None:
         super().__init__()
@@ -149,12 +120,10 @@ class MainWindow(QMainWindow):
 
     # -- layout -------------------------------------------------------------
     def _build_panes(self) -> None:
-        self.sources = QTreeWidget()
-        self.sources.setObjectName("sources")
-        self.sources.setHeaderHidden(True)
-        self.sources.currentItemChanged.connect(self._source_changed)
+        self.sources = SourcesPane()
+        self.sources.chosen.connect(self._source_changed)
 
-        self.table = ItemTable(self)
+        self.table = ItemTable()
         self.table.setObjectName("items")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -186,6 +155,7 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self.update_count)
 
         self.item_pane = ItemPane(self.ctx.library)
+        self.table.edit_requested.connect(self.item_pane.focus_first_field)
         self.item_pane.setObjectName("itemPane")
         self.item_pane.saved.connect(self._item_saved)
         self.item_pane.failed.connect(self.show_error)
@@ -348,58 +318,14 @@ class MainWindow(QMainWindow):
 
     # -- left pane ------------------------------------------------------------
     def refresh_sources(self) -> None:
-        """My Library, each synced group library, and their collections as a tree."""
-        current = (self.model.library_id or "user", self.model.collection)
-        self.sources.blockSignals(True)
-        self.sources.clear()
-        try:
-            names = {str(r[0]): str(r[1]) for r in self.reader.execute("SELECT library_id, name FROM zotero_libraries")}
-            groups = sorted(
-                {str(r[0]) for r in self.reader.execute("SELECT DISTINCT library_id FROM items WHERE library_id != 'user'")}
-                | {k for k in names if k != "user"}
-            )
-            collections = [(str(r[0]), str(r[1]), str(r[2]), r[3]) for r in self.reader.execute(
-                "SELECT library_id, key, name, parent_key FROM collections ORDER BY name COLLATE NOCASE")]
-        except Exception as exc:  # an older library file without these tables still opens
-            log.debug("sources: %s", exc)
-            names, groups, collections = {}, [], []
-        selected: QTreeWidgetItem | None = None
-        for lib_id in ["user", *groups]:
-            title = "My Library" if lib_id == "user" else names.get(lib_id) or f"Group {lib_id.removeprefix('group:')}"
-            top = QTreeWidgetItem([title])
-            top.setData(0, LibraryRole, (lib_id, None))
-            self.sources.addTopLevelItem(top)
-            if current == (lib_id, None):
-                selected = top
-            nodes: dict[str, QTreeWidgetItem] = {}
-            mine = [c for c in collections if c[0] == lib_id]
-            for _lib, key, name, _parent in mine:
-                node = QTreeWidgetItem([name])
-                node.setData(0, LibraryRole, (lib_id, key))
-                node.setToolTip(0, f"Collection {key}")
-                nodes[key] = node
-                if current == (lib_id, key):
-                    selected = node
-            for _lib, key, _name, parent in mine:
-                holder = nodes.get(str(parent)) if parent else None  # a sub-collection sits under its parent
-                (holder or top).addChild(nodes[key])
-        self.sources.expandToDepth(0)
-        chosen = selected or self.sources.topLevelItem(0)
-        if chosen is not None:
-            self.sources.setCurrentItem(chosen)
-        self.sources.blockSignals(False)
+        """Re-read the left pane (after a sync or import brought libraries or collections)."""
+        self.sources.refresh(self.reader, (self.model.library_id or "user", self.model.collection))
 
-    def _source_changed(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
-        if item is None:
-            return
-        lib_id, collection = item.data(0, LibraryRole)
+    def _source_changed(self, lib_id: str, collection: str | None) -> None:
         # My Library alone (no groups synced) needs no library filter: the cheapest query.
-        self.model.set_library(None if lib_id == "user" and not self._has_groups() and not collection else str(lib_id),
-                               collection)
+        only_mine = lib_id == "user" and not self.sources.has_groups() and not collection
+        self.model.set_library(None if only_mine else lib_id, collection)
         self.item_pane.show_record(None)
-
-    def _has_groups(self) -> bool:
-        return self.sources.topLevelItemCount() > 1
 
     # -- table --------------------------------------------------------------
     def _header_menu(self, pos: Any) -> None:

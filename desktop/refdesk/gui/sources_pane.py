@@ -1,0 +1,82 @@
+"""The left pane: My Library, each synced group library, and their collections as a tree.
+
+It reads the library's ``collections`` and ``zotero_libraries`` tables (written by
+Zotero sync) and tells the window which library or collection the user chose.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+
+from refdesk.library import Library
+
+log = logging.getLogger(__name__)
+
+SourceRole = int(Qt.ItemDataRole.UserRole) + 10
+
+#: (library id, collection key or None)
+Source = tuple[str, str | None]
+
+
+class SourcesPane(QTreeWidget):
+    """Emits ``chosen(library_id, collection)`` when the user picks a library or a collection."""
+
+    chosen = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sources")
+        self.setHeaderHidden(True)
+        self.currentItemChanged.connect(self._changed)
+
+    def has_groups(self) -> bool:
+        return self.topLevelItemCount() > 1
+
+    def refresh(self, reader: Library, current: Source = ("user", None)) -> None:
+        """Rebuild the tree from the library, keeping ``current`` selected (without emitting)."""
+        self.blockSignals(True)
+        self.clear()
+        try:
+            names = {str(r[0]): str(r[1]) for r in reader.execute("SELECT library_id, name FROM zotero_libraries")}
+            groups = sorted(
+                {str(r[0]) for r in reader.execute("SELECT DISTINCT library_id FROM items WHERE library_id != 'user'")}
+                | {k for k in names if k != "user"}
+            )
+            collections = [(str(r[0]), str(r[1]), str(r[2]), r[3]) for r in reader.execute(
+                "SELECT library_id, key, name, parent_key FROM collections ORDER BY name COLLATE NOCASE")]
+        except Exception as exc:  # an older library file without these tables still opens
+            log.debug("sources: %s", exc)
+            names, groups, collections = {}, [], []
+        selected: QTreeWidgetItem | None = None
+        for lib_id in ["user", *groups]:
+            title = "My Library" if lib_id == "user" else names.get(lib_id) or f"Group {lib_id.removeprefix('group:')}"
+            top = QTreeWidgetItem([title])
+            top.setData(0, SourceRole, (lib_id, None))
+            self.addTopLevelItem(top)
+            if current == (lib_id, None):
+                selected = top
+            nodes: dict[str, QTreeWidgetItem] = {}
+            mine = [c for c in collections if c[0] == lib_id]
+            for _lib, key, name, _parent in mine:
+                node = QTreeWidgetItem([name])
+                node.setData(0, SourceRole, (lib_id, key))
+                node.setToolTip(0, f"Collection {key}")
+                nodes[key] = node
+                if current == (lib_id, key):
+                    selected = node
+            for _lib, key, _name, parent in mine:
+                holder = nodes.get(str(parent)) if parent else None  # a sub-collection sits under its parent
+                (holder or top).addChild(nodes[key])
+        self.expandToDepth(0)
+        first = selected or self.topLevelItem(0)
+        if first is not None:
+            self.setCurrentItem(first)
+        self.blockSignals(False)
+
+    def _changed(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        if item is not None:
+            lib_id, collection = item.data(0, SourceRole)
+            self.chosen.emit(str(lib_id), collection)
