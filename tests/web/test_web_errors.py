@@ -133,9 +133,10 @@ def test_batch_import_keeps_order_and_reports_each_failure(server: WebServer) ->
     for n in range(6):
         server.add(f"/p/{n}", Route(body=page.format(n=n).encode()))
     urls = [server.url(f"/p/{n}") for n in range(6)] + [server.url("/missing")]
+    done: list[str] = []
     with AppContext() as ctx:
-        results = import_urls(ctx, urls, max_workers=4)
-    assert [r.url for r in results] == urls
+        results = import_urls(ctx, urls, max_workers=4, on_done=lambda r: done.append(r.url))
+    assert [r.url for r in results] == urls and sorted(done) == sorted(urls)
     assert [r.records[0].title for r in results[:6]] == [f"Paper {n}" for n in range(6)]
     assert isinstance(results[6].error, NetworkError) and results[6].records == []
     json.dumps([r.records[0].to_json() for r in results[:6]])

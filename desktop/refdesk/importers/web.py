@@ -10,7 +10,7 @@ ImporterError/NetworkError naming the URL and what was tried.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -175,16 +175,29 @@ class UrlResult:
     error: RefdeskError | None = None
 
 
-def import_urls(ctx: AppContext, urls: Iterable[str], max_workers: int = 16, *, refresh: bool = False) -> list[UrlResult]:
-    """Import many URLs concurrently, in input order; the shared client keeps each host within its limit."""
+def import_urls(
+    ctx: AppContext,
+    urls: Iterable[str],
+    max_workers: int = 16,
+    *,
+    refresh: bool = False,
+    on_done: Callable[[UrlResult], None] | None = None,
+) -> list[UrlResult]:
+    """Import many URLs concurrently, in input order; the shared client keeps each host within its limit.
+
+    ``on_done`` is called (from a worker thread) as each URL finishes, for progress reports.
+    """
     todo = list(urls)
     ctx.http  # noqa: B018 - create the shared client on this thread, before the pool uses it
 
     def one(url: str) -> UrlResult:
         try:
-            return UrlResult(url, import_url(ctx, url, refresh=refresh))
+            result = UrlResult(url, import_url(ctx, url, refresh=refresh))
         except RefdeskError as exc:
-            return UrlResult(url, error=exc)
+            result = UrlResult(url, error=exc)
+        if on_done is not None:
+            on_done(result)
+        return result
 
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         return list(pool.map(one, todo))
