@@ -256,8 +256,17 @@ class Library:
         if not search or order not in _ORDER_INDEX:
             return ""
         cached = self._last_fts_count
-        n = cached[1] if cached and cached[0] == search else self._fts_count(search)
+        n = cached[1] if cached and cached[0] == search else self._fts_count_above(search, _SCAN_IN_ORDER_ABOVE)
         return f" INDEXED BY {_ORDER_INDEX[order]}" if n > _SCAN_IN_ORDER_ABOVE else ""
+
+    def _fts_count_above(self, search: str, limit: int) -> int:
+        """Matches of a search, counted only up to ``limit + 1``: enough to pick a plan, and stops early."""
+        q = fts_query(search)
+        if q is None:
+            return 0
+        with self._lock:
+            sql = "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)"
+            return int(self._conn.execute(sql, (q, limit + 1)).fetchone()[0])
 
     def records(
         self, search: str | None = None, limit: int | None = None, offset: int = 0, order: Order = "added",
