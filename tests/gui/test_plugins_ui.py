@@ -63,7 +63,7 @@ def test_enrich_then_review_accept_reject_and_accept_all_safe(
     wait_done(qtbot, worker, 30000)
     assert "proposed 4 values" in window.job_label.text(), window.job_label.text()
     dlg = window.dialogs["review"]
-    assert dlg.isVisible()
+    assert dlg.isVisible() and window.act_review.iconText() == "Review (4)"
     assert sorted((s.field, s.value[:20]) for s in dlg.by_id.values()) == [
         ("abstractNote", "Background\n\nTerrestr"), (SUBJECT, "General Agricultural"), (SUBJECT, "General Medicine"),
         (SUBJECT, "General Neuroscience"),
@@ -88,6 +88,7 @@ def test_enrich_then_review_accept_reject_and_accept_all_safe(
         ("General Neuroscience", 1), ("General Agricultural and Biological Sciences", 1)}
     assert dlg.by_id == {} and "Nothing to review" in dlg.message.text()
     dlg.reject()
+    assert window.act_review.iconText() == "Review"
     window.select_keys([rec.key])
     qtbot.waitUntil(lambda: window.item_pane.record is not None and window.item_pane.record.key == rec.key)
     assert window.item_pane.abstract.toPlainText() == stored.get("abstractNote")

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.refresh_sources()
         self.restore_state()
         self.update_count()
+        self.update_review_count()
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.timeout.connect(self.apply_search)
@@ -739,9 +740,20 @@ class MainWindow(QMainWindow):
         dlg = ReviewDialog(self.ctx, self, keys)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.applied.connect(lambda changed: self.refresh_table())
+        dlg.finished.connect(lambda _result: self.update_review_count())
+        dlg.applied.connect(lambda _changed: self.update_review_count())
         self.dialogs["review"] = dlg
         dlg.open()
         return dlg
+
+    def update_review_count(self) -> int:
+        """'Review (N)' on the toolbar while add-ons' suggestions wait for a decision."""
+        try:
+            pending = int(self.reader.execute("SELECT count(*) FROM suggestions WHERE status = 'pending'")[0][0])
+        except Exception:  # a library from before the suggestions table
+            pending = 0
+        self.act_review.setIconText(f"Review ({pending:,})" if pending else "Review")
+        return pending
 
     def open_plugins_dialog(self) -> Any:
         try:

@@ -92,6 +92,7 @@ def start_enrich(window: MainWindow, keys: list[str]) -> Worker | None:
     def done(report: EnrichReport) -> None:
         window.job_label.setText(describe_enrich(report))
         window.job_label.setProperty("error", bool(report.problems))
+        window.update_review_count()
         if report.suggestions:
             window.open_review_dialog(keys)
 
