@@ -83,3 +83,16 @@ def test_bepress_citation_tags_read_as_highwire() -> None:
     found = highwire.extract(p)
     assert found is not None and found.item_type == "journalArticle" and found.first("title") == "Water law"
     assert found.first("date") == "2011" and found.people[0].creator["lastName"] == "Kim"
+
+
+def test_authors_and_tags_in_the_article_language_win_over_precedence() -> None:
+    p = parse_page(page(
+        '<meta name="citation_title" content="Soviet diplomacy"><meta name="citation_author" content="Сергеев, Е. Ю.">'
+        '<meta name="citation_keywords" content="дипломатия"><meta name="citation_language" content="en">'
+        '<meta name="citation_journal_title" content="Вестник"><meta name="DC.Creator.PersonalName" content="Sergeev, E. Yu.">'
+        '<meta name="DC.Subject" content="diplomacy">'), URL)
+    rec = merge.merge(run_all(p), URL)
+    assert rec is not None
+    assert rec.creators == [{"creatorType": "author", "lastName": "Sergeev", "firstName": "E. Yu."}]
+    assert rec.tag_names() == ["diplomacy"] and rec.provenance["creators"].source == "web:dublincore"
+    assert "original-author: Сергеев || Е. Ю." in rec.get("extra").split("\n")

@@ -168,11 +168,28 @@ def merge(founds: list[Found], url: str) -> Record | None:
     return rec
 
 
+def _holder_in_language(holders: list[Found], lang: str, values: str) -> Found:
+    """The best source whose ``values`` (people or tags) include some in the article's language.
+
+    A bilingual page may list its authors in Cyrillic in one convention and in Latin in
+    another; the article's language decides, precedence only among equals.
+    """
+    if lang:
+        for f in holders:
+            items = f.people if values == "people" else f.tags
+            if any(languages.in_language(x.text, x.lang, lang) is not False for x in items):
+                return f
+    return holders[0]
+
+
 def _merge_people(rec: Record, ordered: list[Found], lang: str) -> None:
-    holder = next((f for f in ordered if f.people), None)
-    if holder is None:
+    holders = [f for f in ordered if f.people]
+    if not holders:
         return
+    holder = _holder_in_language(holders, lang, "people")
     keep, others = _keep_people(holder.people, lang)
+    if holder is not holders[0]:
+        others = others + [p for p in holders[0].people if languages.in_language(p.text, p.lang, lang) is False]
     allowed = schema.creator_types_for(rec.item_type)
     creators = []
     for p in keep:
@@ -188,9 +205,10 @@ def _merge_people(rec: Record, ordered: list[Found], lang: str) -> None:
 
 
 def _merge_tags(rec: Record, ordered: list[Found], lang: str) -> None:
-    holder = next((f for f in ordered if f.tags), None)
-    if holder is None:
+    holders = [f for f in ordered if f.tags]
+    if not holders:
         return
+    holder = _holder_in_language(holders, lang, "tags")
     tags = holder.tags
     if lang:
         mine = [t for t in tags if languages.in_language(t.text, t.lang, lang) is not False]
