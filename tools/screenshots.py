@@ -85,10 +85,16 @@ def main() -> int:
     app = make_app()
     ctx = AppContext()
     records = make_records()
+    for n, rec in enumerate(records):
+        rec.data["collections"] = [key for key, every in (("PEATLND2", 3), ("METHANE3", 5), ("READING4", 4)) if n % every == 0]
     ctx.library.add_many(records)
+    ctx.library.execute(
+        "INSERT INTO collections(key, library_id, name, parent_key, data) VALUES ('PEATLND2', 'user', 'Peatlands', NULL, '{}'),"
+        " ('METHANE3', 'user', 'Methane fluxes', 'PEATLND2', '{}'), ('READING4', 'user', 'Reading list', NULL, '{}')")
     window = MainWindow(ctx)
     window.resize(1360, 820)
     window.show()
+    window.refresh_sources()
     window.select_keys([window.model.key_at(2) or ""])
     grab(window, "main-window.png")
 
