@@ -148,3 +148,10 @@ def test_a_meta_refresh_shell_is_followed(server: WebServer) -> None:
     with AppContext() as ctx:
         [rec] = import_url(ctx, server.url("/resolve"))
     assert rec.title == "Found it" and rec.get("url") == server.url("/article/9")
+
+
+def test_no_metadata_after_a_redirect_names_both_addresses(server: WebServer) -> None:
+    server.add("/short", status=302, headers={"Location": "/long/landing"})
+    server.add("/long/landing", body=b"<html><title>Landing</title></html>")
+    msg = str(_error(server.url("/short")))
+    assert msg.startswith(f"{server.url('/short')} (reached {server.url('/long/landing')}): no citation metadata found")

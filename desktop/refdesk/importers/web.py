@@ -65,7 +65,7 @@ def read_url(ctx: AppContext, url: str, *, refresh: bool = False, attempt: Attem
         # Link resolvers and some publishers answer with an empty page that refreshes to the article.
         target = page.refresh
         if target.lower().startswith(("http://", "https://")) and target != resp.url and hops < MAX_REFRESH_HOPS:
-            return read_url(ctx, target, refresh=refresh, hops=hops + 1)
+            return read_url(ctx, target, refresh=refresh, attempt=Attempt(attempt.url), hops=hops + 1)
         raise
 
 
@@ -95,7 +95,9 @@ def _doi_from_any(founds: list[Found]) -> str:
 
 
 def _nothing_found(url: str, attempt: Attempt, doi: str) -> str:
-    msg = f"{url}: no citation metadata found on the page. Tried: {'; '.join(TRIED)}."
+    """The user's address first (and the page finally reached, when redirects led elsewhere)."""
+    where = attempt.url if attempt.url == url else f"{attempt.url} (reached {url})"
+    msg = f"{where}: no citation metadata found on the page. Tried: {'; '.join(TRIED)}."
     if not doi:
         msg += " No DOI was found either."
     if attempt.problems:
