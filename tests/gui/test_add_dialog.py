@@ -165,3 +165,17 @@ def test_add_by_doi_through_content_negotiation(window: Any, qtbot: Any, ctx: Ap
     (rec,) = ctx.library.records()
     assert rec.title == "The Structure of Ordinary Water" and rec.get("publicationTitle") == "Science"
     assert rec.creators[0].get("lastName") == "Frank"
+
+
+def test_import_a_ris_file_from_the_file_menu_and_again_merges(window: Any, qtbot: Any, ctx: AppContext, tmp_path: Path) -> None:
+    ris = tmp_path / "refs.ris"
+    ris.write_text(
+        "TY  - JOUR\nTI  - Peat and permafrost\nAU  - Ivanova, Olga\nPY  - 2019\nJO  - Boreal Letters\nDO  - 10.5555/peat\nER  - \n"
+        "TY  - BOOK\nTI  - Forests of the north\nAU  - Berg, Nils\nPY  - 2001\nPB  - Nordic Press\nER  - \n",
+        encoding="utf-8")
+    wait_done(qtbot, window.import_file(str(ris)))
+    assert ctx.library.count() == 2 and "refs.ris" in window.job_label.text() and "added 2" in window.job_label.text()
+    wait_done(qtbot, window.import_file(str(ris)))
+    assert ctx.library.count() == 2 and "2 already in the library" in window.job_label.text()
+    wait_done(qtbot, window.import_file(str(tmp_path / "missing.ris")))
+    assert "missing.ris" in window.job_label.text() and "Traceback" not in window.job_label.toolTip()

@@ -539,19 +539,20 @@ class MainWindow(QMainWindow):
         dlg.open()
         return dlg
 
-    def import_file(self, path: str | None = None) -> None:
+    def import_file(self, path: str | None = None) -> Worker | None:
+        """Import a RIS, BibTeX or CSL-JSON file in a worker (duplicates merge into what is there)."""
         if path is None:
             path, _ = QFileDialog.getOpenFileName(
                 self, "Import from File", "", "Bibliographies (*.ris *.bib *.json);;All files (*)"
             )
             if not path:
-                return
+                return None
         from refdesk.identifiers import Identifier, Kind
 
         ident = Identifier(Kind.FILE, path)
         ctx = self.ctx
-        self.run_job(lambda task: jobs.import_identifier(ctx, task, ident), name="import-file",
-                     on_result=self._imported, busy=f"Importing {Path(path).name}…")
+        return self.run_job(lambda task: jobs.import_identifier(ctx, task, ident), name="import-file",
+                            on_result=self._imported, busy=f"Importing {Path(path).name}…")
 
     def paste_identifier(self) -> None:
         text = QGuiApplication.clipboard().text()
