@@ -18,7 +18,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def recorded_source(
-    ctx: AppContext, issn: str, query: str | None, limit: int, say: Callable[[str], None], cancel: Callable[[], bool]
+    ctx: AppContext, issn: str, query: str | None, limit: int, say: Callable[[str], None], cancel: Callable[[], bool],
+    year: int | None = None,
 ) -> JournalView:
     """A stand-in for the core's journal lookup: recorded Crossref answers for PeerJ (2167-8359)."""
     journal = json.loads((DATA / "crossref-journal-2167-8359.json").read_text(encoding="utf-8"))["message"]
@@ -27,6 +28,8 @@ def recorded_source(
     records = [record_from_csl(w, "crossref") for w in works[:limit]]
     if query:
         records = [r for r in records if query.lower() in r.title.lower()]
+    if year:
+        records = [r for r in records if r.year == str(year)]
     facts = {"title": journal["title"], "publisher": journal["publisher"], "issns": journal["ISSN"],
              "subjects": [s["name"] for s in journal["subjects"]]}
     return view_from_result(issn, {"journal": facts, "articles": records})
@@ -90,6 +93,14 @@ def test_issn_through_the_picker_against_the_local_scholarly_services(
         assert "Publisher" in picker.facts.text() and FIRST_ISSN in picker.facts.text()
         titles = [i.text(0) for i in picker.items()]
         assert SERGEEV_TITLE in titles
+        years = {i.text(2) for i in picker.items()}
+        sergeev_year = next(i.text(2) for i in picker.items() if i.text(0) == SERGEEV_TITLE)
+        picker.year.setValue(int(sergeev_year))
+        before = picker.view
+        picker.fetch(None)
+        qtbot.waitUntil(lambda: picker.view is not before and picker.worker is None, timeout=30000)
+        assert {i.text(2) for i in picker.items()} == {sergeev_year} and len(years) > 1
+        assert SERGEEV_TITLE in [i.text(0) for i in picker.items()]
         picker.search.setText("Soviet British diplomacy")
         visible = [i for i in picker.items() if not i.isHidden()]
         assert [i.text(0) for i in visible] == [SERGEEV_TITLE]

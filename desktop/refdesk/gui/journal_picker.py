@@ -4,9 +4,9 @@ Nothing is stored until "Import selected": the articles are looked up by the
 core's journal importer in a worker, shown, filtered as the user types, and the
 checked ones are stored through ``Library.import_record`` (dedupe included).
 
-The core's journal API is read through ``load_journal``, which accepts either a
-``lookup_journal`` function (facts + articles) or the plain ``import_issn``
-(articles only; facts then come from the articles themselves).
+The core's ``journal.lookup_journal`` gives the merged journal facts and
+articles (``load_journal``); ``view_from_result`` turns them into what the
+dialog shows, taking its facts from the articles when a source has none.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -117,24 +118,17 @@ def view_from_records(issn: str, records: list[Record]) -> JournalView:
 
 def load_journal(
     ctx: AppContext, issn: str, query: str | None, limit: int, say: Callable[[str], None],
-    cancel: Callable[[], bool] | None = None,
+    cancel: Callable[[], bool] | None = None, year: int | None = None,
 ) -> JournalView:
-    """Ask the core for the journal and its articles (nothing is stored)."""
+    """Ask the core (``journal.lookup_journal``) for the journal and its articles; nothing is stored."""
     from refdesk.importers import journal
 
-    lookup = getattr(journal, "lookup_journal", None)
-    if not callable(lookup):
-        return view_from_result(issn, journal.import_issn(ctx, issn, query, limit, None, False, say))
-    found = lookup(ctx, issn, query=query, limit=limit, cancel=cancel, say=say)
-    hits = list(getattr(found, "articles", []) or [])
-    to_records = getattr(journal, "records_for", None)
-    if hits and not isinstance(hits[0], Record) and callable(to_records):
-        hits = to_records(ctx, hits)
-    view = view_from_result(issn, {"journal": getattr(found, "journal", None) or {}, "articles": hits})
-    totals = getattr(found, "totals", {}) or {}
-    if totals:
-        view.facts.append(("Articles known", ", ".join(f"{n:,} in {source}" for source, n in totals.items())))
-    for failure in getattr(found, "failures", []) or []:
+    found = journal.lookup_journal(ctx, issn, query=query, year=year, limit=limit, cancel=cancel, say=say)
+    records = journal.records_for(ctx, found.articles)
+    view = view_from_result(issn, {"journal": found.journal or {}, "articles": records})
+    if found.totals:
+        view.facts.append(("Articles known", ", ".join(f"{n:,} in {source}" for source, n in found.totals.items())))
+    for failure in found.failures:
         view.facts.append(("Not reached", f"{failure.source}: {failure.reason}"))
     return view
 
@@ -176,6 +170,14 @@ class JournalPicker(QDialog):
         self.search.textChanged.connect(self.filter)
         self.search.returnPressed.connect(lambda: self.fetch(self.search.text().strip() or None))
         row.addWidget(self.search, 1)
+        self.year = QSpinBox()
+        self.year.setObjectName("journalYear")
+        self.year.setRange(0, 2100)
+        self.year.setSpecialValueText("Any year")
+        self.year.setToolTip("Only articles of this year (asks the journal's index again)")
+        self.year.setValue(0)
+        self.year.editingFinished.connect(lambda: self.fetch(self.search.text().strip() or None))
+        row.addWidget(self.year)
         self.select_all = QPushButton("Select All")
         self.select_all.clicked.connect(lambda: self.set_all(True))
         self.select_none = QPushButton("Select None")
@@ -226,12 +228,14 @@ class JournalPicker(QDialog):
         if self.worker is not None:
             return
         ctx, issn, limit, source = self.ctx, self.issn, self.limit, self.source
+        year = self.year.value() or None
         self.progress.show()
         self.import_button.setEnabled(False)
-        self.status.setText(f"Asking for {'articles matching “' + query + '”' if query else 'the latest articles'}…")
+        what = f"articles matching “{query}”" if query else "the latest articles"
+        self.status.setText(f"Asking for {what}{f' of {year}' if year else ''}…")
 
         def job(task: Task) -> JournalView:
-            return source(ctx, issn, query, limit, task.say, task.cancelled)
+            return source(ctx, issn, query, limit, task.say, task.cancelled, year=year)
 
         self.worker = self.pool.start(job, name="journal", on_result=self._loaded, on_error=self._failed,
                                       on_progress=lambda _d, _t, m: self.status.setText(m) if m else None)
