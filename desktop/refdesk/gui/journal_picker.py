@@ -153,6 +153,7 @@ class JournalPicker(QDialog):
         self.source = source or load_journal
         self.worker: Worker | None = None
         self.view: JournalView | None = None
+        self.fetched_year: int | None = None
         self.setWindowTitle(f"Journal {issn}")
         self.resize(960, 640)
         layout = QVBoxLayout(self)
@@ -176,7 +177,7 @@ class JournalPicker(QDialog):
         self.year.setSpecialValueText("Any year")
         self.year.setToolTip("Only articles of this year (asks the journal's index again)")
         self.year.setValue(0)
-        self.year.editingFinished.connect(lambda: self.fetch(self.search.text().strip() or None))
+        self.year.editingFinished.connect(self._year_edited)
         row.addWidget(self.year)
         self.select_all = QPushButton("Select All")
         self.select_all.clicked.connect(lambda: self.set_all(True))
@@ -224,11 +225,17 @@ class JournalPicker(QDialog):
             self.fetch(None)
 
     # -- loading --------------------------------------------------------------
+    def _year_edited(self) -> None:
+        """Leaving the year box asks again only when the year changed."""
+        if (self.year.value() or None) != self.fetched_year:
+            self.fetch(self.search.text().strip() or None)
+
     def fetch(self, query: str | None) -> None:
         if self.worker is not None:
             return
         ctx, issn, limit, source = self.ctx, self.issn, self.limit, self.source
         year = self.year.value() or None
+        self.fetched_year = year
         self.progress.show()
         self.import_button.setEnabled(False)
         what = f"articles matching “{query}”" if query else "the latest articles"
