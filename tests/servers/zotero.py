@@ -421,7 +421,10 @@ class ZoteroServer:
         if head == "deleted" and method == "GET":
             if "since" not in query:
                 raise ApiError(400, "'since' parameter must be provided")
-            since = int(query["since"] or 0)
+            since = _int_param(query, "since")
+            ims = headers.get("if-modified-since-version")
+            if ims is not None and lib.version <= int(ims):
+                return 304, {"Last-Modified-Version": str(lib.version)}, None
             out = {t: [k for k, v in keys.items() if v > since] for t, keys in lib.deleted.items()}
             return 200, {"Last-Modified-Version": str(lib.version)}, out
         if head in ("items", "collections", "searches"):
@@ -537,21 +540,21 @@ class ZoteroServer:
             wanted_set = set(wanted)
             keys = [k for k in keys if k in wanted_set]
         if query.get("since"):
-            since = int(query["since"])
+            since = _int_param(query, "since")
             keys = [k for k in keys if store[k].version > since]
         if query.get("itemType") and object_type == "items":
             keys = self._filter_item_type(store, keys, query["itemType"])
         fmt = query.get("format", "json")
         base_headers = {"Last-Modified-Version": str(lib.version), "Total-Results": str(len(keys))}
-        start = int(query.get("start") or 0)
+        start = _int_param(query, "start")
         if fmt in ("versions", "keys"):
-            page = keys[start:start + int(query["limit"])] if query.get("limit") else keys[start:]
+            page = keys[start:start + _int_param(query, "limit")] if query.get("limit") else keys[start:]
             if fmt == "keys":
                 return 200, base_headers, "\n".join(page) + "\n"
             return 200, base_headers, {k: store[k].version for k in page}
         if fmt != "json":
             raise ApiError(400, f"Invalid 'format' value '{fmt}'")
-        limit = int(query.get("limit") or DEFAULT_LIMIT)
+        limit = _int_param(query, "limit") if query.get("limit") else DEFAULT_LIMIT
         if limit < 1:
             raise ApiError(400, "'limit' must be a positive integer")
         limit = min(limit, MAX_LIMIT)
@@ -854,6 +857,14 @@ class ZoteroServer:
             f = result["failed"]["0"]
             raise ApiError(f["code"], f["message"])
         return 204, {"Last-Modified-Version": str(lib.version)}, None
+
+
+def _int_param(query: dict[str, str], name: str) -> int:
+    """A non-negative integer query parameter (absent: 0), or 400 as the API answers."""
+    raw = query.get(name) or "0"
+    if not raw.isdigit():
+        raise ApiError(400, f"Invalid '{name}' value '{raw}'")
+    return int(raw)
 
 
 def _norm(data: dict[str, Any]) -> dict[str, Any]:

@@ -223,3 +223,11 @@ def test_collection_and_versions_shapes_match_recorded(zserver: ZoteroServer, ap
     z.delete_collection(z.collections()[0]["data"])
     assert z.deleted(since=0)["collections"] == [cols[0]["key"]]
     assert z.items()[0]["data"]["collections"] == []
+
+
+def test_bad_parameters_are_400_and_deleted_supports_304(zserver: ZoteroServer, api_key: str) -> None:
+    for query in ("limit=abc", "start=-1", "since=x"):
+        assert _get(zserver, f"/users/{USER_ID}/items?{query}", api_key).status_code == 400
+    assert _get(zserver, f"/users/{USER_ID}/items?limit=0", api_key).status_code == 400
+    assert _get(zserver, f"/users/{USER_ID}/deleted?since=0", api_key, **{"If-Modified-Since-Version": "0"}).status_code == 304
+    assert _get(zserver, f"/users/{USER_ID}/deleted", api_key).status_code == 400
