@@ -25,7 +25,7 @@ from pathlib import Path
 
 from refdesk import schema
 from refdesk.library import Library
-from refdesk.model import Record
+from refdesk.model import KEY_ALPHABET, Record
 
 N = int(os.environ.get("REFDESK_BENCH_RECORDS", "100000"))
 BATCH = 5_000
@@ -90,6 +90,15 @@ VOCAB = {
 }
 
 
+def bench_key(i: int) -> str:
+    """A distinct Zotero-style key per record (random keys could collide, one run in a few hundred)."""
+    digits = []
+    for _ in range(8):
+        i, d = divmod(i, len(KEY_ALPHABET))
+        digits.append(KEY_ALPHABET[d])
+    return "".join(reversed(digits))
+
+
 def make_record(rnd: random.Random, i: int) -> Record:
     cyr = rnd.random() < 0.5
     vocab, cum = VOCAB[cyr]
@@ -100,6 +109,7 @@ def make_record(rnd: random.Random, i: int) -> Record:
     words = CYRILLIC if cyr else LATIN
     item_type = rnd.choices([t for t, _ in TYPES], [w for _, w in TYPES])[0]
     rec = Record.new(item_type)
+    rec.key = bench_key(i)
     title = " ".join(text(rnd.randint(4, 14))).capitalize()
     rec.data["title"] = title
     creators = []
