@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -111,5 +112,9 @@ def secret_service() -> Iterator[keyring.backend.KeyringBackend]:
     old = keyring.get_keyring()
     keyring.set_keyring(kr)
     yield kr
+    # gnome-keyring keeps its collection on disk: leave no test key behind
+    for user in (str(USER_ID), "42"):
+        with contextlib.suppress(Exception):
+            kr.delete_password("refdesk-zotero", f"user:{user}")
     keyring.set_keyring(old)
 
