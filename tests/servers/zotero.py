@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "zotero" / "schema.json"
 KEY_RE = re.compile(r"^[23456789ABCDEFGHIJKLMNPQRSTUVWXYZ]{8}$")
+LINK_MODES = ("imported_file", "imported_url", "linked_file", "linked_url", "embedded_image")
 MAX_WRITE = 50
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
@@ -345,7 +346,13 @@ class ZoteroServer:
             item_type = query.get("itemType", "")
             if item_type not in self.schema.types:
                 raise ApiError(400, "'itemType' is unspecified or invalid")
-            return 200, {}, self.schema.template(item_type)
+            template = self.schema.template(item_type)
+            if item_type == "attachment":
+                link_mode = query.get("linkMode", "")
+                if link_mode not in LINK_MODES:
+                    raise ApiError(400, "Invalid linkMode" if link_mode else "linkMode required for attachment template")
+                template["linkMode"] = link_mode
+            return 200, {}, template
         if segs[0] == "schema":
             return 200, {}, json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
         if segs[0] in ("users", "groups") and len(segs) >= 2 and segs[1].isdigit():
@@ -741,6 +748,8 @@ class ZoteroServer:
         relations = obj.get("relations", base.get("relations", {}))
         if not isinstance(relations, dict):
             raise ApiError(400, "'relations' property must be an object")
+        if item_type == "attachment" and obj.get("linkMode", base.get("linkMode")) not in LINK_MODES:
+            raise ApiError(400, f"'{obj.get('linkMode')}' is not a valid linkMode")
         parent = obj.get("parentItem", base.get("parentItem"))
         if parent:
             if item_type not in ("note", "attachment"):

@@ -231,3 +231,13 @@ def test_bad_parameters_are_400_and_deleted_supports_304(zserver: ZoteroServer, 
     assert _get(zserver, f"/users/{USER_ID}/items?limit=0", api_key).status_code == 400
     assert _get(zserver, f"/users/{USER_ID}/deleted?since=0", api_key, **{"If-Modified-Since-Version": "0"}).status_code == 304
     assert _get(zserver, f"/users/{USER_ID}/deleted", api_key).status_code == 400
+
+
+def test_attachment_templates_and_link_modes(zserver: ZoteroServer, api_key: str) -> None:
+    z = _zot(zserver, api_key)
+    template = z.item_template("attachment", "linked_url")
+    assert template["linkMode"] == "linked_url" and template["itemType"] == "attachment"
+    assert _get(zserver, "/items/new?itemType=attachment", api_key).status_code == 400
+    result = z.create_items([{**template, "title": "Link", "url": "https://example.org"},
+                             {"itemType": "attachment", "linkMode": "teleported", "title": "x"}])
+    assert list(result["success"]) == ["0"] and "linkMode" in result["failed"]["1"]["message"]
