@@ -89,9 +89,6 @@ def _skip_value(body: str, i: int, where: str, text: str, base: int) -> int:
         j = i
         while j < len(body):
             c = body[j]
-            if c == "\\":
-                j += 2
-                continue
             if c == "{":
                 depth += 1
             elif c == "}":
@@ -105,14 +102,11 @@ def _skip_value(body: str, i: int, where: str, text: str, base: int) -> int:
         j = i + 1
         while j < len(body):
             c = body[j]
-            if c == "\\":
-                j += 2
-                continue
             if c == "{":
                 depth += 1
             elif c == "}":
                 depth -= 1
-            elif c == '"' and depth == 0:
+            elif c == '"' and depth == 0 and body[j - 1] != "\\":
                 return j + 1
             j += 1
         raise EntryError(f"{where}: unterminated quoted value starting at line {_line_at(text, base + i)}")
@@ -171,11 +165,8 @@ def check_structure(text: str) -> list[EntryInfo]:
         depth = 1
         j = m.end()
         close_at = -1
-        while j < end_limit:
+        while j < end_limit:  # BibTeX counts every brace: a backslash does not escape one
             c = text[j]
-            if c == "\\":
-                j += 2
-                continue
             if c == "{":
                 depth += 1
             elif c == "}" or c == ")":
@@ -209,7 +200,8 @@ def check_structure(text: str) -> list[EntryInfo]:
 # -- reading ------------------------------------------------------------------------------------------------
 _ESCAPES = {
     r"\{": "\ue000", r"\}": "\ue001", r"\$": "\ue002", r"\&": "\ue003", r"\%": "\ue004", r"\#": "\ue005",
-    r"\_": "\ue006", r"\textasciitilde{}": "\ue007", r"\textasciicircum{}": "\ue008", r"\textbackslash{}": "\ue009",
+    r"\_": "\ue006", r"\textbraceleft{}": "\ue000", r"\textbraceright{}": "\ue001", r"\textbraceleft": "\ue000",
+    r"\textbraceright": "\ue001", r"\textasciitilde{}": "\ue007", r"\textasciicircum{}": "\ue008", r"\textbackslash{}": "\ue009",
     r"\textasciitilde": "\ue007", r"\textasciicircum": "\ue008", r"\textbackslash": "\ue009",
 }  # fmt: skip
 _RESTORE = {"\ue000": "{", "\ue001": "}", "\ue002": "$", "\ue003": "&", "\ue004": "%", "\ue005": "#", "\ue006": "_",
@@ -217,6 +209,8 @@ _RESTORE = {"\ue000": "{", "\ue001": "}", "\ue002": "$", "\ue003": "&", "\ue004"
 _ESCAPE_RE = re.compile("|".join(re.escape(k) for k in sorted(_ESCAPES, key=len, reverse=True)))
 _NBSP = re.compile(r"(?<!\\)~")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+#: One LaTeX command with its argument, optionally braced: {\"u}, \'{e}, \v c, {\ss}, \textendash.
+_LATEX_CMD = re.compile(r"\{?\\(?:[`'^\"~=.]|[a-zA-Z]+\s*)(?:\{[^{}]*\}|[A-Za-z])?\}?")
 
 
 def decode(value: str, verbatim: bool = False) -> str:
@@ -224,7 +218,8 @@ def decode(value: str, verbatim: bool = False) -> str:
     protected = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group(0)], value)
     if not verbatim:
         protected = _NBSP.sub(" ", protected)
-        protected = latex_to_unicode(protected) if ("\\" in protected or "{" in protected) else protected
+        if "\\" in protected:  # only the commands: latex_to_unicode also rewrites ':=' and friends
+            protected = _LATEX_CMD.sub(lambda m: latex_to_unicode(m.group(0)), protected)
         protected = protected.replace("{", "").replace("}", "")
     text = "".join(_RESTORE.get(ch, ch) for ch in protected)
     return nfc(text)
@@ -251,10 +246,28 @@ def split_names(value: str) -> list[str]:
     return [n.strip() for n in names if n.strip()]
 
 
+def _split_commas(raw: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(raw):
+        depth += (c == "{") - (c == "}")
+        if c == "," and depth == 0:
+            parts.append(raw[start:i])
+            start = i + 1
+    parts.append(raw[start:])
+    return [p.strip() for p in parts]
+
+
 def creator_from_bibtex(raw: str, creator_type: str) -> dict[str, str]:
+    """BibTeX's own name forms: '{Organisation}', 'Last, First', 'Last, Jr, First'; else the name heuristics."""
     raw = " ".join(raw.split())
     if raw.startswith("{") and raw.endswith("}") and _balanced_inside(raw[1:-1]):
         return {"creatorType": creator_type, "name": decode(raw[1:-1])}
+    parts = _split_commas(raw)
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return {"creatorType": creator_type, "lastName": decode(parts[0]), "firstName": decode(parts[1])}
+    if len(parts) == 3 and parts[0] and parts[2]:
+        first = decode(parts[2]) + (f", {decode(parts[1])}" if parts[1] else "")
+        return {"creatorType": creator_type, "lastName": decode(parts[0]), "firstName": first}
     return parse_name(decode(raw), creator_type)
 
 
@@ -390,7 +403,7 @@ def read(text: str, source: str) -> list[Record]:
 
 # -- writing ------------------------------------------------------------------------------------------------
 _SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
 }  # fmt: skip
 _SPECIAL_RE = re.compile("[" + re.escape("".join(_SPECIAL)) + "]")
@@ -419,14 +432,21 @@ def protect_title(title: str) -> str:
 def _name(creator: dict[str, str]) -> str:
     if "name" in creator:
         return "{" + escape(creator["name"]) + "}"
-    last = escape(creator.get("lastName", ""))
-    first = escape(creator.get("firstName", ""))
-    if ", " in first:  # "John, Jr." -> "Smith, Jr., John"
-        given, _, suffix = first.partition(", ")
-        return f"{last}, {suffix}, {given}"
-    if " and " in f" {last} ".lower():
-        last = "{" + last + "}"
+    last = _protect_name_part(creator.get("lastName", ""))
+    first_raw = creator.get("firstName", "")
+    given, sep, suffix = first_raw.partition(", ")
+    if sep and given and suffix and "," not in suffix:  # "John, Jr." -> "Smith, Jr., John"
+        return f"{last}, {_protect_name_part(suffix)}, {_protect_name_part(given)}"
+    first = _protect_name_part(first_raw)
     return f"{last}, {first}" if first else last
+
+
+def _protect_name_part(part: str) -> str:
+    """Escape; brace a part that holds a comma, an 'and' or edge spaces, which would change how BibTeX splits it."""
+    text = escape(part)
+    if "," in part or re.search(r"\band\b", part, re.IGNORECASE) or part != part.strip():
+        return "{" + text + "}"
+    return text
 
 
 def citation_key(rec: Record) -> str:
