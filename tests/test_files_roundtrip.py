@@ -55,3 +55,51 @@ def test_csljson_round_trip(title: str, abstract: str, last: str, first: str) ->
     assert back.title == rec.title
     assert back.get("abstractNote") == rec.get("abstractNote")
     assert back.creators == rec.creators
+
+
+GARBAGE = st.text(alphabet=st.sampled_from(list("TYERAU -\n\r\t@{}()=,#\"'%\\[]:0123456789abcАБ")), max_size=120)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(GARBAGE, st.sampled_from(["ris", "bibtex", "csljson"]))
+def test_damaged_input_gives_records_or_an_importer_error(text: str, fmt: str) -> None:
+    from refdesk.errors import ImporterError
+    from refdesk.importers.files import parse_text
+
+    try:
+        records = parse_text(text, fmt, "fuzz")
+    except ImporterError as exc:
+        assert str(exc)
+    else:
+        for rec in records:
+            rec.validate()
+
+
+VALUE = st.text(alphabet=st.sampled_from(list("ab12/-.,; АБ{}\\@=\"")), max_size=15)
+RIS_LINES = st.lists(
+    st.tuples(st.sampled_from(["TY", "AU", "A2", "TI", "T2", "ER", "PY", "DA", "SP", "EP", "SN", "KW", "DO", "Y2", "M3", "ZZ"]), VALUE),
+    max_size=12,
+).map(lambda lines: "\n".join(f"{tag}  - {value}" for tag, value in lines))
+BIB_ENTRIES = st.lists(
+    st.tuples(
+        st.sampled_from(["article", "book", "misc", "phdthesis", "online", "string", "comment"]),
+        st.lists(st.tuples(st.sampled_from(["author", "title", "year", "month", "pages", "number", "date", "eprint", "x"]), VALUE), max_size=5),
+    ),
+    max_size=4,
+).map(lambda entries: "\n".join(f"@{kind}{{k{n}," + ",".join(f"{f} = {{{v}}}" for f, v in fields) + "}" for n, (kind, fields) in enumerate(entries)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(RIS_LINES.map(lambda t: ("ris", t)), BIB_ENTRIES.map(lambda t: ("bibtex", t))))
+def test_near_valid_input_gives_records_or_an_importer_error(case: tuple[str, str]) -> None:
+    from refdesk.errors import ImporterError
+    from refdesk.importers.files import parse_text
+
+    fmt, text = case
+    try:
+        records = parse_text(text, fmt, "fuzz")
+    except ImporterError as exc:
+        assert str(exc)
+    else:
+        for rec in records:
+            rec.validate()
