@@ -288,15 +288,15 @@ def _date(entry: dict[str, str]) -> str:
         return ""
     month_raw = decode(entry.get("month", "")).strip().lower()
     month = _MONTHS.get(month_raw[:3]) if month_raw else None
-    if month is None and month_raw.isdigit() and 1 <= int(month_raw) <= 12:
+    if month is None and month_raw.isdecimal() and 1 <= int(month_raw) <= 12:
         month = int(month_raw)
     day = decode(entry.get("day", "")).strip()
-    if not year.isdigit() or len(year) != 4:
+    if not year.isdecimal() or len(year) != 4:
         return f"{month_raw} {year}".strip() if month_raw and not month else year
     if month is None:
         return year if not month_raw else f"{month_raw.capitalize()} {year}"
     iso = f"{year}-{month:02d}"
-    if day.isdigit():
+    if day.isdecimal():
         iso += f"-{int(day):02d}"
     return iso
 

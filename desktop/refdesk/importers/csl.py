@@ -67,7 +67,7 @@ def _csl_date(value: Any) -> str | None:
             if not iso or (parsed.carries_more and parsed.iso and parsed.iso[:4] == iso[:4]):
                 return store_form(raw)
         season = str(value.get("season", ""))
-        if iso and len(iso) == 4 and season.isdigit() and int(season) in _SEASON_NAMES:
+        if iso and len(iso) == 4 and season.isdecimal() and int(season) in _SEASON_NAMES:
             return f"{_SEASON_NAMES[int(season)]} {iso}"
         return iso
     if isinstance(value, str):

@@ -127,11 +127,11 @@ def _ris_date(value: str) -> str:
     """RIS ``YYYY/MM/DD/other`` -> the stored date (the 'other' part kept when it says more)."""
     value = clean(value)
     parts = value.split("/")
-    if len(parts) < 2 or not parts[0].strip().isdigit():
+    if len(parts) < 2 or not parts[0].strip().isdecimal():
         return store_form(value)
     nums = [p.strip() for p in parts[:3]]
     other = "/".join(parts[3:]).strip()
-    iso = "-".join(f"{int(p):02d}" if i else p for i, p in enumerate(nums) if p.isdigit())
+    iso = "-".join(f"{int(p):02d}" if i else p for i, p in enumerate(nums) if p.isdecimal())
     if other:
         parsed = parse_date(other)
         if parsed.iso and parsed.iso[:4] == iso[:4]:
