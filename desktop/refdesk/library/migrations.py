@@ -179,7 +179,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         5,
         """
         -- Search index without its own copy of the text (content='') and without per-row sizes
-        -- (columnsize=0; nothing ranks by bm25): a third of the size, twice the insert speed.
+        -- (columnsize=0; nothing ranks by bm25): a third less disk for the same search.
         -- The library deletes an entry with the 'delete' command and the old values (library/store.py).
         DROP TABLE items_fts;
         CREATE VIRTUAL TABLE items_fts USING fts5(
