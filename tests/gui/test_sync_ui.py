@@ -5,52 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import keyring
-import keyring.backend
-import keyring.errors
 import pytest
 from refdesk.app import AppContext
 from refdesk.zotero import credentials
 
 from tests.gui.conftest import wait_done
 from tests.servers.zotero import ZoteroServer
-
-USER_ID = 475425
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-process keyring: these tests are about the window, not the Secret Service."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.store.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    old = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(old)
+from tests.zotero_fixtures import USER_ID, MemoryKeyring, zotero_emulator
 
 
 @pytest.fixture
 def zserver(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[ZoteroServer]:
-    with ZoteroServer() as server:
-        monkeypatch.setenv("REFDESK_ZOTERO_API_URL", server.url)
+    with zotero_emulator(monkeypatch) as server:
         ctx.settings.zotero_api_url = server.url
         yield server
 

@@ -15,52 +15,18 @@ from refdesk.config import load_settings
 from refdesk.zotero.client import ZoteroClient
 
 from tests.servers.zotero import ZoteroServer
-
-USER_ID = 475425
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-process keyring for tests that are not about the keyring itself."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.store:
-            import keyring.errors
-
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.store[(service, username)]
+from tests.zotero_fixtures import USER_ID, zotero_emulator
 
 
 @pytest.fixture
 def zserver(monkeypatch: pytest.MonkeyPatch) -> Iterator[ZoteroServer]:
-    with ZoteroServer() as server:
-        monkeypatch.setenv("REFDESK_ZOTERO_API_URL", server.url)
+    with zotero_emulator(monkeypatch) as server:
         yield server
 
 
 @pytest.fixture
 def api_key(zserver: ZoteroServer) -> str:
     return zserver.add_key(USER_ID, "Z User")
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    old = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(old)
 
 
 @pytest.fixture
