@@ -3,7 +3,7 @@
 An add-on is an ordinary Python distribution that declares an entry point in the
 group ``refdesk.plugins`` pointing at a module (or object) with
 
-* ``REFDESK_API_VERSION = "1.0"``: the API version it was written for, and
+* ``REFDESK_API_VERSION = "1.1"``: the API version it was written for, and
 * one or more ``@hookimpl`` functions named after the hookspecs below.
 
 Everything an add-on needs reaches it through its arguments: a read-only
@@ -16,17 +16,21 @@ with ``API_VERSION``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pluggy
 
 from refdesk.net import NetworkError
 
 #: MAJOR.MINOR. An add-on written for X.Y runs on a host with the same X and a minor >= Y.
-API_VERSION = "1.0"
+#: 1.1 added ``PluginContext.get_json`` and ``PluginContext.memo``.
+API_VERSION = "1.1"
 
 PROJECT = "refdesk"
 ENTRY_POINT_GROUP = "refdesk.plugins"
@@ -40,6 +44,7 @@ SUBJECT = "subject"
 __all__ = [
     "API_VERSION",
     "ENTRY_POINT_GROUP",
+    "MEMO_SIZE",
     "SUBJECT",
     "Enrichment",
     "HttpClient",
@@ -213,6 +218,16 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+T = TypeVar("T")
+
+#: How many values ``PluginContext.memo`` keeps per add-on and session (the least recently used go first).
+MEMO_SIZE = 1000
+
+#: Per HTTP client (one per refdesk session) and add-on name, the values ``PluginContext.memo`` keeps.
+_MEMOS: weakref.WeakKeyDictionary[Any, dict[str, OrderedDict[Hashable, Any]]] = weakref.WeakKeyDictionary()
+_MEMOS_LOCK = threading.Lock()
+
+
 @dataclass(frozen=True)
 class PluginContext:
     """Everything a hook may use; never reach for globals or environment variables.
@@ -236,6 +251,44 @@ class PluginContext:
     def service_url(self, name: str) -> str:
         """The configured base URL of a service, without a trailing slash (KeyError if unknown)."""
         return self.services[name].rstrip("/")
+
+    def get_json(
+        self, url: str, *, params: Mapping[str, str] | None = None, mailto: bool = False, missing: Iterable[int] = (404,)
+    ) -> Any:
+        """The decoded JSON answer to ``GET url`` within ``timeout``, or None when the service answers a status
+        in ``missing`` (by default 404: it does not know what was asked for).
+
+        ``mailto=True`` adds ``mailto=<contact_email>`` to the query when the user gave an address (Crossref's
+        and OpenAlex's polite pools). Any other failure raises ``NetworkError``.
+        """
+        query = dict(params or {})
+        if mailto and self.contact_email:
+            query["mailto"] = self.contact_email
+        try:
+            return self.http.get_json(url, params=query or None, timeout=self.timeout)
+        except NetworkError as exc:
+            if exc.status is not None and exc.status in set(missing):
+                return None
+            raise
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``'s value for ``key``, computed once per refdesk session for this add-on.
+
+        For what many records share (a journal's subjects, an endpoint's identity): other threads see the
+        value too. An exception is not remembered (the next call computes again); two threads asking for a
+        new key at once may both compute it. At most ``MEMO_SIZE`` keys are kept, the least recently used dropped first.
+        """
+        with _MEMOS_LOCK:
+            memo = _MEMOS.setdefault(self.http, {}).setdefault(self.name, OrderedDict())
+            if key in memo:
+                memo.move_to_end(key)
+                return memo[key]
+        value = compute()
+        with _MEMOS_LOCK:
+            memo[key] = value
+            while len(memo) > MEMO_SIZE:
+                memo.popitem(last=False)
+        return value
 
     @classmethod
     def for_tests(

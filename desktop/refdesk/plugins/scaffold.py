@@ -75,7 +75,7 @@ PLUGIN = '''\
 
 from __future__ import annotations
 
-from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl
+from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl
 
 REFDESK_API_VERSION = "{api}"
 
@@ -89,12 +89,9 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
         return None  # nothing to look up by
     base = str(context.settings.get("base_url", DEFAULT_BASE_URL)).rstrip("/")
     url = f"{{base}}/subjects"
-    try:
-        answer = context.http.get_json(url, params={{"doi": record.doi}}, timeout=context.timeout)
-    except NetworkError as exc:
-        if exc.status == 404:
-            return None  # the service does not know this DOI
-        raise  # refdesk reports it with this add-on's name
+    answer = context.get_json(url, params={{"doi": record.doi}})  # other failures: refdesk reports them with this add-on's name
+    if not isinstance(answer, dict):
+        return None  # 404: the service does not know this DOI
     found = Enrichment()
     for subject in answer.get("subjects", []):
         if isinstance(subject, str) and subject.strip():

@@ -10,31 +10,18 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-import weakref
 from typing import Any
 from urllib.parse import quote
 
-from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl
+from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl
 
-REFDESK_API_VERSION = "1.0"
+REFDESK_API_VERSION = "1.1"
 SOURCE = "Crossref"
 
 _LEADING_ABSTRACT_TITLE = re.compile(r"^\s*<(?:jats:)?title[^>]*>\s*(?:abstract|summary|аннотация|resumo|résumé)\s*[.:]?\s*</(?:jats:)?title>",
                                      re.IGNORECASE)
 _BLOCK_END = re.compile(r"</(?:jats:)?(?:p|sec|list-item|title)\s*>|<(?:jats:)?break\s*/?>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
-
-#: Per HTTP client (one per refdesk session), (base URL, ISSN) -> (subjects, evidence URL):
-#: a journal's subjects are asked once per session, not once per article.
-_JOURNALS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[list[str], str]]] = weakref.WeakKeyDictionary()
-_JOURNALS_LOCK = threading.Lock()
-
-
-def _journal_cache(context: PluginContext) -> dict[tuple[str, str], tuple[list[str], str]]:
-    with _JOURNALS_LOCK:
-        return _JOURNALS.setdefault(context.http, {})
-
 
 def jats_to_text(jats: str) -> str:
     """A JATS (or HTML) abstract as plain text; paragraphs and section titles on their own lines."""
@@ -45,36 +32,23 @@ def jats_to_text(jats: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def _params(context: PluginContext) -> dict[str, str]:
-    return {"mailto": context.contact_email} if context.contact_email else {}
-
-
 def _message(context: PluginContext, url: str) -> dict[str, Any] | None:
-    try:
-        answer = context.http.get_json(url, params=_params(context), timeout=context.timeout)
-    except NetworkError as exc:
-        if exc.status == 404:
-            return None
-        raise
+    answer = context.get_json(url, mailto=True)
     message = answer.get("message") if isinstance(answer, dict) else None
     return message if isinstance(message, dict) else None
 
 
 def journal_subjects(context: PluginContext, issn: str) -> tuple[list[str], str]:
-    key = (context.service_url("crossref"), issn)
-    cache = _journal_cache(context)
-    with _JOURNALS_LOCK:
-        cached = cache.get(key)
-    if cached is None:
-        url = f"{context.service_url('crossref')}/journals/{quote(issn)}"
+    """The journal's subject names and the URL they came from; asked once per session, not once per article."""
+    url = f"{context.service_url('crossref')}/journals/{quote(issn)}"
+
+    def ask() -> tuple[tuple[str, ...], str]:
         journal = _message(context, url) or {}
         names = [str(s.get("name", "")).strip() for s in journal.get("subjects", []) or [] if isinstance(s, dict)]
-        cached = ([n for n in names if n], url)
-        with _JOURNALS_LOCK:
-            if len(cache) > 1000:
-                cache.clear()
-            cache[key] = cached
-    return list(cached[0]), cached[1]
+        return tuple(n for n in names if n), url
+
+    subjects, evidence = context.memo(("journal", url), ask)
+    return list(subjects), evidence
 
 
 @hookimpl

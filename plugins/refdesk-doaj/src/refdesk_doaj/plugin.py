@@ -10,29 +10,16 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 import unicodedata
-import weakref
 from typing import Any
 from urllib.parse import quote
 
-from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl
+from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl
 
-REFDESK_API_VERSION = "1.0"
+REFDESK_API_VERSION = "1.1"
 SOURCE = "DOAJ"
 
 _TAG = re.compile(r"<[^>]+>")
-
-#: Per HTTP client (one per refdesk session), (base URL, ISSN) -> (subjects, evidence URL):
-#: a journal's subjects are asked once per session, not once per article.
-_JOURNALS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[list[str], str]]] = weakref.WeakKeyDictionary()
-_JOURNALS_LOCK = threading.Lock()
-
-
-def _journal_cache(context: PluginContext) -> dict[tuple[str, str], tuple[list[str], str]]:
-    with _JOURNALS_LOCK:
-        return _JOURNALS.setdefault(context.http, {})
-
 
 def _key(text: str) -> str:
     """Titles compared without case, accents, punctuation or spacing."""
@@ -46,12 +33,7 @@ def _plain(text: str) -> str:
 
 def _search(context: PluginContext, kind: str, query: str) -> tuple[list[dict[str, Any]], str]:
     url = f"{context.service_url('doaj')}/search/{kind}/{quote(query, safe=':')}"
-    try:
-        answer = context.http.get_json(url, params={"pageSize": "10"}, timeout=context.timeout)
-    except NetworkError as exc:
-        if exc.status in (400, 404):
-            return [], url  # DOAJ answers 400 to a query it cannot parse
-        raise
+    answer = context.get_json(url, params={"pageSize": "10"}, missing=(400, 404))  # 400: a query DOAJ cannot parse
     results = answer.get("results", []) if isinstance(answer, dict) else []
     return [r for r in results if isinstance(r, dict) and isinstance(r.get("bibjson"), dict)], url
 
@@ -87,27 +69,19 @@ def find_article(record: RecordView, context: PluginContext) -> tuple[dict[str, 
 
 
 def journal_subjects(issn: str, context: PluginContext) -> tuple[list[str], str]:
-    key = (context.service_url("doaj"), issn)
-    cache = _journal_cache(context)
-    with _JOURNALS_LOCK:
-        cached = cache.get(key)
-    if cached is None:
-        cached = _journal_subjects(issn, context)
-        with _JOURNALS_LOCK:
-            if len(cache) > 1000:
-                cache.clear()
-            cache[key] = cached
-    return list(cached[0]), cached[1]
+    """The journal's LCC subjects and the URL they came from; asked once per session, not once per article."""
+    terms, url = context.memo(("journal", context.service_url("doaj"), issn), lambda: _journal_subjects(issn, context))
+    return list(terms), url
 
 
-def _journal_subjects(issn: str, context: PluginContext) -> tuple[list[str], str]:
+def _journal_subjects(issn: str, context: PluginContext) -> tuple[tuple[str, ...], str]:
     results, url = _search(context, "journals", f"issn:{issn}")
     for r in results:
         bib = r["bibjson"]
         if issn.upper() not in {str(bib.get("eissn", "")).upper(), str(bib.get("pissn", "")).upper()}:
             continue
-        return [str(s["term"]) for s in bib.get("subject", []) if s.get("scheme") == "LCC" and s.get("term")], url
-    return [], url
+        return tuple(str(s["term"]) for s in bib.get("subject", []) if s.get("scheme") == "LCC" and s.get("term")), url
+    return (), url
 
 
 @hookimpl

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-import weakref
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl
 
-REFDESK_API_VERSION = "1.0"
+REFDESK_API_VERSION = "1.1"
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -28,11 +25,6 @@ IDENTIFIER_NS = "{http://www.openarchives.org/OAI/2.0/oai-identifier}"
 _ARTICLE = re.compile(r"^(?P<base>https?://[^?#]+?)/article/view/(?P<id>\d+)(?:[/?#].*)?$")
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"</p\s*>|<br\s*/?>", re.IGNORECASE)
-
-
-#: Per HTTP client (one per refdesk session), endpoint -> repositoryIdentifier: asked once per endpoint, not per article.
-_REPOSITORIES: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
-_REPOSITORIES_LOCK = threading.Lock()
 
 
 class OaiError(Exception):
@@ -120,27 +112,24 @@ def _get(context: PluginContext, endpoint: str, params: dict[str, str]) -> tuple
     return _parse(response.content), url
 
 
+def _repository(context: PluginContext, target: Target) -> str:
+    """The endpoint's repositoryIdentifier (asked once per session and endpoint, not per article), else the host."""
+    identify, _ = _get(context, target.endpoint, {"verb": "Identify"})
+    return repository_identifier(identify) or target.host
+
+
 @hookimpl
 def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     endpoints = context.settings.get("endpoints") or {}
     target = target_of(record.url, dict(endpoints))
     if target is None:
         return None
-    with _REPOSITORIES_LOCK:
-        known = _REPOSITORIES.setdefault(context.http, {})
-        repository = known.get(target.endpoint, "")
-    if not repository:
-        try:
-            identify, _ = _get(context, target.endpoint, {"verb": "Identify"})
-        except NetworkError as exc:
-            if exc.status == 404:
-                return None  # not an OJS site after all
-            raise
-        repository = repository_identifier(identify) or target.host
-        with _REPOSITORIES_LOCK:
-            if len(known) > 1000:
-                known.clear()
-            known[target.endpoint] = repository
+    try:
+        repository = context.memo(("repository", target.endpoint), lambda: _repository(context, target))
+    except NetworkError as exc:
+        if exc.status == 404:
+            return None  # not an OJS site after all
+        raise
     identifier = f"oai:{repository}:article/{target.article_id}"
     root, url = _get(context, target.endpoint, {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier})
     errors = _errors(root)

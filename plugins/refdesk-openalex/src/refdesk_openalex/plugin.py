@@ -12,9 +12,9 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote
 
-from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl
+from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl
 
-REFDESK_API_VERSION = "1.0"
+REFDESK_API_VERSION = "1.1"
 SOURCE = "OpenAlex"
 
 
@@ -42,8 +42,6 @@ def abstract_from_inverted_index(index: object) -> str:
 
 def _params(context: PluginContext, **extra: str) -> dict[str, str]:
     params = dict(extra)
-    if context.contact_email:
-        params["mailto"] = context.contact_email
     if context.settings.get("api_key"):
         params["api_key"] = str(context.settings["api_key"])
     return params
@@ -66,12 +64,7 @@ def find_work(record: RecordView, context: PluginContext) -> tuple[dict[str, Any
     base = context.service_url("openalex")
     if record.doi:
         url = f"{base}/works/doi:{quote(record.doi, safe='/')}"
-        try:
-            work = context.http.get_json(url, params=_params(context), timeout=context.timeout)
-        except NetworkError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        work = context.get_json(url, params=_params(context), mailto=True)
         return (work, url) if isinstance(work, dict) else None
     if not record.title:
         return None
@@ -81,7 +74,7 @@ def find_work(record: RecordView, context: PluginContext) -> tuple[dict[str, Any
         filters.append(f"publication_year:{record.year}")
     params = _params(context, filter=",".join(filters), **{"per-page": "5"})
     url = f"{base}/works"
-    answer = context.http.get_json(url, params=params, timeout=context.timeout)
+    answer = context.get_json(url, params=params, mailto=True, missing=())
     for work in answer.get("results", []) if isinstance(answer, dict) else []:
         if not isinstance(work, dict):
             continue

@@ -1,0 +1,85 @@
+"""The helpers the public API offers add-ons on their context: ``get_json`` and ``memo``."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from pytest_httpserver import HTTPServer
+from refdesk.plugins.api import MEMO_SIZE, NetworkError, PluginContext
+
+
+def test_get_json_answers_none_for_missing_and_raises_for_other_failures(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/works/known", query_string={"mailto": "me@example.org", "a": "1"}).respond_with_json({"ok": 1})
+    httpserver.expect_request("/works/unknown").respond_with_data("no", status=404)
+    httpserver.expect_request("/works/bad-query").respond_with_data("no", status=400)
+    context = PluginContext(**{**vars(PluginContext.for_tests("t")), "contact_email": "me@example.org"})
+
+    assert context.get_json(httpserver.url_for("/works/known"), params={"a": "1"}, mailto=True) == {"ok": 1}
+    assert context.get_json(httpserver.url_for("/works/unknown")) is None
+    assert context.get_json(httpserver.url_for("/works/bad-query"), missing=(400, 404)) is None
+    with pytest.raises(NetworkError) as raised:
+        context.get_json(httpserver.url_for("/works/bad-query"))
+    assert raised.value.status == 400
+    with pytest.raises(NetworkError) as raised:
+        context.get_json(httpserver.url_for("/works/unknown"), missing=())
+    assert raised.value.status == 404
+
+
+def test_get_json_sends_no_mailto_without_an_address(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x", query_string="").respond_with_json([1])
+    assert PluginContext.for_tests("t").get_json(httpserver.url_for("/x"), mailto=True) == [1]
+
+
+def test_memo_computes_once_per_session_and_add_on() -> None:
+    context = PluginContext.for_tests("one")
+    same_session = PluginContext(**{**vars(context), "cancelled": lambda: True})  # a later call's context
+    other_add_on = PluginContext(**{**vars(context), "name": "two"})
+    calls: list[str] = []
+
+    def compute(value: str) -> str:
+        calls.append(value)
+        return value
+
+    assert context.memo("k", lambda: compute("a")) == "a"
+    assert same_session.memo("k", lambda: compute("b")) == "a"
+    assert other_add_on.memo("k", lambda: compute("c")) == "c"  # add-ons never see each other's values
+    assert PluginContext.for_tests("one").memo("k", lambda: compute("d")) == "d"  # another session
+    assert calls == ["a", "c", "d"]
+
+
+def test_memo_forgets_failures_and_keeps_the_recently_used() -> None:
+    context = PluginContext.for_tests("t")
+
+    def fail() -> str:
+        raise NetworkError("http://x", "down", 503)
+
+    with pytest.raises(NetworkError):
+        context.memo("k", fail)
+    assert context.memo("k", lambda: "now") == "now"
+
+    for i in range(MEMO_SIZE - 1):  # full: "k" and 0..MEMO_SIZE-2
+        context.memo(i, lambda i=i: i)
+    context.memo("k", lambda: "recomputed")  # "k" used again: it is now the most recent
+    context.memo("new", lambda: "n")  # one too many: the least recently used (0) goes
+    assert context.memo("k", lambda: "recomputed") == "now"
+    assert context.memo(0, lambda: "again") == "again"
+
+
+def test_memo_is_shared_across_threads() -> None:
+    context = PluginContext.for_tests("t")
+    calls = []
+    lock = threading.Lock()
+
+    def compute() -> int:
+        with lock:
+            calls.append(1)
+        return 42
+
+    context.memo("k", compute)
+    threads = [threading.Thread(target=lambda: context.memo("k", compute)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [1]
