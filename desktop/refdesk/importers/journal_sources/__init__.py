@@ -1,31 +1,5 @@
-"""The journal sources (Crossref, OpenAlex, DOAJ), one module each, and the merge of their answers."""
+"""The journal sources (Crossref, OpenAlex, DOAJ), one module each, and the merge of their answers.
 
-from refdesk.importers.journal_sources.types import (
-    CROSSREF,
-    DOAJ,
-    OPENALEX,
-    SOURCES,
-    ArticleHit,
-    JournalInfo,
-    JournalLookup,
-    JournalQuery,
-    LookupCancelled,
-    SourceFailure,
-    SourceFormatError,
-    WorksPage,
-)
-
-__all__ = [
-    "CROSSREF",
-    "DOAJ",
-    "OPENALEX",
-    "SOURCES",
-    "ArticleHit",
-    "JournalInfo",
-    "JournalLookup",
-    "JournalQuery",
-    "LookupCancelled",
-    "SourceFailure",
-    "SourceFormatError",
-    "WorksPage",
-]
+Callers use ``refdesk.importers.journal`` (the lookup and its vocabulary); the shared dataclasses
+live in ``journal_sources.types``.
+"""

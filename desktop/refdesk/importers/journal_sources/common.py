@@ -50,6 +50,12 @@ def text(value: Any) -> str:
     return clean(value) if isinstance(value, str) else ""
 
 
+def texts(value: Any, key: str | None = None) -> list[str]:
+    """The non-empty strings of a list field, cleaned (with ``key``: of that key of each object in it)."""
+    items = (as_dict(v).get(key) for v in as_list(value)) if key else as_list(value)
+    return [t for t in (text(v) for v in items) if t]
+
+
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from refdesk.app import AppContext
 from refdesk.dates import from_date_parts
-from refdesk.importers.journal_sources.common import as_dict, as_list, fetch_json, markup_to_text, polite, text
+from refdesk.importers.journal_sources.common import as_dict, as_list, fetch_json, markup_to_text, polite, text, texts
 from refdesk.importers.journal_sources.types import CROSSREF, ArticleHit, JournalInfo, JournalQuery, WorksPage
 from refdesk.names import parse_name
 from refdesk.net import NetworkError
@@ -45,8 +45,8 @@ def journal(ctx: AppContext, q: JournalQuery) -> JournalInfo | None:
             info.issn_print = value
         elif kind == "electronic":
             info.issn_electronic = value
-    info.issns = [text(i) for i in as_list(msg.get("ISSN")) if text(i)]
-    info.subjects = [text(as_dict(s).get("name")) for s in as_list(msg.get("subjects")) if text(as_dict(s).get("name"))]
+    info.issns = texts(msg.get("ISSN"))
+    info.subjects = texts(msg.get("subjects"), "name")
     total = as_dict(msg.get("counts")).get("total-dois")
     info.works_count = total if isinstance(total, int) else None
     return info
@@ -90,7 +90,7 @@ def hit_from_work(item: dict[str, Any]) -> ArticleHit:
         journal_title=text(item.get("container-title")),
         journal_abbreviation=text(item.get("short-container-title")),
         publisher=text(item.get("publisher")),
-        issns=[text(i) for i in as_list(item.get("ISSN")) if text(i)],
+        issns=texts(item.get("ISSN")),
         sources=[NAME],
     )
 

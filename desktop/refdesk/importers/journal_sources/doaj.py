@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from refdesk.app import AppContext
-from refdesk.importers.journal_sources.common import as_dict, as_list, fetch_json, markup_to_text, pages, text
+from refdesk.importers.journal_sources.common import as_dict, as_list, fetch_json, markup_to_text, pages, text, texts
 from refdesk.importers.journal_sources.types import DOAJ, ArticleHit, JournalInfo, JournalQuery, WorksPage
 from refdesk.names import parse_name
 
@@ -54,10 +54,10 @@ def journal(ctx: AppContext, q: JournalQuery) -> JournalInfo | None:
             issn_print=pissn,
             issn_electronic=eissn,
             issns=[i for i in (pissn, eissn) if i],
-            subjects=[text(as_dict(s).get("term")) for s in as_list(bib.get("subject")) if text(as_dict(s).get("term"))],
+            subjects=texts(bib.get("subject"), "term"),
             homepage=homepage,
             open_access=True,
-            languages=[text(lang) for lang in as_list(bib.get("language")) if text(lang)],
+            languages=texts(bib.get("language")),
             country=text(as_dict(publisher).get("country")) if isinstance(publisher, dict) else text(bib.get("country")),
             sources=[NAME],
         )
@@ -73,7 +73,7 @@ def hit_from_article(result: dict[str, Any]) -> ArticleHit:
     link = next((text(as_dict(lk).get("url")) for lk in as_list(bib.get("link")) if as_dict(lk).get("type") == "fulltext"), "")
     year, month = text(bib.get("year")), text(bib.get("month"))
     date = f"{year}-{int(month):02d}" if year and month.isdigit() and 1 <= int(month) <= 12 else year
-    languages = [text(x) for x in as_list(jour.get("language")) if text(x)]
+    languages = texts(jour.get("language"))
     return ArticleHit(
         title=text(bib.get("title")),
         creators=[parse_name(text(as_dict(a).get("name"))) for a in as_list(bib.get("author")) if text(as_dict(a).get("name"))],
@@ -87,8 +87,7 @@ def hit_from_article(result: dict[str, Any]) -> ArticleHit:
         language=languages[0].lower() if len(languages) == 1 else "",
         journal_title=text(jour.get("title")),
         publisher=text(jour.get("publisher")),
-        issns=[text(i) for i in as_list(jour.get("issns")) if text(i)]
-        or [text(i.get("id")) for i in ids if i.get("type") in ("pissn", "eissn")],
+        issns=texts(jour.get("issns")) or [text(i.get("id")) for i in ids if i.get("type") in ("pissn", "eissn")],
         sources=[NAME],
     )
 

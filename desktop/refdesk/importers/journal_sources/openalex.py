@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from refdesk.app import AppContext
-from refdesk.importers.journal_sources.common import as_dict, as_list, doi_of, fetch_json, pages, polite, text
+from refdesk.importers.journal_sources.common import as_dict, as_list, doi_of, fetch_json, pages, polite, text, texts
 from refdesk.importers.journal_sources.types import OPENALEX, ArticleHit, JournalInfo, JournalQuery, WorksPage
 from refdesk.names import parse_name
 
@@ -44,11 +44,11 @@ def journal(ctx: AppContext, q: JournalQuery) -> JournalInfo | None:
     works_count = src.get("works_count")
     return JournalInfo(
         title=text(src.get("display_name")),
-        other_titles=[text(t) for t in as_list(src.get("alternate_titles")) if text(t)],
+        other_titles=texts(src.get("alternate_titles")),
         abbreviation=text(src.get("abbreviated_title")),
         publisher=text(src.get("host_organization_name")),
         issn_linking=text(src.get("issn_l")),
-        issns=[text(i) for i in as_list(src.get("issn")) if text(i)],
+        issns=texts(src.get("issn")),
         subjects=[s for s in subjects if s],
         homepage=text(src.get("homepage_url")),
         open_access=is_oa if isinstance(is_oa, bool) else None,
@@ -84,7 +84,7 @@ def hit_from_work(work: dict[str, Any]) -> ArticleHit:
         language=text(work.get("language")),
         journal_title=text(source.get("display_name")),
         publisher=text(source.get("host_organization_name")),
-        issns=[text(i) for i in as_list(source.get("issn")) if text(i)],
+        issns=texts(source.get("issn")),
         sources=[NAME],
     )
 
