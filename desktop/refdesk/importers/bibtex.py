@@ -79,48 +79,53 @@ def _line_at(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+def _delimited_end(body: str, i: int) -> int | None:
+    """Index after the braced or quoted value opening at ``body[i]``, or None when it never closes.
+
+    Braces nest in both; a quoted value ends at an unescaped ``"`` outside braces.
+    """
+    quoted = body[i] == '"'
+    depth = 0
+    for j in range(i + 1 if quoted else i, len(body)):
+        c = body[j]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0 and not quoted:
+                return j + 1
+        elif quoted and c == '"' and depth == 0 and body[j - 1] != "\\":
+            return j + 1
+    return None
+
+
 def _skip_value(body: str, i: int, where: str, text: str, base: int) -> int:
     """Index after one value (braced, quoted, number or macro), or EntryError."""
     if i >= len(body):
         raise EntryError(f"{where}: a field has no value (line {_line_at(text, base + i)})")
     ch = body[i]
-    if ch == "{":
-        depth = 0
-        j = i
-        while j < len(body):
-            c = body[j]
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-                if depth == 0:
-                    return j + 1
-            j += 1
-        raise EntryError(f"{where}: unbalanced braces in the value starting at line {_line_at(text, base + i)}")
-    if ch == '"':
-        depth = 0
-        j = i + 1
-        while j < len(body):
-            c = body[j]
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-            elif c == '"' and depth == 0 and body[j - 1] != "\\":
-                return j + 1
-            j += 1
-        raise EntryError(f"{where}: unterminated quoted value starting at line {_line_at(text, base + i)}")
+    if ch in '{"':
+        end = _delimited_end(body, i)
+        if end is None:
+            problem = "unbalanced braces in" if ch == "{" else "unterminated quoted"
+            raise EntryError(f"{where}: {problem} value starting at line {_line_at(text, base + i)}")
+        return end
     m = _BARE.match(body, i)
     if not m:
         raise EntryError(f"{where}: unexpected {body[i]!r} at line {_line_at(text, base + i)} (expected a value)")
     return m.end()
 
 
+def _skip_space(body: str, i: int) -> int:
+    while i < len(body) and body[i].isspace():
+        i += 1
+    return i
+
+
 def _check_fields(body: str, i: int, where: str, text: str, base: int) -> None:
     """Check ``name = value [# value] , ...`` from index ``i`` to the end of the entry body."""
     while True:
-        while i < len(body) and body[i].isspace():
-            i += 1
+        i = _skip_space(body, i)
         if i >= len(body):
             return
         m = _NAME.match(body, i)
@@ -130,13 +135,9 @@ def _check_fields(body: str, i: int, where: str, text: str, base: int) -> None:
         name = m.group(1)
         i = m.end()
         while True:
-            i = _skip_value(body, i, f"{where}: field '{name}'", text, base)
-            while i < len(body) and body[i].isspace():
-                i += 1
+            i = _skip_space(body, _skip_value(body, i, f"{where}: field '{name}'", text, base))
             if i < len(body) and body[i] == "#":
-                i += 1
-                while i < len(body) and body[i].isspace():
-                    i += 1
+                i = _skip_space(body, i + 1)
                 continue
             break
         if i >= len(body):
