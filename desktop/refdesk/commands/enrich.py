@@ -7,19 +7,19 @@ import sys
 from collections import defaultdict
 
 from refdesk.app import AppContext
+from refdesk.commands import add_command
 from refdesk.errors import InvalidInputError
 from refdesk.output import dump_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("enrich", help="ask the enabled add-ons for subjects, abstracts and missing fields")
+    p = add_command(sub, "enrich", cmd_enrich, "ask the enabled add-ons for subjects, abstracts and missing fields",
+                    json="print the report as JSON")
     p.add_argument("keys", nargs="*", metavar="KEY", help="records to enrich")
     p.add_argument("--all", action="store_true", help="enrich every record of the library")
     p.add_argument("--plugin", metavar="NAME", help="run only this add-on")
     p.add_argument("--apply", action="store_true",
                    help="accept the safe suggestions: fill empty fields, complete a cut-short abstract, add subjects as automatic tags")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(func=cmd_enrich)
 
 
 def _progress(done: int, total: int, key: str) -> None:

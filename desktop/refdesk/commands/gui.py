@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 
 from refdesk.app import AppContext
+from refdesk.commands import add_command
 from refdesk.errors import RefdeskError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("gui", help="open the desktop app (default with no command)")
+    p = add_command(sub, "gui", cmd_gui, "open the desktop app (default with no command)")
     p.add_argument("inputs", nargs="*", metavar="URL|DOI|FILE",
                    help="identifiers or files to add once the window is open (what a launcher passes as %%U)")
-    p.set_defaults(func=cmd_gui)
 
 
 def cmd_gui(ctx: AppContext, args: argparse.Namespace) -> int:

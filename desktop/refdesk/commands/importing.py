@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from refdesk.app import AppContext
+from refdesk.commands import add_command, add_refresh
 from refdesk.errors import RefdeskError
 from refdesk.identifiers import Kind
 from refdesk.importers.dispatch import ImportOptions, classify_input, records_for
@@ -13,19 +14,20 @@ from refdesk.output import dump_json, one_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "import",
-        help="import from RIS/BibTeX/CSL-JSON files, article URLs, DOIs, or a journal's ISSN",
+        cmd_import,
+        "import from RIS/BibTeX/CSL-JSON files, article URLs, DOIs, or a journal's ISSN",
+        json="print the imported records as a JSON array",
         description="Each input is classified as a file, URL, DOI or ISSN. A record that is already in the "
         "library (same DOI, URL, or title + first author + year) is updated instead of added.",
     )
     p.add_argument("inputs", nargs="+", metavar="FILE|URL|DOI|ISSN")
-    p.add_argument("--json", action="store_true", help="print the imported records as a JSON array")
     p.add_argument("--query", "-q", metavar="TEXT", help="with an ISSN: import the journal's articles matching TEXT")
     p.add_argument("--limit", type=int, default=20, help="with an ISSN: at most this many articles (default 20)")
     p.add_argument("--year", type=int, help="with an ISSN: only articles of this year")
-    p.add_argument("--refresh", action="store_true", help="ignore cached responses")
-    p.set_defaults(func=cmd_import)
+    add_refresh(p)
 
 
 def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:

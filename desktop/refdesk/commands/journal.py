@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from refdesk.app import AppContext
+from refdesk.commands import add_command, add_refresh
 from refdesk.errors import NotFoundError
 from refdesk.importers.journal import (
     SOURCES,
@@ -23,9 +24,12 @@ from refdesk.output import dump_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "journal",
-        help="show a journal by ISSN and list or search its articles (import them with `refdesk import ISSN`)",
+        cmd_journal,
+        "show a journal by ISSN and list or search its articles (import them with `refdesk import ISSN`)",
+        json="print journal, articles and failures as JSON",
         description="Asks Crossref, OpenAlex and DOAJ at once. The journal is shown once, merged from every source "
         "that knows it; its articles are merged across sources (same DOI or same title = one article), newest "
         "first, or best match first with --query. A source that fails is named with the reason; the others still answer.",
@@ -34,9 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--query", "-q", metavar="TEXT", help="only articles matching TEXT, best match first")
     p.add_argument("--year", type=int, help="only articles published in this year")
     p.add_argument("--limit", type=int, default=20, help="at most this many articles (default 20)")
-    p.add_argument("--json", action="store_true", help="print journal, articles and failures as JSON")
-    p.add_argument("--refresh", action="store_true", help="ignore cached responses")
-    p.set_defaults(func=cmd_journal)
+    add_refresh(p)
 
 
 def hit_json(hit: ArticleHit) -> dict[str, Any]:

@@ -7,40 +7,36 @@ import sys
 
 from refdesk import schema
 from refdesk.app import AppContext
+from refdesk.commands import add_command
 from refdesk.errors import InvalidInputError
 from refdesk.importers.files import FORMATS, write
 from refdesk.output import detail, dump_json, print_records
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="list records, newest first, or those matching --search")
+    p = add_command(sub, "list", cmd_list, "list records, newest first, or those matching --search",
+                    json="print a JSON array of records")
     p.add_argument("--search", "-s", metavar="TEXT", help="full-text search over title, creators, journal, abstract, tags")
     p.add_argument("--limit", type=int, default=None, help="at most this many records")
-    p.add_argument("--json", action="store_true", help="print a JSON array of records")
-    p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("show", help="show one record with every field and where it came from")
+    p = add_command(sub, "show", cmd_show, "show one record with every field and where it came from",
+                    json="print the record as JSON")
     p.add_argument("key")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("edit", help="change fields and tags of a record (validated against its item type)")
+    p = add_command(sub, "edit", cmd_edit, "change fields and tags of a record (validated against its item type)",
+                    json="print the changed record as JSON")
     p.add_argument("key")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="assignments")
     p.add_argument("--add-tag", action="append", default=[], metavar="TAG")
     p.add_argument("--remove-tag", action="append", default=[], metavar="TAG")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_edit)
 
-    p = sub.add_parser("remove", help="delete a record (the deletion syncs to Zotero)")
+    p = add_command(sub, "remove", cmd_remove, "delete a record (the deletion syncs to Zotero)")
     p.add_argument("key", nargs="+")
-    p.set_defaults(func=cmd_remove)
 
-    p = sub.add_parser("export", help="write records as CSL-JSON, RIS or BibTeX to standard output")
+    p = add_command(sub, "export", cmd_export, "write records as CSL-JSON, RIS or BibTeX to standard output")
     p.add_argument("keys", nargs="*", metavar="KEY", help="records to export (default: all)")
     p.add_argument("--format", "-f", choices=FORMATS, default="csljson")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
-    p.set_defaults(func=cmd_export)
 
 
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from refdesk.app import AppContext
+from refdesk.commands import add_command
 from refdesk.output import dump_json
 
 
@@ -13,29 +14,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plugins", help="list, install, enable or create enrichment add-ons")
     actions = p.add_subparsers(dest="plugins_action", metavar="ACTION", required=True)
 
-    a = actions.add_parser("list", help="the installed add-ons: name, version, enabled, where from, compatible")
-    a.add_argument("--json", action="store_true")
-    a.set_defaults(func=cmd_list)
+    add_command(actions, "list", cmd_list, "the installed add-ons: name, version, enabled, where from, compatible",
+                json="print the add-ons as JSON")
 
-    a = actions.add_parser("install", help="pip-install an add-on (a folder, a wheel or an sdist) into refdesk's environment")
+    a = add_command(actions, "install", cmd_install,
+                    "pip-install an add-on (a folder, a wheel or an sdist) into refdesk's environment",
+                    json="print the install summary as JSON")
     a.add_argument("spec", metavar="SPEC")
     a.add_argument("--dry-run", action="store_true", help="only say what would be installed")
-    a.add_argument("--json", action="store_true")
-    a.set_defaults(func=cmd_install)
 
-    a = actions.add_parser("uninstall", help="remove an add-on (by its name or distribution name)")
+    a = add_command(actions, "uninstall", cmd_uninstall, "remove an add-on (by its name or distribution name)")
     a.add_argument("name", metavar="NAME")
-    a.set_defaults(func=cmd_uninstall)
 
     for action, enabled in (("enable", True), ("disable", False)):
-        a = actions.add_parser(action, help=f"{action} an add-on (kept in settings)")
+        a = add_command(actions, action, cmd_enable, f"{action} an add-on (kept in settings)")
         a.add_argument("name", metavar="NAME")
-        a.set_defaults(func=cmd_enable, enabled=enabled)
+        a.set_defaults(enabled=enabled)
 
-    a = actions.add_parser("new", help="write a ready-to-install add-on skeleton (pyproject, README, a passing test)")
+    a = add_command(actions, "new", cmd_new, "write a ready-to-install add-on skeleton (pyproject, README, a passing test)")
     a.add_argument("name", metavar="NAME")
     a.add_argument("--dir", default=".", metavar="FOLDER", help="where to create refdesk-NAME/ (default: here)")
-    a.set_defaults(func=cmd_new)
 
 
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:

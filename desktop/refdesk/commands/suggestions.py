@@ -7,22 +7,24 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from refdesk.app import AppContext
+from refdesk.commands import add_command
 from refdesk.errors import InvalidInputError
 from refdesk.output import dump_json
 from refdesk.plugins.suggestions import StoredSuggestion
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "suggestions",
-        help="list pending suggestions (of KEY), or `accept ID...` / `reject ID...`",
+        cmd_suggestions,
+        "list pending suggestions (of KEY), or `accept ID...` / `reject ID...`",
+        json="print the suggestions (or what was accepted or rejected) as JSON",
         description="refdesk suggestions [KEY]  |  refdesk suggestions accept ID...  |  refdesk suggestions reject ID...",
     )
     p.add_argument("args", nargs="*", metavar="KEY | accept ID... | reject ID...")
     p.add_argument("--status", choices=("pending", "accepted", "rejected", "present", "all"), default="pending",
                    help="which suggestions to list (default: pending)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_suggestions)
 
 
 def _short(value: str, width: int = 70) -> str:

@@ -6,15 +6,15 @@ import argparse
 import sys
 
 from refdesk.app import AppContext
+from refdesk.commands import add_command
 from refdesk.output import dump_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sync", help="two-way sync with Zotero (run `refdesk zotero login` first)")
+    p = add_command(sub, "sync", cmd_sync, "two-way sync with Zotero (run `refdesk zotero login` first)",
+                    json="print the sync report as JSON")
     p.add_argument("--library-id", action="append", default=[], metavar="ID",
                    help="'user' (My Library) or 'group:ID'; repeatable (default: My Library and the login's groups)")
-    p.add_argument("--json", action="store_true", help="print the sync report as JSON")
-    p.set_defaults(func=cmd_sync)
 
 
 def cmd_sync(ctx: AppContext, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from refdesk.app import AppContext
+from refdesk.commands import add_command
 from refdesk.errors import InvalidInputError
 from refdesk.output import dump_json
 
@@ -16,29 +17,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("zotero", help="connect to a Zotero account (the API key is kept in the OS keyring)")
     zsub = p.add_subparsers(dest="zotero_command", metavar="SUBCOMMAND", required=True)
 
-    q = zsub.add_parser("login", help="check an API key against Zotero and keep it in the OS keyring",
-                        description="Reads the API key from a prompt without echo, or from standard input with "
-                        "--api-key-stdin. Create a key at https://www.zotero.org/settings/keys.")
+    q = add_command(zsub, "login", cmd_login, "check an API key against Zotero and keep it in the OS keyring",
+                    json="print the account as JSON",
+                    description="Reads the API key from a prompt without echo, or from standard input with "
+                    "--api-key-stdin. Create a key at https://www.zotero.org/settings/keys.")
     q.add_argument("--user-id", required=True, metavar="ID", help="your numeric Zotero user ID (shown with your keys)")
     q.add_argument("--group", action="append", default=[], metavar="ID", help="also sync this group library (repeatable)")
     q.add_argument("--api-key-stdin", action="store_true", help="read the key from standard input")
-    q.add_argument("--json", action="store_true")
-    q.set_defaults(func=cmd_login)
 
-    q = zsub.add_parser("status", help="the account, its libraries, last sync and pending changes")
-    q.add_argument("--json", action="store_true")
-    q.set_defaults(func=cmd_status)
+    add_command(zsub, "status", cmd_status, "the account, its libraries, last sync and pending changes",
+                json="print the status as JSON")
+    add_command(zsub, "logout", cmd_logout, "remove the API key from the keyring")
 
-    q = zsub.add_parser("logout", help="remove the API key from the keyring")
-    q.set_defaults(func=cmd_logout)
-
-    q = zsub.add_parser("conflicts", help="list sync conflicts, or settle one with --resolve KEY --take local|remote")
+    q = add_command(zsub, "conflicts", cmd_conflicts,
+                    "list sync conflicts, or settle one with --resolve KEY --take local|remote",
+                    json="print the conflicts as JSON")
     q.add_argument("--resolve", metavar="KEY", help="the item whose conflicts to settle")
     q.add_argument("--take", choices=("local", "remote"), help="keep refdesk's value (local) or Zotero's (remote)")
     q.add_argument("--field", help="settle only this field")
     q.add_argument("--all", action="store_true", help="list settled conflicts too")
-    q.add_argument("--json", action="store_true")
-    q.set_defaults(func=cmd_conflicts)
 
 
 def _read_key(from_stdin: bool) -> str:
