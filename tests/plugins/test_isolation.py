@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from refdesk.app import AppContext
@@ -21,6 +21,26 @@ def good(record: RecordView, context: PluginContext) -> Enrichment:
     return found
 
 
+class Hanging(FnPlugin):
+    """An add-on that hangs on every call until the test ends; ``calls`` lists the keys it was given."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.calls: list[str] = []
+        super().__init__(self._hang)
+
+    def _hang(self, record: RecordView, context: PluginContext) -> None:
+        self.calls.append(record.key)
+        self.release.wait(30)
+
+
+@pytest.fixture
+def hangs() -> Iterator[Hanging]:
+    plugin = Hanging()
+    yield plugin
+    plugin.release.set()
+
+
 def _add(app: AppContext, n: int = 1) -> list[str]:
     keys = []
     for i in range(n):
@@ -31,12 +51,9 @@ def _add(app: AppContext, n: int = 1) -> list[str]:
     return keys
 
 
-def test_misbehaving_add_ons_are_reported_and_the_good_one_still_applies(with_plugins: Callable[..., AppContext]) -> None:
-    release = threading.Event()
-
-    def hangs(record: RecordView, context: PluginContext) -> None:
-        release.wait(30)
-
+def test_misbehaving_add_ons_are_reported_and_the_good_one_still_applies(
+    with_plugins: Callable[..., AppContext], hangs: Hanging
+) -> None:
     def raises(record: RecordView, context: PluginContext) -> None:
         raise RuntimeError("service exploded")
 
@@ -47,7 +64,7 @@ def test_misbehaving_add_ons_are_reported_and_the_good_one_still_applies(with_pl
         return Enrichment([Suggestion("abstractNote", "word " * 2_000_000, "X")])
 
     app = with_plugins(
-        good=FnPlugin(good), hangs=FnPlugin(hangs), raises=FnPlugin(raises), html=FnPlugin(html), huge=FnPlugin(huge),
+        good=FnPlugin(good), hangs=hangs, raises=FnPlugin(raises), html=FnPlugin(html), huge=FnPlugin(huge),
         wrongtype=FnPlugin(lambda r, c: "subjects: a, b"),
         badfield=FnPlugin(lambda r, c: Enrichment([Suggestion("numPages", "12", "X"), Suggestion("creators", "x", "X"),
                                                      Suggestion(SUBJECT, "ok subject", "X", "javascript:alert(1)")])),
@@ -55,10 +72,7 @@ def test_misbehaving_add_ons_are_reported_and_the_good_one_still_applies(with_pl
     )
     (key,) = _add(app)
     before = app.library.get(key)
-    try:
-        report = manager.enrich(app, [key], apply=True, timeout=0.5)
-    finally:
-        release.set()
+    report = manager.enrich(app, [key], apply=True, timeout=0.5)
     problems = {p.plugin: p for p in report.problems}
     assert problems["hangs"].kind == "timeout" and "timed out" in str(problems["hangs"])
     assert problems["raises"].kind == "error" and "RuntimeError: service exploded" in problems["raises"].message
@@ -76,26 +90,16 @@ def test_misbehaving_add_ons_are_reported_and_the_good_one_still_applies(with_pl
     assert before.title == after.title
 
 
-def test_a_hanging_add_on_does_not_slow_the_others(with_plugins: Callable[..., AppContext]) -> None:
-    release = threading.Event()
-    calls: list[str] = []
-
-    def hangs(record: RecordView, context: PluginContext) -> None:
-        calls.append(record.key)
-        release.wait(30)
-
-    app = with_plugins(good=FnPlugin(good), hangs=FnPlugin(hangs))
+def test_a_hanging_add_on_does_not_slow_the_others(with_plugins: Callable[..., AppContext], hangs: Hanging) -> None:
+    app = with_plugins(good=FnPlugin(good), hangs=hangs)
     keys = _add(app, 12)
-    try:
-        started = time.monotonic()
-        report = manager.enrich(app, keys, timeout=0.3, lane_width=2)
-        elapsed = time.monotonic() - started
-    finally:
-        release.set()
+    started = time.monotonic()
+    report = manager.enrich(app, keys, timeout=0.3, lane_width=2)
+    elapsed = time.monotonic() - started
     assert len({s.item_key for s in report.suggestions}) == 12  # the good add-on did every record
     timeouts = [p for p in report.problems if p.kind == "timeout"]
     skipped = [p for p in report.problems if p.kind == "skipped"]
-    assert 1 <= len(timeouts) <= 4 and len(calls) <= 4  # stopped after max_timeouts, not 12 hangs in a row
+    assert 1 <= len(timeouts) <= 4 and len(hangs.calls) <= 4  # stopped after max_timeouts, not 12 hangs in a row
     assert skipped and "timed out" in skipped[0].message
     assert elapsed < 12 * 0.3  # a sanity bound, far above the expected ~0.3 s
 
@@ -143,24 +147,14 @@ def test_record_view_is_read_only(with_plugins: Callable[..., AppContext]) -> No
 
 
 def test_large_runs_go_in_batches_and_a_given_up_add_on_stays_out(
-    with_plugins: Callable[..., AppContext], monkeypatch: pytest.MonkeyPatch
+    with_plugins: Callable[..., AppContext], monkeypatch: pytest.MonkeyPatch, hangs: Hanging
 ) -> None:
     monkeypatch.setattr(manager, "BATCH", 5)
-    release = threading.Event()
-    hung: list[str] = []
-
-    def hangs(record: RecordView, context: PluginContext) -> None:
-        hung.append(record.key)
-        release.wait(30)
-
-    app = with_plugins(good=FnPlugin(good), hangs=FnPlugin(hangs))
+    app = with_plugins(good=FnPlugin(good), hangs=hangs)
     keys = _add(app, 12)
     progress: list[int] = []
-    try:
-        report = manager.enrich(app, None, progress=lambda d, t, k: progress.append(d), timeout=0.2, lane_width=2)
-    finally:
-        release.set()
+    report = manager.enrich(app, None, progress=lambda d, t, k: progress.append(d), timeout=0.2, lane_width=2)
     assert progress == list(range(1, 13))
     assert {s.item_key for s in report.suggestions} == set(keys)
-    assert len(hung) <= 4
+    assert len(hangs.calls) <= 4
     assert any(p.plugin == "hangs" and "not run for 7 more record(s)" in p.message for p in report.problems)
