@@ -63,6 +63,18 @@ class SyncMachine(RuleBasedStateMachine):
     def keys(self, side: str) -> list[str]:
         return sorted(self.ctx[side].library.keys())
 
+    def draw_local(self, side: str, data: st.DataObject) -> str | None:
+        """One of ``side``'s records, or None when that side has none (the precondition asks only for either side)."""
+        keys = self.keys(side)
+        return data.draw(st.sampled_from(keys)) if keys else None
+
+    def draw_remote(self, data: st.DataObject) -> str:
+        return data.draw(st.sampled_from(sorted(self.zlib.items)))
+
+    def remote_put(self, item: dict[str, Any]) -> None:
+        """Write one item as a third Zotero client would."""
+        assert self.server.put_items(self.zlib, [item])["failed"] == {}
+
     # -- local changes --------------------------------------------------------
     @rule(side=SIDES, value=VALUES)
     def local_create(self, side: str, value: str) -> None:
@@ -92,10 +104,9 @@ class SyncMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.keys("A") or self.keys("B"))
     @rule(side=SIDES, data=st.data(), field=FIELDS, value=VALUES)
     def local_edit(self, side: str, data: st.DataObject, field: str, value: str) -> None:
-        keys = self.keys(side)
-        if not keys:
+        key = self.draw_local(side, data)
+        if key is None:
             return
-        key = data.draw(st.sampled_from(keys))
         lib = self.ctx[side].library
         rec = lib.get(key)
         if rec.item_type == "note":
@@ -110,11 +121,11 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(side=SIDES, data=st.data())
     def local_edit_and_undo(self, side: str, data: st.DataObject) -> None:
         """Dirty but equal to the server: uploads answer "unchanged"."""
-        keys = self.keys(side)
-        if not keys:
+        key = self.draw_local(side, data)
+        if key is None:
             return
         lib = self.ctx[side].library
-        rec = lib.get(data.draw(st.sampled_from(keys)))
+        rec = lib.get(key)
         before = rec.data.get("extra")
         rec.data["extra"] = "temporary"
         lib.save(rec)
@@ -127,10 +138,9 @@ class SyncMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.keys("A") or self.keys("B"))
     @rule(side=SIDES, data=st.data(), tag=st.sampled_from(["red", "green", "blue"]))
     def local_tag(self, side: str, data: st.DataObject, tag: str) -> None:
-        keys = self.keys(side)
-        if not keys:
+        key = self.draw_local(side, data)
+        if key is None:
             return
-        key = data.draw(st.sampled_from(keys))
         lib = self.ctx[side].library
         rec = lib.get(key)
         if rec.add_tag(tag):
@@ -140,10 +150,9 @@ class SyncMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.keys("A") or self.keys("B"))
     @rule(side=SIDES, data=st.data())
     def local_delete(self, side: str, data: st.DataObject) -> None:
-        keys = self.keys(side)
-        if not keys:
+        key = self.draw_local(side, data)
+        if key is None:
             return
-        key = data.draw(st.sampled_from(keys))
         self.ctx[side].library.remove(key)
         self.deleted.add(key)
 
@@ -151,23 +160,21 @@ class SyncMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.zlib.items))
     @rule(data=st.data(), field=FIELDS, value=VALUES)
     def remote_edit(self, data: st.DataObject, field: str, value: str) -> None:
-        key = data.draw(st.sampled_from(sorted(self.zlib.items)))
+        key = self.draw_remote(data)
         if self.zlib.items[key].data.get("itemType") == "note":
             field = "note"
-        result = self.server.put_items(self.zlib, [{"key": key, "version": self.zlib.items[key].version, field: value}])
-        assert result["failed"] == {}
+        self.remote_put({"key": key, "version": self.zlib.items[key].version, field: value})
         self.last_edit[(key, field)] = value
 
     @precondition(lambda self: bool(self.zlib.items))
     @rule(data=st.data(), tag=st.sampled_from(["red", "green", "blue"]), automatic=st.booleans())
     def remote_tag(self, data: st.DataObject, tag: str, automatic: bool) -> None:
-        key = data.draw(st.sampled_from(sorted(self.zlib.items)))
+        key = self.draw_remote(data)
         obj = self.zlib.items[key]
         if tag in {t["tag"] for t in obj.data.get("tags", [])}:
             return
         new = {"tag": tag, "type": 1} if automatic else {"tag": tag}
-        result = self.server.put_items(self.zlib, [{"key": key, "version": obj.version, "tags": [*obj.data["tags"], new]}])
-        assert result["failed"] == {}
+        self.remote_put({"key": key, "version": obj.version, "tags": [*obj.data["tags"], new]})
         self.tags.setdefault(key, set()).add(tag)
 
     @precondition(lambda self: bool(self.zlib.items))
@@ -178,15 +185,14 @@ class SyncMachine(RuleBasedStateMachine):
             return
         parent = data.draw(st.sampled_from(parents))
         key = self._new_key()
-        result = self.server.put_items(self.zlib, [{"key": key, "itemType": "note", "note": value, "parentItem": parent}])
-        assert result["failed"] == {}
+        self.remote_put({"key": key, "itemType": "note", "note": value, "parentItem": parent})
         self.parent[key] = parent
         self.last_edit[(key, "note")] = value
 
     @precondition(lambda self: bool(self.zlib.items))
     @rule(data=st.data())
     def remote_delete(self, data: st.DataObject) -> None:
-        key = data.draw(st.sampled_from(sorted(self.zlib.items)))
+        key = self.draw_remote(data)
         self.server.delete_items(self.zlib, [key])
         self.deleted.add(key)
 

@@ -42,6 +42,16 @@ def article(title: str, **fields: Any) -> Record:
     return rec
 
 
+def edit(ctx: AppContext, key: str, *, tags: tuple[str, ...] = (), **fields: str) -> None:
+    """Change fields of a local record (and add tags), as the user would."""
+    rec = ctx.library.get(key)
+    for name, value in fields.items():
+        rec.set(name, value)
+    for tag in tags:
+        rec.add_tag(tag)
+    ctx.library.save(rec)
+
+
 def server_items(server: ZoteroServer) -> dict[str, dict[str, Any]]:
     return server.item_data(server.library("user", USER_ID))
 
@@ -129,15 +139,8 @@ def test_conflicts_are_kept_listed_and_resolved(zserver: ZoteroServer, make_ctx:
     a.library.add(rec)
     sync(a, client=make_client())
     sync(b, client=make_client())
-    ra = a.library.get(rec.key)
-    ra.set("title", "Title from A")
-    ra.add_tag("from-a")
-    a.library.save(ra)
-    rb = b.library.get(rec.key)
-    rb.set("title", "Title from B")
-    rb.set("volume", "2")
-    rb.add_tag("from-b")
-    b.library.save(rb)
+    edit(a, rec.key, title="Title from A", tags=("from-a",))
+    edit(b, rec.key, title="Title from B", volume="2", tags=("from-b",))
     sync(a, client=make_client())
     report = sync(b, client=make_client())
     assert [(c.key, c.field, c.local, c.remote) for c in report.conflicts] == [(rec.key, "title", "Title from B", "Title from A")]
@@ -164,17 +167,11 @@ def test_take_remote_and_deletion_conflicts(zserver: ZoteroServer, make_ctx: Ctx
     sync(a, client=make_client())
     sync(b, client=make_client())
     # one: both edit the title; B takes remote
-    r = a.library.get(one.key)
-    r.set("title", "A1")
-    a.library.save(r)
-    r = b.library.get(one.key)
-    r.set("title", "B1")
-    b.library.save(r)
+    edit(a, one.key, title="A1")
+    edit(b, one.key, title="B1")
     # two: A deletes, B edits
     a.library.remove(two.key)
-    r = b.library.get(two.key)
-    r.set("pages", "1-2")
-    b.library.save(r)
+    edit(b, two.key, pages="1-2")
     sync(a, client=make_client())
     report = sync(b, client=make_client())
     fields = {(c.key, c.field) for c in report.conflicts}
@@ -194,9 +191,7 @@ def test_local_deletion_against_remote_edit_is_a_conflict(zserver: ZoteroServer,
     a.library.add(rec)
     sync(a, client=make_client())
     sync(b, client=make_client())
-    r = a.library.get(rec.key)
-    r.set("pages", "5")
-    a.library.save(r)
+    edit(a, rec.key, pages="5")
     sync(a, client=make_client())
     b.library.remove(rec.key)
     report = sync(b, client=make_client())
@@ -247,14 +242,10 @@ def test_killed_at_any_request_resumes_without_duplicates_or_losses(
     keys = sorted(local_items(a))
     # changes on both sides, then a sync of A killed at request n, for every n
     for n in range(1, 30):
-        edited = a.library.get(keys[n % 5])
-        edited.set("pages", f"a{n}")
-        a.library.save(edited)
+        edit(a, keys[n % 5], pages=f"a{n}")
         new = article(f"New {n}")
         a.library.add(new)
-        rb = b.library.get(keys[(n + 2) % 5])
-        rb.set("volume", f"b{n}")
-        b.library.save(rb)
+        edit(b, keys[(n + 2) % 5], volume=f"b{n}")
         sync(b, client=make_client())
         client = make_client()
         client.transport.fault_hook = kill_at(n, phase)
@@ -328,9 +319,7 @@ def test_cli_sync_lists_conflicts_and_resolve_settles_them(
     assert cli("sync").code == 0
     mine = cli("show", rec.key, "--json").json()
     assert mine["title"] == "Shared"
-    r = other.library.get(rec.key)
-    r.set("title", "Theirs")
-    other.library.save(r)
+    edit(other, rec.key, title="Theirs")
     sync(other, client=make_client())
     assert cli("edit", rec.key, "--set", "title=Mine").code == 0
     out = cli("sync")
