@@ -613,12 +613,7 @@ class ZoteroServer:
         return expected
 
     def _post(self, lib: ZLibrary, object_type: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], Any]:
-        try:
-            payload = json.loads(body or b"null")
-        except ValueError:
-            raise ApiError(400, "Invalid JSON") from None
-        if not isinstance(payload, list):
-            raise ApiError(400, "Uploaded data must be a JSON array")
+        payload = _json_body(body, list, "array")
         if len(payload) > MAX_WRITE:
             raise ApiError(413, f"Only {MAX_WRITE} objects can be saved in a single request")
         version_header = self._check_library_version(lib, headers)
@@ -845,12 +840,7 @@ class ZoteroServer:
                 raise ApiError(412, f"{object_type[:-1].capitalize()} has been modified since specified version")
             self._delete_objects(lib, object_type, [key])
             return 204, {"Last-Modified-Version": str(lib.version)}, None
-        try:
-            obj = json.loads(body or b"null")
-        except ValueError:
-            raise ApiError(400, "Invalid JSON") from None
-        if not isinstance(obj, dict):
-            raise ApiError(400, "Uploaded data must be a JSON object")
+        obj = _json_body(body, dict, "object")
         ius = headers.get("if-unmodified-since-version")
         if existing is not None:
             current = existing.version
@@ -866,6 +856,17 @@ class ZoteroServer:
             f = result["failed"]["0"]
             raise ApiError(f["code"], f["message"])
         return 204, {"Last-Modified-Version": str(lib.version)}, None
+
+
+def _json_body(body: bytes, kind: type, what: str) -> Any:
+    """The uploaded JSON, or the 400 Zotero answers to a body that is not JSON or not a JSON ``what``."""
+    try:
+        payload = json.loads(body or b"null")
+    except ValueError:
+        raise ApiError(400, "Invalid JSON") from None
+    if not isinstance(payload, kind):
+        raise ApiError(400, f"Uploaded data must be a JSON {what}")
+    return payload
 
 
 def _int_param(query: dict[str, str], name: str) -> int:
