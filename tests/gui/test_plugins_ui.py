@@ -31,7 +31,7 @@ def crossref(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPS
     """Our own server (not the session-wide ``httpserver``): the add-on caches journal subjects per base URL."""
     recorded = FIXTURES / "crossref" / "journal-works-1.json"
     if not recorded.exists():
-        pytest.skip(f"recorded Crossref responses not found at {recorded}")
+        pytest.fail(f"recorded Crossref responses not found at {recorded}: these tests replay them and must not pass without them")
     httpserver = HTTPServer()
     httpserver.start()
     work = next(w for w in json.loads(recorded.read_text(encoding="utf-8"))["message"]["items"] if w["DOI"] == DOI)
@@ -43,7 +43,7 @@ def crossref(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPS
     ctx.settings.crossref_api_url = url
     crossref_ep = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == "crossref"]
     if not crossref_ep:
-        pytest.skip("the refdesk-crossref add-on is not installed")
+        pytest.fail("the refdesk-crossref add-on is not installed: pip install -e plugins/refdesk-crossref into the venv")
     manager.use_host(ctx, PluginHost(ctx.settings, entry_points=crossref_ep))
     yield httpserver
     httpserver.clear()

@@ -16,7 +16,7 @@ DATA = HERE / "data"
 @pytest.fixture
 def crossref(httpserver: HTTPServer) -> HTTPServer:
     if not RECORDED.exists():
-        pytest.skip(f"recorded Crossref responses not found at {RECORDED}")
+        pytest.fail(f"recorded Crossref responses not found at {RECORDED}: these tests replay them and must not pass without them")
     json_type = "application/json"
     # A real work from a recorded /journals/2167-8359/works list, served as /works/{doi} answers it.
     listed = json.loads((RECORDED / "journal-works-1.json").read_text(encoding="utf-8"))["message"]["items"]
