@@ -51,6 +51,7 @@ class Settings:
     per_host_limit: int = 4
     http_cache: bool = True
     http_cache_ttl: float = 86400.0  # seconds an answer without Cache-Control stays fresh
+    http_cache_max_mb: float = 200.0  # disk the HTTP cache may use; least recently used answers go first (0: no cap)
     plugin_timeout: float = 30.0
     disabled_plugins: list[str] = field(default_factory=list)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -146,7 +146,8 @@ class HttpClient:
             headers={"User-Agent": settings.user_agent(), "Accept-Encoding": "gzip, deflate, br"},
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         )
-        self._cache = HttpCache(settings.cache_path() / "http") if settings.http_cache else None
+        max_bytes = int(settings.http_cache_max_mb * 1024 * 1024) if settings.http_cache_max_mb > 0 else None
+        self._cache = HttpCache(settings.cache_path() / "http", max_bytes) if settings.http_cache else None
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
         self._inflight: dict[str, tuple[threading.Lock, int]] = {}
@@ -204,6 +205,8 @@ class HttpClient:
 
     def close(self) -> None:
         self._client.close()
+        if self._cache is not None:
+            self._cache.close()
 
     # -- internals -------------------------------------------------------------------
     @staticmethod
