@@ -96,3 +96,20 @@ def test_authors_and_tags_in_the_article_language_win_over_precedence() -> None:
     assert rec.creators == [{"creatorType": "author", "lastName": "Sergeev", "firstName": "E. Yu."}]
     assert rec.tag_names() == ["diplomacy"] and rec.provenance["creators"].source == "web:dublincore"
     assert "original-author: Сергеев || Е. Ю." in rec.get("extra").split("\n")
+
+
+def test_a_malformed_address_in_the_page_is_passed_over() -> None:
+    """``urljoin`` raises ValueError for an unclosed IPv6 bracket; one bad link must not fail the page."""
+    from refdesk.importers.extract import links, ojs, run_all
+    from refdesk.importers.extract.page import parse_page
+
+    html = (
+        '<html><head><base href="https://[broken"><meta name="generator" content="Open Journal Systems 3.3">'
+        '<meta name="citation_title" content="Still read"><meta name="citation_pdf_url" content="https://[x/a.pdf">'
+        '<meta http-equiv="refresh" content="0; url=https://[y"><link rel="alternate" type="application/x-research-info-systems" '
+        'href="https://[z/ris"></head><body><a href="https://[q/citationstylelanguage/download/ris">RIS</a></body></html>'
+    )
+    page = parse_page(html, "https://journal.example.org/index.php/j/article/view/1")
+    assert page.base == page.url and page.refresh == "" and page.links == []
+    assert any(f.fields.get("title") for f in run_all(page))
+    assert links.export_links(page) == [] and ojs.export_links(page) == []

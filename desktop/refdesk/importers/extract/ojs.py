@@ -71,6 +71,7 @@ def export_links(page: Page) -> list[ExportLink]:
     out: dict[str, ExportLink] = {}
     for a in page.tree.iter("a"):
         m = _CSL_DOWNLOAD.search(a.get("href") or "")
-        if m:
-            out.setdefault(m.group(1).lower(), ExportLink(page.absolute(a.get("href") or ""), m.group(1).lower(), "ojs"))
+        href = page.absolute(a.get("href") or "") if m else ""
+        if m and href:
+            out.setdefault(m.group(1).lower(), ExportLink(href, m.group(1).lower(), "ojs"))
     return [out[f] for f in ("ris", "bibtex") if f in out]

@@ -71,7 +71,16 @@ class Page:
         return [m for m in self.metas if m.key.startswith(p)]
 
     def absolute(self, href: str) -> str:
-        return urljoin(self.base or self.url, href.strip())
+        """``href`` resolved against the page; "" for one no URL parser accepts (``https://[x``)."""
+        return join_url(self.base or self.url, href)
+
+
+def join_url(base: str, href: str) -> str:
+    """``urljoin``, but "" instead of the ValueError it raises for a malformed address (an unclosed IPv6 bracket)."""
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return ""
 
 
 def _lang_of(el: html.HtmlElement) -> str:
@@ -92,14 +101,14 @@ def parse_page(text: str, url: str) -> Page:
         raise ImporterError(f"{url}: the page is not readable HTML")
     base = url
     for b in tree.iterfind(".//base[@href]"):
-        base = urljoin(url, b.get("href", "").strip())
+        base = join_url(url, b.get("href", "")) or url
         break
     page = Page(url=url, tree=tree, base=base)
     for el in tree.iter("meta"):
         if (el.get("http-equiv") or "").strip().lower() == "refresh" and not page.refresh:
             m = _REFRESH.match(el.get("content") or "")
             if m:
-                page.refresh = urljoin(base, m.group(1).strip().strip("'\""))
+                page.refresh = join_url(base, m.group(1).strip().strip("'\""))
         name = el.get("name") or el.get("property") or el.get("itemprop") or ""
         content = el.get("content")
         if not name or content is None:
@@ -108,9 +117,9 @@ def parse_page(text: str, url: str) -> Page:
         page.metas.append(meta)
         page._by_key.setdefault(meta.key, []).append(meta)
     for el in tree.iter("link"):
-        href = el.get("href")
+        href = join_url(base, el.get("href") or "") if el.get("href") else ""
         if href:
-            page.links.append(Link((el.get("rel") or "").lower().strip(), urljoin(base, href.strip()), (el.get("type") or "").lower().strip(), el.get("title") or ""))
+            page.links.append(Link((el.get("rel") or "").lower().strip(), href, (el.get("type") or "").lower().strip(), el.get("title") or ""))
     page.lang = _lang_of(tree)
     for title_el in tree.iter("title"):
         page.title = clean("".join(str(t) for t in title_el.itertext()))

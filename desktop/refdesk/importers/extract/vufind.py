@@ -30,7 +30,7 @@ def export_links(page: Page) -> list[ExportLink]:
     for a in page.tree.iter("a"):
         href = a.get("href") or ""
         m = _EXPORT.search(href)
-        if m:
+        if m and page.absolute(href):
             fmt = "ris" if m.group(1).lower() == "ris" else "bibtex"
             links.setdefault(fmt, ExportLink(page.absolute(href), fmt, "vufind"))
     if not links and "/record/" in page.url.lower():
