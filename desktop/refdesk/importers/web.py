@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from refdesk.app import AppContext
 from refdesk.errors import ImporterError, RefdeskError
-from refdesk.identifiers import find_doi
+from refdesk.identifiers import find_doi, normalize_doi
 from refdesk.importers import doi as doi_importer
 from refdesk.importers.extract import EXTRACTORS, links, ojs, run_all, vufind
 from refdesk.importers.extract.found import Found, found_from_record
@@ -185,16 +185,21 @@ def import_urls(
     refresh: bool = False,
     on_done: Callable[[UrlResult], None] | None = None,
 ) -> list[UrlResult]:
-    """Import many URLs concurrently, in input order; the shared client keeps each host within its limit.
+    """Import many URLs (or DOIs) concurrently, in input order; the shared client keeps each host within its limit.
 
-    ``on_done`` is called (from a worker thread) as each URL finishes, for progress reports.
+    A DOI (``10.x/y``, ``doi:10.x/y``, ``https://doi.org/10.x/y``) is asked of the resolver, as
+    ``refdesk import DOI`` does. ``on_done`` is called (from a worker thread) as each URL finishes, for
+    progress reports.
     """
     todo = list(urls)
     ctx.http  # noqa: B018 - create the shared client on this thread, before the pool uses it
 
     def one(url: str) -> UrlResult:
         try:
-            result = UrlResult(url, import_url(ctx, url, refresh=refresh))
+            if normalize_doi(url):
+                result = UrlResult(url, doi_importer.import_doi(ctx, url, refresh=refresh))
+            else:
+                result = UrlResult(url, import_url(ctx, url, refresh=refresh))
         except RefdeskError as exc:
             result = UrlResult(url, error=exc)
         if on_done is not None:
