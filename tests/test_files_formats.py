@@ -53,6 +53,53 @@ def test_ris_maps_every_core_item_type() -> None:
     assert records[6].get("websiteTitle") == "Refdesk" and records[6].get("accessDate") == "2024-01-15"
 
 
+REPORT_RIS = "".join(
+    f"{line}\n"
+    for line in [
+        "TY  - RPRT", "AU  - Doe, Jane", "A2  - Smith, Sam", "TI  - Water quality 2020", "T2  - Technical reports of the Survey",
+        "PB  - Survey Institute", "CY  - Reston", "M3  - Technical report", "SN  - TR-2020-04, rev. 2", "PY  - 2020", "ER  - ",
+    ]
+)
+
+
+def test_ris_report_tags_follow_zoteros_translator() -> None:
+    """A report's T2 is its series title, SN its number, A2 its series editor (Zotero's RIS.js), both ways."""
+    [rec] = ris.read(REPORT_RIS, "t")
+    assert rec.get("seriesTitle") == "Technical reports of the Survey"
+    assert rec.get("reportNumber") == "TR-2020-04, rev. 2" and rec.get("ISBN") == "" and rec.get("ISSN") == ""
+    assert [c["creatorType"] for c in rec.creators] == ["author", "seriesEditor"]
+    assert (rec.get("institution"), rec.get("place"), rec.get("reportType")) == ("Survey Institute", "Reston", "Technical report")
+    assert rec.get("extra") == ""
+    written = ris.write([rec])
+    for line in ("T2  - Technical reports of the Survey", "SN  - TR-2020-04, rev. 2", "A2  - Smith, Sam"):
+        assert line in written.splitlines()
+    assert "T3  - " not in written and "IS  - " not in written
+    [back] = ris.read(written, "t")
+    assert back.data == rec.data
+
+
+def test_ris_report_series_in_t3_and_its_isbn_and_issn() -> None:
+    text = REPORT_RIS.replace("T2  - ", "T3  - ")
+    [rec] = ris.read(text, "t")
+    assert rec.get("seriesTitle") == "Technical reports of the Survey" and rec.get("extra") == ""
+    rec.set("ISSN", "2076-7404")
+    rec.set("ISBN", "978-0-306-40615-7")
+    written = ris.write([rec])
+    assert "SN  - TR-2020-04, rev. 2; 2076-7404; 978-0-306-40615-7" in written.splitlines()
+    [back] = ris.read(written, "t")  # told apart by their check digits
+    assert (back.get("reportNumber"), back.get("ISSN"), back.get("ISBN")) == ("TR-2020-04, rev. 2", "2076-7404", "978-0-306-40615-7")
+
+
+def test_csl_keeps_every_issn_and_isbn_of_a_list() -> None:
+    from refdesk.importers.csl import record_from_csl
+
+    rec = record_from_csl({"type": "article-journal", "title": "T", "ISSN": ["2076-7404", "2587-8476", "2076-7404"]}, "t")
+    assert rec.get("ISSN") == "2076-7404, 2587-8476"  # as Zotero keeps several
+    book = record_from_csl({"type": "book", "title": "B", "ISBN": ["978-0-306-40615-7", "0-306-40615-2"]}, "t")
+    assert book.get("ISBN") == "978-0-306-40615-7 0-306-40615-2"
+    assert record_from_csl({"type": "article-journal", "title": "T", "ISSN": "2076-7404"}, "t").get("ISSN") == "2076-7404"
+
+
 def test_ris_unknown_tags_are_kept_in_extra() -> None:
     text = "TY  - JOUR\nTI  - T\nZZ  - strange value\nN1  - a note\nER  - \n"
     [rec] = ris.read(text, "test")

@@ -54,6 +54,10 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: CSL variables that may come as a list (Crossref gives print and electronic ISSNs, several ISBNs), and how Zotero
+#: keeps several in one field: ISSNs separated by ", ", ISBNs by a space.
+_LISTED = {"ISSN": ", ", "ISBN": " "}
+
 _SEASON_NAMES = {1: "Spring", 2: "Summer", 3: "Autumn", 4: "Winter"}
 
 
@@ -107,8 +111,11 @@ def record_from_csl(obj: dict[str, Any], source: str) -> Record:
         raw = obj.get(csl_field)
         if raw in (None, "", []):
             continue
-        value = _text(raw)
-        value = strip_tags(value) if csl_field == "abstract" else clean(value)
+        if csl_field in _LISTED and isinstance(raw, list):
+            value = _LISTED[csl_field].join(dict.fromkeys(v for v in (clean(str(x)) for x in raw) if v))
+        else:
+            value = _text(raw)
+            value = strip_tags(value) if csl_field == "abstract" else clean(value)
         for zf in zotero_fields:
             target = zf if schema.has_field(item_type, zf) else schema.field_for_base(item_type, zf)
             if target and rec.fill(target, value, source):
@@ -124,8 +131,6 @@ def record_from_csl(obj: dict[str, Any], source: str) -> Record:
             if iso:
                 rec.fill("date", iso, source)
                 break
-    if not rec.get("ISSN") and isinstance(obj.get("ISSN"), list) and obj["ISSN"]:
-        rec.fill("ISSN", ", ".join(obj["ISSN"]), source)
     creator_types = set(schema.creator_types_for(item_type))
     names_map = {csl: zt for zt, csl in mappings["names"].items()}
     names_map["author"] = "author"

@@ -15,7 +15,8 @@ import rispy
 
 from refdesk import schema
 from refdesk.dates import iso_parts, parse_date, store_form
-from refdesk.identifiers import normalize_doi
+from refdesk.errors import InvalidInputError
+from refdesk.identifiers import normalize_doi, validate_isbn, validate_issn
 from refdesk.importers.fileformat import EntryError, add_extra, creator_role, join_pages, put, split_pages, target
 from refdesk.model import Record
 from refdesk.names import parse_name
@@ -52,6 +53,14 @@ SIMPLE_TAGS = {
 }  # fmt: skip
 #: Creator tags -> Zotero creator type wanted.
 CREATOR_TAGS = {"AU": "author", "A1": "author", "A2": "editor", "A3": "seriesEditor", "A4": "translator", "TA": "translator"}
+#: Where Zotero's RIS translator departs from the tags above for one item type: tag -> field or creator type.
+#: A report's T2 is its series title, SN its number and A2 its series editor (T3, which some writers use for the
+#: series, is read as the series title too when T2 is absent).
+TYPE_TAGS: dict[str, dict[str, str]] = {
+    "report": {"T2": "seriesTitle", "T3": "seriesTitle", "SN": "reportNumber", "A2": "seriesEditor"},
+    "computerProgram": {"T2": "seriesTitle", "T3": "seriesTitle"},
+    "map": {"T2": "seriesTitle", "T3": "seriesTitle"},
+}
 _SKIP = {"TY", "ER", "ID"}
 _HANDLED = {"TI", "T1", "T2", "JO", "JF", "JA", "J2", "PY", "Y1", "DA", "SP", "EP", "SN", "DO", "UR", "AB", "N2", "N1", "KW"}
 
@@ -160,9 +169,12 @@ def record_from_ris(entry: dict[str, Any], source: str) -> Record:
     put(rec, "title", first("TI", "T1"), source, "TI")
     for extra_title in [v for t in ("TI", "T1") for v in tags.get(t, [])][1:]:
         put(rec, "title", extra_title, source, "TI")
+    special = TYPE_TAGS.get(item_type, {})
     container = first("T2", "JF", "JO")
     if container:
-        if target(item_type, "publicationTitle"):
+        if "T2" in special:
+            put(rec, special["T2"], container, source, "T2")
+        elif target(item_type, "publicationTitle"):
             put(rec, "publicationTitle", container, source, "T2")
         else:
             put(rec, "series", container, source, "T2")
@@ -177,7 +189,7 @@ def record_from_ris(entry: dict[str, Any], source: str) -> Record:
     for tag, wanted in CREATOR_TAGS.items():
         for value in tags.get(tag, []):
             if clean(value):
-                creators.append(parse_name(value, creator_role(item_type, wanted)))
+                creators.append(parse_name(value, creator_role(item_type, special.get(tag, wanted))))
     if creators:
         rec.set("creators", creators, source)
     date = first("DA") or first("PY", "Y1")
@@ -191,6 +203,7 @@ def record_from_ris(entry: dict[str, Any], source: str) -> Record:
                 if iso and iso[:4] != year:
                     add_extra(rec, f"{tag}: {clean(value)}", source)
     for tag, field in SIMPLE_TAGS.items():
+        field = special.get(tag, field)
         for value in tags.get(tag, []):
             if field == "accessDate":
                 value = _ris_date(value)
@@ -201,7 +214,10 @@ def record_from_ris(entry: dict[str, Any], source: str) -> Record:
     if "-" in first("SP") and not first("EP"):
         pages = join_pages(*split_pages(first("SP")))
     put(rec, "pages", pages, source, "SP")
-    for value in tags.get("SN", []):
+    for value in tags.get("SN", []) if "SN" in special else []:
+        for number in re.split(r";\s*", clean(value)):  # a report number may hold commas and spaces
+            put(rec, _standard_number(number) or special["SN"], number, source, "SN")
+    for value in tags.get("SN", []) if "SN" not in special else []:
         for number in re.split(r"[;,]\s*|\s+(?=\d)", clean(value)):
             number = number.strip()
             if not number:
@@ -234,6 +250,17 @@ def record_from_ris(entry: dict[str, Any], source: str) -> Record:
         for value in values:
             add_extra(rec, f"{tag}: {clean(value)}", source)
     return rec
+
+
+def _standard_number(text: str) -> str:
+    """"ISSN" or "ISBN" when ``text`` is one (its check digit right), else "" (a report number, say)."""
+    for field, check in (("ISSN", validate_issn), ("ISBN", validate_isbn)):
+        try:
+            check(text)
+        except InvalidInputError:
+            continue
+        return field
+    return ""
 
 
 def read(text: str, source: str) -> list[Record]:
@@ -283,10 +310,11 @@ def _date_tag(value: str) -> tuple[str, str]:
 def record_to_ris(rec: Record) -> dict[str, Any]:
     """A rispy entry (tag codes as keys) for one record."""
     out: dict[str, Any] = {"TY": EXPORT_TYPES.get(rec.item_type, "GEN")}
+    special = {value: tag for tag, value in reversed(TYPE_TAGS.get(rec.item_type, {}).items())}  # field -> its first tag
     primary = schema.primary_creator_type(rec.item_type) if schema.is_item_type(rec.item_type) else "author"
     for creator in rec.creators:
         role = creator.get("creatorType", "author")
-        tag = "AU" if role == primary else _EXPORT_CREATORS.get(role, "AU")
+        tag = "AU" if role == primary else special.get(role) or _EXPORT_CREATORS.get(role, "AU")
         if "name" in creator:
             text = creator["name"]
         else:
@@ -295,7 +323,7 @@ def record_to_ris(rec: Record) -> dict[str, Any]:
         out.setdefault(tag, []).append(text)
     if rec.title:
         out["TI"] = _one_line(rec.title)
-    container = _field(rec, "publicationTitle")
+    container = rec.get("seriesTitle") if special.get("seriesTitle") == "T2" else _field(rec, "publicationTitle")
     if container:
         out["T2"] = _one_line(container)
     if rec.get("journalAbbreviation"):
@@ -312,15 +340,18 @@ def record_to_ris(rec: Record) -> dict[str, Any]:
         value = _field(rec, base)
         if value:
             out[tag] = _one_line(value)
-    if _field(rec, "number") and "IS" not in out:
-        out["IS"] = _field(rec, "number")
+    number = _field(rec, "number")
+    if number and special.get("reportNumber") == "SN":
+        out["SN"] = _one_line(number)  # its ISSN and ISBN follow: read back by their check digits
+    elif number and "IS" not in out:
+        out["IS"] = number
     pages = rec.get("pages")
     if pages:
         sp, ep = split_pages(pages)
         out["SP"] = sp
         if ep:
             out["EP"] = ep
-    numbers = [rec.get("ISSN"), rec.get("ISBN")]
+    numbers = [out.get("SN", ""), rec.get("ISSN"), rec.get("ISBN")]
     if any(numbers):
         out["SN"] = "; ".join(n for n in numbers if n)
     if rec.get("DOI"):
