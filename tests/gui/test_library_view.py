@@ -67,6 +67,52 @@ def test_search_filters_as_you_type(records: list[Record], window: Any, qtbot: A
     qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=5000)
 
 
+def test_a_search_with_many_matches_is_counted_in_the_background(ctx: AppContext, qtbot: Any) -> None:
+    from refdesk.gui.main_window import MainWindow
+
+    n = PAGE * 2 + 5
+    ctx.library.add_many([make_record(i) for i in range(n)])
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    reads = win.model.page_reads
+    win.search.setText("boreal")
+    win.apply_search()
+    # The keystroke read one page and counted nothing: a full page shows as "100+".
+    assert win.model.page_reads == reads + 1 and win.model.counter.counts == 0
+    assert not win.model.exact and win.model.rowCount() == PAGE
+    assert "100+ matching" in win.count_label.text()
+    win.select_keys([win.model.key_at(3)])
+    chosen = win.model.key_at(3)
+    qtbot.waitUntil(lambda: win.model.exact, timeout=5000)
+    assert win.model.rowCount() == n and f"{n} matching" in win.count_label.text()
+    assert win.selected_keys() == [chosen]  # the count added rows; it did not reset the table
+    assert win.model.key_at(n - 1) is not None
+    win.close()
+
+
+def test_typing_fast_counts_only_the_last_search(ctx: AppContext, qtbot: Any) -> None:
+    from refdesk.gui.main_window import MainWindow
+
+    ctx.library.add_many([make_record(i) for i in range(PAGE + 20)])
+    ctx.library.add_many([make_record(i, title=f"Peat bog number {i}") for i in range(PAGE + 40, PAGE * 2 + 40)])
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    for text in ("a", "ar", "art", "arti", "artic", "articl", "article"):  # every record but the peat bogs
+        win.search.setText(text)
+        win.apply_search()
+    win.search.setText("number")  # all of them
+    win.apply_search()
+    qtbot.waitUntil(lambda: win.model.exact, timeout=5000)
+    assert win.model.rowCount() == PAGE * 2 + 20
+    assert win.model.counter.counts == 1
+    win.search.setText("peat number 1")  # a short list: the first page is the count
+    win.apply_search()
+    assert win.model.exact and win.model.rowCount() == ctx.library.count("peat number 1") == 60  # bogs 140-199
+    win.close()
+
+
 def test_columns_and_splitter_are_remembered(records: list[Record], ctx: AppContext, qtbot: Any) -> None:
     from refdesk.gui.main_window import MainWindow
 

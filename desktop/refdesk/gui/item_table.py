@@ -19,6 +19,15 @@ class ItemTable(QTableView):
         super().__init__(parent)
         self.empty_text = ""
 
+    def reset(self) -> None:
+        """The model was reset (a search, a sort, a refresh): lay the rows out now, so the table paints once.
+
+        Qt lays the rows out on a zero timer that fires after the first paint; when the row count changed
+        (nearly every keystroke in the search box) the new scroll range then paints the whole table again.
+        """
+        super().reset()
+        self.executeDelayedItemsLayout()
+
     def paintEvent(self, event: Any) -> None:
         super().paintEvent(event)
         model = self.model()

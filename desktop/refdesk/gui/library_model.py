@@ -5,21 +5,35 @@ The model knows only how many rows match (one COUNT) and loads pages of
 library of 100,000 records opens with one page read, and scrolling to the end
 reads only the pages that come into view. Sorting and filtering are SQL
 (``order=``, ``search=`` is the FTS5 index), never done here.
+
+Search as you type does not count on the GUI thread: a keystroke reads the first
+page only. Fewer than ``PAGE`` rows is the exact count; a full page shows as
+"100+" until typing pauses for ``COUNT_PAUSE_MS``, then a ``Counter`` counts on a
+connection of its own in a worker, and the exact count arrives as inserted rows
+(no reset: the view keeps its place).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 
+from refdesk.gui.workers import WorkerPool
 from refdesk.library import Library, Row
 from refdesk.library.store import Order
 
+log = logging.getLogger(__name__)
+
 PAGE = 100  # about three screens: small enough that a search shows its first rows quickly
 MAX_PAGES = 100  # pages kept in memory (100 * 100 rows), the least recently used go first
+#: A search's count waits for this pause in typing: the keystroke's page read and paint keep the CPU
+#: (two cores are common), and a word typed fast is counted once, not once per letter.
+COUNT_PAUSE_MS = 100
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -48,6 +62,7 @@ KeyRole = int(Qt.ItemDataRole.UserRole) + 1
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ROLES = frozenset({_DISPLAY, _TOOLTIP, KeyRole})
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled  # asked per cell painted
 
 
 def _display_added(value: str) -> str:
@@ -55,10 +70,71 @@ def _display_added(value: str) -> str:
     return value.replace("T", " ")[:16] if value else ""
 
 
-class LibraryModel(QAbstractTableModel):
-    """Rows of one library (or all), filtered by ``search`` and sorted by one column."""
+Filter = tuple[str | None, str | None, str | None]  # search, library_id, collection
 
-    def __init__(self, library: Library, parent: Any = None) -> None:
+
+class Counter(QObject):
+    """Counts matches in a worker, on a library connection of its own (opened there on first use), so a
+    count never holds the table's connection. One count runs at a time; of the counts asked for
+    meanwhile only the newest runs (typing fast skips the counts of the letters in between)."""
+
+    counted = Signal(int, int)  # the ticket it was asked with, the count
+
+    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+        self._library: Library | None = None
+        self._pool = WorkerPool(self, max_threads=1)
+        self._next: tuple[int, Filter] | None = None
+        self._running = False
+        self.counts = 0  # counts run (tests look at it)
+
+    def ask(self, ticket: int, where: Filter) -> None:
+        self._next = (ticket, where)
+        if not self._running:
+            self._start()
+
+    def _start(self) -> None:
+        if self._next is None:
+            return
+        ticket, where = self._next
+        self._next = None
+        self._running = True
+        self.counts += 1
+        self._pool.start(
+            lambda _task: self._count(where), name="count",
+            on_result=lambda n: self.counted.emit(ticket, n),
+            on_error=lambda message: log.warning("counting the matches failed: %s", message),
+            on_finished=self._finished,
+        )
+
+    def _count(self, where: Filter) -> int:
+        if self._library is None:  # only this worker thread uses it, one count at a time
+            self._library = Library.open(self.path)
+        return self._library.count(*where)
+
+    def _finished(self) -> None:
+        self._running = False
+        self._start()
+
+    def close(self) -> None:
+        self._next = None
+        self._pool.wait()
+        if self._library is not None:
+            self._library.close()
+            self._library = None
+
+
+class LibraryModel(QAbstractTableModel):
+    """Rows of one library (or all), filtered by ``search`` and sorted by one column.
+
+    With ``count_in_background`` a search's count runs in a worker (``Counter``); until it arrives
+    ``exact`` is False and ``rowCount()`` is the rows of the first page.
+    """
+
+    counted = Signal()  # the exact count of a search arrived (rows were inserted or removed)
+
+    def __init__(self, library: Library, parent: Any = None, count_in_background: bool = False) -> None:
         super().__init__(parent)
         self.library = library
         self.search: str | None = None
@@ -67,17 +143,67 @@ class LibraryModel(QAbstractTableModel):
         self.order: Order = "added"
         self.descending: bool | None = None
         self._count = 0
+        self.exact = True  # False while a search's count runs in the background
+        self._ticket = 0  # which filter and load a background count belongs to
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self.page_reads = 0  # how many pages came from SQLite (tests and benchmarks look at it)
+        self.counter: Counter | None = None
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(COUNT_PAUSE_MS)
+        self._count_timer.timeout.connect(self._ask_count)
+        if count_in_background:
+            self.counter = Counter(library.path, self)
+            self.counter.counted.connect(self._counted)
         self.reload()
 
+    def close(self) -> None:
+        """Wait for a running count and close its connection (the window is closing)."""
+        self._count_timer.stop()
+        if self.counter is not None:
+            self.counter.close()
+
     # -- loading ------------------------------------------------------------
-    def reload(self) -> None:
-        """Re-count and drop cached pages (after a filter, sort or library change)."""
+    def reload(self, count_later: bool = False) -> None:
+        """Re-count and drop cached pages (after a filter or library change).
+
+        ``count_later`` (a keystroke in the search box): read the first page now and leave a full
+        page's count to the ``Counter``.
+        """
         self.beginResetModel()
         self._pages.clear()
-        self._count = self.library.count(self.search, self.library_id, self.collection)
+        self._ticket += 1
+        self._count_timer.stop()
+        if count_later and self.counter is not None and self.search:
+            first = len(self._page(0))
+            self._count = first
+            self.exact = first < PAGE
+            if not self.exact:
+                self._count_timer.start()
+        else:
+            self._count = self.library.count(self.search, self.library_id, self.collection)
+            self.exact = True
         self.endResetModel()
+
+    def _ask_count(self) -> None:
+        if self.counter is not None and not self.exact:
+            self.counter.ask(self._ticket, (self.search, self.library_id, self.collection))
+
+    def _counted(self, ticket: int, count: int) -> None:
+        """A background count arrived: grow (or shrink) the table to it, keeping the rows shown."""
+        if ticket != self._ticket:
+            return  # for an older search, or the table was re-read since
+        old = self._count
+        if count > old:
+            self.beginInsertRows(QModelIndex(), old, count - 1)
+            self._count = count
+            self.endInsertRows()
+        elif count < old:  # a write removed matches in between
+            self.beginRemoveRows(QModelIndex(), count, old - 1)
+            self._count = count
+            self.endRemoveRows()
+        self.exact = True
+        self.counted.emit()
 
     def invalidate(self) -> None:
         """Rows changed but not how many (an edit): drop cached pages and repaint, keeping the selection."""
@@ -94,7 +220,7 @@ class LibraryModel(QAbstractTableModel):
         if search == self.search:
             return
         self.search = search
-        self.reload()
+        self.reload(count_later=True)
 
     def set_library(self, library_id: str | None, collection: str | None = None) -> None:
         """Show one library (None: all of them), or one collection of it."""
@@ -177,7 +303,7 @@ class LibraryModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+        return _FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
@@ -187,4 +313,6 @@ class LibraryModel(QAbstractTableModel):
             return
         self.order = col.order
         self.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        self.beginResetModel()  # the same rows in another order: no need to count them again
+        self._pages.clear()
+        self.endResetModel()

@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         if icon_path.exists():
             self.setWindowIcon(QIcon(str(icon_path)))
 
-        self.model = LibraryModel(self.reader, self)
+        self.model = LibraryModel(self.reader, self, count_in_background=True)
         self._build_panes()
         self._build_actions()
         self._build_status_bar()
@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._table_menu)
         self.model.modelReset.connect(self.update_count)
+        self.model.counted.connect(self.update_count)
 
         self.item_pane = ItemPane(self.ctx.library)
         self.table.edit_requested.connect(self.item_pane.focus_first_field)
@@ -313,6 +314,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.pool.cancel_all()
         self.pool.wait(3000)
+        self.model.close()
         if self._own_reader:
             self.reader.close()
         super().closeEvent(event)
@@ -390,7 +392,8 @@ class MainWindow(QMainWindow):
 
     def update_count(self) -> None:
         shown = self.model.rowCount()
-        text = f"{shown:,} matching" if self.model.search else f"{shown:,} item{'s' if shown != 1 else ''}"
+        more = "" if self.model.exact else "+"  # a full first page while the count runs in the background
+        text = f"{shown:,}{more} matching" if self.model.search else f"{shown:,} item{'s' if shown != 1 else ''}"
         selected = len(self.table.selectionModel().selectedRows()) if self.table.selectionModel() else 0
         if selected > 1:
             text += f", {selected:,} selected"
