@@ -113,6 +113,57 @@ def test_typing_fast_counts_only_the_last_search(ctx: AppContext, qtbot: Any) ->
     win.close()
 
 
+def test_a_search_with_the_same_first_page_keeps_the_table(ctx: AppContext, qtbot: Any) -> None:
+    from refdesk.gui.main_window import MainWindow
+
+    ctx.library.add_many([make_record(i, title=f"Pearl river number {i}") for i in range(100)])
+    ctx.library.add_many([make_record(i, title=f"Peat bog number {i}") for i in range(100, 250)])  # newer: on top
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    resets: list[int] = []
+    win.model.modelReset.connect(lambda: resets.append(1))
+    win.search.setText("pea")
+    win.apply_search()
+    qtbot.waitUntil(lambda: win.model.exact, timeout=5000)
+    assert len(resets) == 1 and win.model.rowCount() == 250
+    win.select_keys([win.model.key_at(2)])
+    chosen = win.model.key_at(2)
+    qtbot.waitUntil(lambda: win.item_pane.record is not None and win.item_pane.record.key == chosen)
+    win.search.setText("peat")  # the same hundred bogs first, a hundred pearls fewer
+    win.apply_search()
+    assert len(resets) == 1 and "100+ matching" in win.count_label.text()
+    assert win.selected_keys() == [chosen] and win.item_pane.record is not None and win.item_pane.record.key == chosen
+    qtbot.waitUntil(lambda: win.model.exact, timeout=5000)
+    assert len(resets) == 1 and win.model.rowCount() == 150 and "150 matching" in win.count_label.text()
+    assert [win.model.key_at(r) for r in range(150)] == [r.key for r in ctx.library.rows(0, 150, search="peat")]
+    win.search.setText("peat bog number 24")  # the first page changes: the table is reset
+    win.apply_search()
+    assert len(resets) == 2 and win.model.exact and win.model.rowCount() == 10  # bogs 240-249
+    assert win.item_pane.record is None
+    win.close()
+
+
+def test_a_search_resets_the_table_when_it_shows_rows_past_the_first_page(ctx: AppContext, qtbot: Any) -> None:
+    from refdesk.gui.main_window import MainWindow
+
+    ctx.library.add_many([make_record(i) for i in range(PAGE * 3)])
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    win.search.setText("boreal")
+    win.apply_search()
+    qtbot.waitUntil(lambda: win.model.exact, timeout=5000)
+    win.table.scrollToBottom()
+    qtbot.waitUntil(lambda: win.table.rowAt(0) > PAGE)
+    resets: list[int] = []
+    win.model.modelReset.connect(lambda: resets.append(1))
+    win.search.setText("boreal soil")  # the same first page, but rows past it are on screen
+    win.apply_search()
+    assert resets == [1]
+    win.close()
+
+
 def test_columns_and_splitter_are_remembered(records: list[Record], ctx: AppContext, qtbot: Any) -> None:
     from refdesk.gui.main_window import MainWindow
 

@@ -10,7 +10,9 @@ Search as you type does not count on the GUI thread: a keystroke reads the first
 page only. Fewer than ``PAGE`` rows is the exact count; a full page shows as
 "100+" until typing pauses for ``COUNT_PAUSE_MS``, then a ``Counter`` counts on a
 connection of its own in a worker, and the exact count arrives as inserted rows
-(no reset: the view keeps its place).
+(no reset: the view keeps its place). When the first page of the new search is the
+rows already shown (the last letters of a word rarely change them), the table is
+not reset at all: nothing is repainted and the selection stays.
 """
 
 from __future__ import annotations
@@ -144,6 +146,7 @@ class LibraryModel(QAbstractTableModel):
         self.descending: bool | None = None
         self._count = 0
         self.exact = True  # False while a search's count runs in the background
+        self.known = 0  # rows known to match: the count when exact, else the first page's rows
         self._ticket = 0  # which filter and load a background count belongs to
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self.page_reads = 0  # how many pages came from SQLite (tests and benchmarks look at it)
@@ -164,26 +167,42 @@ class LibraryModel(QAbstractTableModel):
             self.counter.close()
 
     # -- loading ------------------------------------------------------------
-    def reload(self, count_later: bool = False) -> None:
+    def reload(self, count_later: bool = False, first: list[Row] | None = None) -> None:
         """Re-count and drop cached pages (after a filter or library change).
 
-        ``count_later`` (a keystroke in the search box): read the first page now and leave a full
-        page's count to the ``Counter``.
+        ``count_later`` (a keystroke in the search box): read the first page now (or take ``first``,
+        already read) and leave a full page's count to the ``Counter``.
         """
         self.beginResetModel()
         self._pages.clear()
         self._ticket += 1
         self._count_timer.stop()
         if count_later and self.counter is not None and self.search:
-            first = len(self._page(0))
-            self._count = first
-            self.exact = first < PAGE
-            if not self.exact:
-                self._count_timer.start()
+            if first is not None:
+                self._pages[0] = first
+            self._count = len(self._page(0))
+            self._count_later()
         else:
-            self._count = self.library.count(self.search, self.library_id, self.collection)
+            self._count = self.known = self.library.count(self.search, self.library_id, self.collection)
             self.exact = True
         self.endResetModel()
+
+    def _count_later(self) -> None:
+        """Page 0 is the new search's: a short page is the count, a full one is counted after a pause."""
+        self.known = len(self._pages[0])
+        self.exact = self.known < PAGE
+        if not self.exact:
+            self._count_timer.start()
+
+    def _keep_table(self, first: list[Row]) -> None:
+        """The new search's first page is the rows shown: no reset (see ``set_search``)."""
+        self._ticket += 1  # a count still running was for the previous search
+        self._count_timer.stop()
+        self._pages.clear()  # the pages after the first were the previous search's
+        self._pages[0] = first
+        self._count_later()
+        if self.exact:  # a short page: the count, and the table may have had more rows
+            self._resize(self.known)
 
     def _ask_count(self) -> None:
         if self.counter is not None and not self.exact:
@@ -193,17 +212,22 @@ class LibraryModel(QAbstractTableModel):
         """A background count arrived: grow (or shrink) the table to it, keeping the rows shown."""
         if ticket != self._ticket:
             return  # for an older search, or the table was re-read since
+        self._resize(count)
+        self.known = count
+        self.exact = True
+        self.counted.emit()
+
+    def _resize(self, count: int) -> None:
+        """Rows added or taken away at the end (no reset: the view keeps its place and selection)."""
         old = self._count
         if count > old:
             self.beginInsertRows(QModelIndex(), old, count - 1)
             self._count = count
             self.endInsertRows()
-        elif count < old:  # a write removed matches in between
+        elif count < old:
             self.beginRemoveRows(QModelIndex(), count, old - 1)
             self._count = count
             self.endRemoveRows()
-        self.exact = True
-        self.counted.emit()
 
     def invalidate(self) -> None:
         """Rows changed but not how many (an edit): drop cached pages and repaint, keeping the selection."""
@@ -215,12 +239,24 @@ class LibraryModel(QAbstractTableModel):
         """Re-read after the library changed underneath (import, edit, delete, sync)."""
         self.reload()
 
-    def set_search(self, text: str) -> None:
+    def set_search(self, text: str, keep_first_page: bool = False) -> bool:
+        """Filter by ``text``; False when the table was not reset (the same search, or the first page kept).
+
+        ``keep_first_page`` (the caller knows the view shows and selects nothing past the first page):
+        when the new first page is the one shown, keep the table as it is instead of resetting it.
+        """
         search = text.strip() or None
         if search == self.search:
-            return
+            return False
         self.search = search
-        self.reload(count_later=True)
+        first = None
+        if keep_first_page and self.counter is not None and search:
+            first = self._read(0)
+            if first == self._pages.get(0):
+                self._keep_table(first)
+                return False
+        self.reload(count_later=True, first=first)
+        return True
 
     def set_library(self, library_id: str | None, collection: str | None = None) -> None:
         """Show one library (None: all of them), or one collection of it."""
@@ -230,16 +266,19 @@ class LibraryModel(QAbstractTableModel):
         self.collection = collection
         self.reload()
 
+    def _read(self, number: int) -> list[Row]:
+        self.page_reads += 1
+        return self.library.rows(
+            offset=number * PAGE, limit=PAGE, order=self.order, search=self.search,
+            library_id=self.library_id, descending=self.descending, collection=self.collection,
+        )
+
     def _page(self, number: int) -> list[Row]:
         page = self._pages.get(number)
         if page is not None:
             self._pages.move_to_end(number)
             return page
-        page = self.library.rows(
-            offset=number * PAGE, limit=PAGE, order=self.order, search=self.search,
-            library_id=self.library_id, descending=self.descending, collection=self.collection,
-        )
-        self.page_reads += 1
+        page = self._read(number)
         self._pages[number] = page
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)

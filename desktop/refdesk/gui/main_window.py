@@ -44,7 +44,7 @@ from refdesk.errors import RefdeskError
 from refdesk.gui import jobs
 from refdesk.gui.item_pane import ItemPane
 from refdesk.gui.item_table import ItemTable
-from refdesk.gui.library_model import COLUMNS, HIDDEN_BY_DEFAULT, LibraryModel
+from refdesk.gui.library_model import COLUMNS, HIDDEN_BY_DEFAULT, PAGE, LibraryModel
 from refdesk.gui.sources_pane import SourcesPane
 from refdesk.gui.workers import Job, Worker, WorkerPool
 from refdesk.library import Library
@@ -392,8 +392,10 @@ class MainWindow(QMainWindow):
 
     def update_count(self) -> None:
         shown = self.model.rowCount()
-        more = "" if self.model.exact else "+"  # a full first page while the count runs in the background
-        text = f"{shown:,}{more} matching" if self.model.search else f"{shown:,} item{'s' if shown != 1 else ''}"
+        if self.model.search:  # "100+" for a full first page while the count runs in the background
+            text = f"{self.model.known:,}{'' if self.model.exact else '+'} matching"
+        else:
+            text = f"{shown:,} item{'s' if shown != 1 else ''}"
         selected = len(self.table.selectionModel().selectedRows()) if self.table.selectionModel() else 0
         if selected > 1:
             text += f", {selected:,} selected"
@@ -454,8 +456,19 @@ class MainWindow(QMainWindow):
 
     def apply_search(self) -> None:
         self.search_timer.stop()
-        self.model.set_search(self.search.text())
-        self.item_pane.show_record(None)
+        if self.model.set_search(self.search.text(), keep_first_page=self._within_first_page()):
+            self.item_pane.show_record(None)  # a reset cleared the selection
+        else:
+            self.update_count()
+
+    def _within_first_page(self) -> bool:
+        """The table shows and selects only rows of the model's first page (so a search whose first page
+        is the same rows can leave the table as it is)."""
+        last_shown = self.table.rowAt(self.table.viewport().height() - 1)
+        if last_shown < 0:  # the rows end above the bottom of the table
+            last_shown = self.model.rowCount() - 1
+        rows = [i.row() for i in self.table.selectionModel().selectedRows()]
+        return max([last_shown, self.table.currentIndex().row(), *rows]) < PAGE
 
     # -- jobs ---------------------------------------------------------------
     def run_job(
