@@ -19,14 +19,12 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
-    QPushButton,
     QSpinBox,
     QTreeWidget,
     QTreeWidgetItem,
@@ -36,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from refdesk.app import AppContext
 from refdesk.gui import jobs
+from refdesk.gui.widgets import JobDialog, Role, add_label, button, button_row, show_status
 from refdesk.gui.workers import Task, Worker, WorkerPool
 from refdesk.model import Record
 from refdesk.names import creators_summary
@@ -133,7 +132,7 @@ def load_journal(
     return view
 
 
-class JournalPicker(QDialog):
+class JournalPicker(JobDialog):
     """Emits ``imported(summary)`` after storing the checked articles."""
 
     imported = Signal(object)
@@ -145,13 +144,10 @@ class JournalPicker(QDialog):
         preloaded: JournalView | None = None, limit: int = 50,
         source: Callable[..., JournalView] | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.pool = pool
+        super().__init__(ctx, pool, parent)
         self.issn = issn
         self.limit = limit
         self.source = source or load_journal
-        self.worker: Worker | None = None
         self.view: JournalView | None = None
         self.fetched_year: int | None = None
         self.setWindowTitle(f"Journal {issn}")
@@ -179,12 +175,8 @@ class JournalPicker(QDialog):
         self.year.setValue(0)
         self.year.editingFinished.connect(self._year_edited)
         row.addWidget(self.year)
-        self.select_all = QPushButton("Select All")
-        self.select_all.clicked.connect(lambda: self.set_all(True))
-        self.select_none = QPushButton("Select None")
-        self.select_none.clicked.connect(lambda: self.set_all(False))
-        row.addWidget(self.select_all)
-        row.addWidget(self.select_none)
+        row.addWidget(button("Select All", lambda: self.set_all(True)))
+        row.addWidget(button("Select None", lambda: self.set_all(False)))
         layout.addLayout(row)
         self.list = QTreeWidget()
         self.list.setObjectName("articles")
@@ -207,18 +199,9 @@ class JournalPicker(QDialog):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(8)
         layout.addWidget(self.progress)
-        self.status = QLabel()
-        self.status.setObjectName("status")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
-        buttons = QDialogButtonBox()
-        self.import_button = QPushButton("Import Selected")
-        self.import_button.setDefault(True)
-        self.import_button.clicked.connect(self.import_selected)
-        buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        cancel.clicked.connect(self.reject)
-        layout.addWidget(buttons)
+        self.status = add_label(layout, name="status")
+        self.import_button = button("Import Selected", self.import_selected, default=True)
+        button_row(self, layout, (self.import_button, Role.AcceptRole), dismiss=QDialogButtonBox.StandardButton.Cancel)
         if preloaded is not None:
             self.show_view(preloaded)
         else:
@@ -239,26 +222,23 @@ class JournalPicker(QDialog):
         self.progress.show()
         self.import_button.setEnabled(False)
         what = f"articles matching “{query}”" if query else "the latest articles"
-        self.status.setText(f"Asking for {what}{f' of {year}' if year else ''}…")
+        show_status(self.status, f"Asking for {what}{f' of {year}' if year else ''}…")
 
         def job(task: Task) -> JournalView:
             return source(ctx, issn, query, limit, task.say, task.cancelled, year=year)
 
-        self.worker = self.pool.start(job, name="journal", on_result=self._loaded, on_error=self._failed,
-                                      on_progress=lambda _d, _t, m: self.status.setText(m) if m else None)
+        self.run(job, name="journal", on_result=self._loaded, on_error=self._failed,
+                 on_progress=lambda _d, _t, m: show_status(self.status, m) if m else None)
 
     def _loaded(self, view: JournalView) -> None:
-        self.worker = None
         self.show_view(view)
         self.loaded.emit()
 
     def _failed(self, message: str) -> None:
-        self.worker = None
         self.progress.hide()
         if self.view is None:
             self.facts.setText(f"<b>ISSN {html.escape(self.issn)}</b>")
-        self.status.setProperty("error", True)
-        self.status.setText(message)
+        show_status(self.status, message, error=True)
         self._update_button()
         self.failed.emit(message)
 
@@ -283,9 +263,8 @@ class JournalPicker(QDialog):
             self.list.addTopLevelItem(item)
         self.list.blockSignals(False)
         self.filter(self.search.text())
-        self.status.setProperty("error", False)
-        self.status.setText(f"{len(view.articles)} article(s). Tick the ones to import." if view.articles
-                            else "No articles found for this journal.")
+        show_status(self.status, f"{len(view.articles)} article(s). Tick the ones to import." if view.articles
+                    else "No articles found for this journal.")
         self._update_button()
 
     # -- choosing -------------------------------------------------------------
@@ -338,19 +317,10 @@ class JournalPicker(QDialog):
 
         def progress(done: int, total: int, message: str) -> None:
             self.progress.setValue(done)
-            self.status.setText(message)
+            show_status(self.status, message)
 
-        self.worker = self.pool.start(job, name="journal-import", on_result=self._imported, on_error=self._failed,
-                                      on_progress=progress)
-        return self.worker
+        return self.run(job, name="journal-import", on_result=self._imported, on_error=self._failed, on_progress=progress)
 
     def _imported(self, summary: jobs.ImportSummary) -> None:
-        self.worker = None
         self.imported.emit(summary)
         self.accept()
-
-    def reject(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker = None
-        super().reject()

@@ -8,6 +8,7 @@ to their results. Reads for the table go through a second library connection
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
     QHeaderView,
     QLabel,
@@ -46,6 +48,7 @@ from refdesk.gui.item_pane import ItemPane
 from refdesk.gui.item_table import ItemTable
 from refdesk.gui.library_model import COLUMNS, HIDDEN_BY_DEFAULT, PAGE, LibraryModel
 from refdesk.gui.sources_pane import SourcesPane
+from refdesk.gui.widgets import show_status
 from refdesk.gui.workers import Job, Worker, WorkerPool
 from refdesk.library import Library
 
@@ -436,7 +439,7 @@ class MainWindow(QMainWindow):
             sel.blockSignals(False)
             self.table.viewport().update()
             self.table.scrollTo(self.model.index(row, 0))
-        self.job_label.setText("Saved")
+        self.say("Saved")
         self.update_sync_label()
 
     # -- search -------------------------------------------------------------
@@ -475,7 +478,7 @@ class MainWindow(QMainWindow):
         self, job: Job, *, name: str, on_result: Any = None, busy: str = "", on_error: Any = None, on_cancelled: Any = None
     ) -> Worker:
         """Start a background job whose progress shows in the status bar (with Cancel)."""
-        self.job_label.setText(busy)
+        self.say(busy)
         self.job_progress.setRange(0, 0)
         self.job_progress.show()
         self.job_cancel.show()
@@ -492,7 +495,7 @@ class MainWindow(QMainWindow):
             on_result=on_result,
             on_error=on_error or self.show_error,
             on_progress=self._job_progress,
-            on_cancelled=on_cancelled or (lambda: self.job_label.setText("Cancelled")),
+            on_cancelled=on_cancelled or (lambda: self.say("Cancelled")),
             on_finished=finished,
         )
         self.jobs.append(worker)
@@ -503,18 +506,21 @@ class MainWindow(QMainWindow):
             self.job_progress.setRange(0, total)
             self.job_progress.setValue(done)
         if message:
-            self.job_label.setText(message)
+            self.say(message)
 
     def cancel_jobs(self) -> None:
         for w in self.jobs:
             w.cancel()
-        self.job_label.setText("Cancelling…")
+        self.say("Cancelling…")
+
+    def say(self, text: str, error: bool = False, tip: str = "") -> None:
+        """A message in the status bar (in the error colour when ``error``)."""
+        show_status(self.job_label, text, error)
+        self.job_label.setToolTip(tip)
 
     def show_error(self, message: str) -> None:
         """A readable message in the status bar; longer ones also in a dialog that does not block jobs."""
-        self.job_label.setText(message.splitlines()[0] if message else "Error")
-        self.job_label.setToolTip(message)
-        self.job_label.setProperty("error", True)
+        self.say(message.splitlines()[0] if message else "Error", error=True, tip=message)
         self.last_error = message
         if len(message) > 90 or "\n" in message:
             box = QMessageBox(QMessageBox.Icon.Warning, "refdesk", message, QMessageBox.StandardButton.Ok, self)
@@ -527,33 +533,24 @@ class MainWindow(QMainWindow):
         from refdesk.gui.add_dialog import AddDialog
 
         dlg = AddDialog(self.ctx, self.pool, self, text)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.imported.connect(self._imported)
         dlg.journal_requested.connect(self.open_journal_picker)
-        self.dialogs["add"] = dlg
-        dlg.open()
+        self._show_dialog("add", dlg)
         if start and text:
             dlg.start()
         return dlg
 
     def _imported(self, summary: jobs.ImportSummary) -> None:
-        self.job_label.setText(summary.message())
-        self.job_label.setProperty("error", False)
+        self.say(summary.message())
         self.refresh_sources()
         self.refresh_table(summary.keys)
 
     def open_journal_picker(self, issn: str) -> Any:
-        try:
-            from refdesk.gui.journal_picker import JournalPicker
-        except ImportError as exc:
-            self.show_error(f"The journal picker is not available: {exc}")
+        if (ui := self._gui_module("journal_picker", "The journal picker is")) is None:
             return None
-        dlg = JournalPicker(self.ctx, self.pool, issn, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg = ui.JournalPicker(self.ctx, self.pool, issn, self)
         dlg.imported.connect(self._imported)
-        self.dialogs["journal"] = dlg
-        dlg.open()
-        return dlg
+        return self._show_dialog("journal", dlg)
 
     def import_file(self, path: str | None = None) -> Worker | None:
         """Import a RIS, BibTeX or CSL-JSON file in a worker (duplicates merge into what is there)."""
@@ -626,7 +623,7 @@ class MainWindow(QMainWindow):
             lambda task: jobs.export_records(ctx, task, keys, fmt, target),
             name="export",
             busy=f"Exporting {len(keys)} items…",
-            on_result=lambda n: self.job_label.setText(f"Exported {n} items to {target.name}"),
+            on_result=lambda n: self.say(f"Exported {n} items to {target.name}"),
         )
 
     def copy_citation(self, kind: str, style: str) -> str:
@@ -668,7 +665,7 @@ class MainWindow(QMainWindow):
         mime.setHtml(rendered.html)
         QGuiApplication.clipboard().setMimeData(mime)
         what = "Citation" if kind == "citation" else "Bibliography"
-        self.job_label.setText(f"{what} copied ({count} item{'s' if count != 1 else ''})")
+        self.say(f"{what} copied ({count} item{'s' if count != 1 else ''})")
 
     # -- deleting -------------------------------------------------------------
     def delete_selected(self, confirm: bool = True) -> Worker | None:
@@ -688,7 +685,7 @@ class MainWindow(QMainWindow):
 
         def done(count: int) -> None:
             self.refresh_table([])
-            self.job_label.setText(f"Deleted {count} item{'s' if count != 1 else ''}")
+            self.say(f"Deleted {count} item{'s' if count != 1 else ''}")
 
         return self.run_job(lambda task: jobs.remove_records(ctx, keys), name="delete", busy=f"Deleting {n} items…",
                             on_result=done)
@@ -707,61 +704,50 @@ class MainWindow(QMainWindow):
             text += f" · {pending:,} change{'s' if pending != 1 else ''} to upload"
         self.sync_label.setText(text)
 
-    def sync_now(self) -> None:
+    def _gui_module(self, name: str, feature: str) -> Any:
+        """``refdesk.gui.<name>``, or None after telling the user that ``feature`` is missing from this build."""
         try:
-            from refdesk.gui.sync_ui import start_sync
+            return importlib.import_module(f"refdesk.gui.{name}")
         except ImportError as exc:
-            self.show_error(f"Zotero sync is not available in this build: {exc}")
-            return
-        start_sync(self)
+            self.show_error(f"{feature} not available in this build: {exc}")
+            return None
+
+    def _show_dialog(self, name: str, dlg: QDialog) -> QDialog:
+        """Open ``dlg`` without blocking the window; it is deleted when closed (``dialogs`` keeps the last one
+        of each kind, for tests)."""
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs[name] = dlg
+        dlg.open()
+        return dlg
+
+    def sync_now(self) -> None:
+        if (ui := self._gui_module("sync_ui", "Zotero sync is")) is not None:
+            ui.start_sync(self)
 
     def open_account_dialog(self) -> Any:
-        try:
-            from refdesk.gui.sync_ui import AccountDialog
-        except ImportError as exc:
-            self.show_error(f"Zotero sync is not available in this build: {exc}")
+        if (ui := self._gui_module("sync_ui", "Zotero sync is")) is None:
             return None
-        dlg = AccountDialog(self.ctx, self.pool, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialogs["account"] = dlg
-        dlg.open()
-        return dlg
+        return self._show_dialog("account", ui.AccountDialog(self.ctx, self.pool, self))
 
     def open_conflicts_dialog(self) -> Any:
-        try:
-            from refdesk.gui.sync_ui import ConflictsDialog
-        except ImportError as exc:
-            self.show_error(f"Zotero sync is not available in this build: {exc}")
+        if (ui := self._gui_module("sync_ui", "Zotero sync is")) is None:
             return None
-        dlg = ConflictsDialog(self.ctx, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg = ui.ConflictsDialog(self.ctx, self)
         dlg.resolved.connect(lambda: self.refresh_table())
-        self.dialogs["conflicts"] = dlg
-        dlg.open()
-        return dlg
+        return self._show_dialog("conflicts", dlg)
 
     def enrich_selected(self) -> None:
-        try:
-            from refdesk.gui.review_dialog import start_enrich
-        except ImportError as exc:
-            self.show_error(f"Enrichment is not available in this build: {exc}")
-            return
-        start_enrich(self, self.selected_keys())
+        if (ui := self._gui_module("review_dialog", "Enrichment is")) is not None:
+            ui.start_enrich(self, self.selected_keys())
 
     def open_review_dialog(self, keys: list[str] | None = None) -> Any:
-        try:
-            from refdesk.gui.review_dialog import ReviewDialog
-        except ImportError as exc:
-            self.show_error(f"Reviewing suggestions is not available in this build: {exc}")
+        if (ui := self._gui_module("review_dialog", "Reviewing suggestions is")) is None:
             return None
-        dlg = ReviewDialog(self.ctx, self, keys)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg = ui.ReviewDialog(self.ctx, self, keys)
         dlg.applied.connect(lambda changed: self.refresh_table())
         dlg.finished.connect(lambda _result: self.update_review_count())
         dlg.applied.connect(lambda _changed: self.update_review_count())
-        self.dialogs["review"] = dlg
-        dlg.open()
-        return dlg
+        return self._show_dialog("review", dlg)
 
     def update_review_count(self) -> int:
         """'Review (N)' on the toolbar while add-ons' suggestions wait for a decision."""
@@ -773,16 +759,9 @@ class MainWindow(QMainWindow):
         return pending
 
     def open_plugins_dialog(self) -> Any:
-        try:
-            from refdesk.gui.plugins_dialog import PluginsDialog
-        except ImportError as exc:
-            self.show_error(f"Add-ons are not available in this build: {exc}")
+        if (ui := self._gui_module("plugins_dialog", "Add-ons are")) is None:
             return None
-        dlg = PluginsDialog(self.ctx, self.pool, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialogs["plugins"] = dlg
-        dlg.open()
-        return dlg
+        return self._show_dialog("plugins", ui.PluginsDialog(self.ctx, self.pool, self))
 
     def about(self) -> None:
         from refdesk import __version__

@@ -15,13 +15,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHeaderView,
-    QLabel,
     QMessageBox,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from refdesk.app import AppContext
 from refdesk.errors import RefdeskError
+from refdesk.gui.widgets import JobDialog, Role, add_label, button, button_row, show_status
 from refdesk.gui.workers import Task, Worker, WorkerPool
 
 
@@ -39,16 +36,14 @@ def _default_host(ctx: AppContext) -> Any:
     return PluginHost(ctx.settings)
 
 
-class PluginsDialog(QDialog):
+class PluginsDialog(JobDialog):
     changed = Signal()
+    cancel_on_close = False  # pip goes on anyway; the add-ons are discovered again when it is done
 
     COLUMNS = ("Add-on", "Version", "Enabled", "Compatible", "From", "Notes")
 
     def __init__(self, ctx: AppContext, pool: WorkerPool, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.pool = pool
-        self.worker: Worker | None = None
+        super().__init__(ctx, pool, parent)
         #: Extra arguments for ``install.install`` (tests install into a throwaway folder).
         self.install_options: dict[str, Any] = {}
         #: How to discover add-ons again after an install (tests look in that folder).
@@ -65,24 +60,12 @@ class PluginsDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
-        self.message = QLabel()
-        self.message.setObjectName("status")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox()
-        self.install_folder = QPushButton("Install from Folder…")
-        self.install_folder.clicked.connect(lambda: self.install_from(None, folder=True))
-        self.install_file = QPushButton("Install from File…")
-        self.install_file.setToolTip("A wheel (.whl) or source archive (.tar.gz, .zip)")
-        self.install_file.clicked.connect(lambda: self.install_from(None, folder=False))
-        self.uninstall_button = QPushButton("Uninstall")
-        self.uninstall_button.clicked.connect(self.uninstall_selected)
-        for b in (self.install_folder, self.install_file, self.uninstall_button):
-            buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
-        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        close.clicked.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message = add_label(layout, name="status", selectable=True)
+        self.install_folder = button("Install from Folder…", lambda: self.install_from(None, folder=True))
+        self.install_file = button("Install from File…", lambda: self.install_from(None, folder=False),
+                                   tip="A wheel (.whl) or source archive (.tar.gz, .zip)")
+        self.uninstall_button = button("Uninstall", self.uninstall_selected)
+        button_row(self, layout, *((b, Role.ActionRole) for b in (self.install_folder, self.install_file, self.uninstall_button)))
         self.load()
 
     def load(self) -> None:
@@ -91,7 +74,7 @@ class PluginsDialog(QDialog):
         try:
             infos = manager.list_plugins(self.ctx)
         except RefdeskError as exc:
-            self.message.setText(str(exc))
+            show_status(self.message, str(exc), error=True)
             return
         self.table.setRowCount(0)
         for info in infos:
@@ -115,7 +98,7 @@ class PluginsDialog(QDialog):
             self.table.setItem(r, 5, notes)
         self.table.resizeColumnsToContents()
         if not infos:
-            self.message.setText("No add-ons installed. Install one from a folder or a wheel.")
+            show_status(self.message, "No add-ons installed. Install one from a folder or a wheel.")
 
     def row_of(self, name: str) -> int:
         for r in range(self.table.rowCount()):
@@ -130,9 +113,9 @@ class PluginsDialog(QDialog):
         try:
             info = manager.set_enabled(self.ctx, name, enabled)
         except RefdeskError as exc:
-            self.message.setText(str(exc))
+            show_status(self.message, str(exc), error=True)
             return
-        self.message.setText(f"{info.name} {'enabled' if enabled else 'disabled'}.")
+        show_status(self.message, f"{info.name} {'enabled' if enabled else 'disabled'}.")
         self.changed.emit()
 
     # -- install / uninstall ----------------------------------------------------
@@ -149,7 +132,6 @@ class PluginsDialog(QDialog):
         if self.worker is not None:
             return None
         options = dict(self.install_options)
-        ctx = self.ctx
         self._busy(True, f"Installing {spec}…")
 
         def job(task: Task) -> Any:
@@ -158,16 +140,9 @@ class PluginsDialog(QDialog):
             return install.install(str(spec), **options)
 
         def done(summary: Any) -> None:
-            from refdesk.plugins import manager
+            self._installed(summary.text())
 
-            manager.use_host(ctx, self.host_factory(ctx))
-            self.worker = None
-            self._busy(False, summary.text())
-            self.load()
-            self.changed.emit()
-
-        self.worker = self.pool.start(job, name="install", on_result=done, on_error=self._failed)
-        return self.worker
+        return self.run(job, name="install", on_result=done, on_error=self._failed)
 
     def uninstall_selected(self, confirm: bool = True) -> Worker | None:
         from refdesk.plugins import manager
@@ -180,11 +155,10 @@ class PluginsDialog(QDialog):
         try:
             dist = manager.host_for(self.ctx).find(name).info.distribution
         except RefdeskError as exc:
-            self.message.setText(str(exc))
+            show_status(self.message, str(exc), error=True)
             return None
         if confirm and QMessageBox.question(self, "Uninstall", f"Uninstall the add-on {name} ({dist})?") != QMessageBox.StandardButton.Yes:
             return None
-        ctx = self.ctx
         self._busy(True, f"Uninstalling {dist}…")
 
         def job(task: Task) -> str:
@@ -192,23 +166,21 @@ class PluginsDialog(QDialog):
 
             return install.uninstall(dist)
 
-        def done(text: str) -> None:
-            manager.use_host(ctx, self.host_factory(ctx))
-            self.worker = None
-            self._busy(False, text)
-            self.load()
-            self.changed.emit()
+        return self.run(job, name="uninstall", on_result=self._installed, on_error=self._failed)
 
-        self.worker = self.pool.start(job, name="uninstall", on_result=done, on_error=self._failed)
-        return self.worker
+    def _installed(self, text: str) -> None:
+        """pip is done: discover the add-ons again, so what it installed or removed counts without a restart."""
+        from refdesk.plugins import manager
 
-    def _busy(self, busy: bool, text: str) -> None:
+        manager.use_host(self.ctx, self.host_factory(self.ctx))
+        self._busy(False, text)
+        self.load()
+        self.changed.emit()
+
+    def _busy(self, busy: bool, text: str, error: bool = False) -> None:
         for b in (self.install_folder, self.install_file, self.uninstall_button):
             b.setEnabled(not busy)
-        self.message.setProperty("error", False)
-        self.message.setText(text)
+        show_status(self.message, text, error)
 
     def _failed(self, message: str) -> None:
-        self.worker = None
-        self._busy(False, message)
-        self.message.setProperty("error", True)
+        self._busy(False, message, error=True)

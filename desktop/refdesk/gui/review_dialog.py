@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QPushButton,
     QSplitter,
     QTextBrowser,
     QTreeWidget,
@@ -34,13 +32,14 @@ from PySide6.QtWidgets import (
 from refdesk import schema
 from refdesk.app import AppContext
 from refdesk.errors import RefdeskError
+from refdesk.gui.widgets import Role, add_label, button, button_row, show_status
 from refdesk.gui.workers import Task, Worker
 from refdesk.model import Record
 
 if TYPE_CHECKING:
     from refdesk.gui.main_window import MainWindow
     from refdesk.plugins.manager import EnrichReport
-    from refdesk.plugins.suggestions import StoredSuggestion
+    from refdesk.plugins.suggestions import ApplyReport, StoredSuggestion
 
 IdRole = int(Qt.ItemDataRole.UserRole) + 20
 
@@ -90,8 +89,7 @@ def start_enrich(window: MainWindow, keys: list[str]) -> Worker | None:
         return manager.enrich(ctx, keys, progress=progress, cancel=task.cancelled)
 
     def done(report: EnrichReport) -> None:
-        window.job_label.setText(describe_enrich(report))
-        window.job_label.setProperty("error", bool(report.problems))
+        window.say(describe_enrich(report), error=bool(report.problems))
         window.update_review_count()
         if report.suggestions:
             window.open_review_dialog(keys)
@@ -111,10 +109,8 @@ class ReviewDialog(QDialog):
         self.setWindowTitle("Review Suggestions")
         self.resize(1000, 640)
         layout = QVBoxLayout(self)
-        intro = QLabel("Add-ons propose these values. Accept or reject each; <b>Accept All Safe</b> only fills empty "
-                       "fields, completes cut-short abstracts and adds subjects as automatic tags.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        add_label(layout, "Add-ons propose these values. Accept or reject each; <b>Accept All Safe</b> only fills empty "
+                  "fields, completes cut-short abstracts and adds subjects as automatic tags.")
         split = QSplitter(Qt.Orientation.Vertical)
         self.tree = QTreeWidget()
         self.tree.setObjectName("suggestions")
@@ -145,26 +141,12 @@ class ReviewDialog(QDialog):
         split.addWidget(detail)
         split.setSizes([400, 180])
         layout.addWidget(split, 1)
-        self.message = QLabel()
-        self.message.setObjectName("status")
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox()
-        self.accept_button = QPushButton("Accept")
-        self.accept_button.setToolTip("Write the selected suggestions into the items (A)")
-        self.accept_button.setShortcut("A")
-        self.accept_button.clicked.connect(self.accept_selected)
-        self.reject_button = QPushButton("Reject")
-        self.reject_button.setToolTip("Dismiss the selected suggestions (R)")
-        self.reject_button.setShortcut("R")
-        self.reject_button.clicked.connect(self.reject_selected)
-        self.safe_button = QPushButton("Accept All Safe")
-        self.safe_button.clicked.connect(self.accept_safe)
-        for b in (self.accept_button, self.reject_button, self.safe_button):
-            buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
-        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        close.clicked.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message = add_label(layout, name="status")
+        self.accept_button = button("Accept", self.accept_selected, shortcut="A",
+                                    tip="Write the selected suggestions into the items (A)")
+        self.reject_button = button("Reject", self.reject_selected, shortcut="R", tip="Dismiss the selected suggestions (R)")
+        self.safe_button = button("Accept All Safe", self.accept_safe)
+        button_row(self, layout, *((b, Role.ActionRole) for b in (self.accept_button, self.reject_button, self.safe_button)))
         self.by_id: dict[int, StoredSuggestion] = {}
         self.load()
 
@@ -177,7 +159,7 @@ class ReviewDialog(QDialog):
         try:
             pending = manager.suggestions(self.ctx, None, "pending")
         except RefdeskError as exc:
-            self.message.setText(str(exc))
+            show_status(self.message, str(exc), error=True)
             return
         if self.keys is not None:
             wanted = set(self.keys)
@@ -211,7 +193,7 @@ class ReviewDialog(QDialog):
                 top.addChild(child)
             top.setExpanded(True)
         total = len(self.by_id)
-        self.message.setText(f"{total} suggestion{'s' if total != 1 else ''} to review." if total else "Nothing to review.")
+        show_status(self.message, f"{total} suggestion{'s' if total != 1 else ''} to review." if total else "Nothing to review.")
         for b in (self.accept_button, self.reject_button, self.safe_button):
             b.setEnabled(bool(total))
         first = self.tree.topLevelItem(0)
@@ -255,62 +237,51 @@ class ReviewDialog(QDialog):
         return ids
 
     # -- decisions --------------------------------------------------------------
-    def _done(self, verb: str, changed: dict[str, list[str]], count: int) -> None:
+    def _decide(self, verb: str, decide: Callable[[], ApplyReport | list[StoredSuggestion]]) -> None:
+        """Run one decision of the core (an accept's report, or the rejected suggestions), then show what is left."""
+        try:
+            result = decide()
+        except RefdeskError as exc:
+            show_status(self.message, str(exc), error=True)
+            return
+        changed, count = ({}, len(result)) if isinstance(result, list) else (result.changed, len(result.accepted))
         self.load()
-        self.message.setText(f"{verb} {count} suggestion{'s' if count != 1 else ''}. " + self.message.text())
+        show_status(self.message, f"{verb} {count} suggestion{'s' if count != 1 else ''}. " + self.message.text())
         if changed:
             self.applied.emit(changed)
 
     def accept_selected(self) -> None:
         from refdesk.plugins import manager
 
-        ids = self.selected_ids()
-        if not ids:
-            return
-        try:
-            report = manager.accept(self.ctx, ids)
-        except RefdeskError as exc:
-            self.message.setText(str(exc))
-            return
-        self._done("Accepted", report.changed, len(report.accepted))
+        if ids := self.selected_ids():
+            self._decide("Accepted", lambda: manager.accept(self.ctx, ids))
 
     def reject_selected(self) -> None:
         from refdesk.plugins import manager
 
-        ids = self.selected_ids()
-        if not ids:
-            return
-        try:
-            rejected = manager.reject(self.ctx, ids)
-        except RefdeskError as exc:
-            self.message.setText(str(exc))
-            return
-        self._done("Rejected", {}, len(rejected))
+        if ids := self.selected_ids():
+            self._decide("Rejected", lambda: manager.reject(self.ctx, ids))
 
     def accept_safe(self) -> None:
         from refdesk.plugins import manager
 
         keys = sorted({s.item_key for s in self.by_id.values()})
-        try:
-            report = manager.apply_safe(self.ctx, keys)
-        except RefdeskError as exc:
-            self.message.setText(str(exc))
-            return
-        self._done("Accepted", report.changed, len(report.accepted))
+        self._decide("Accepted", lambda: manager.apply_safe(self.ctx, keys))
+
+    def _select_only(self, key: str, field: str, value: str | None) -> bool:
+        item = self.item_for(key, field, value)
+        if item is None:
+            return False
+        self.tree.clearSelection()
+        self.tree.setCurrentItem(item)
+        item.setSelected(True)
+        return True
 
     def accept_item(self, key: str, field: str, value: str | None = None) -> None:
         """Accept one suggestion by record and field (keyboard-free helper for tests and scripts)."""
-        item = self.item_for(key, field, value)
-        if item is not None:
-            self.tree.clearSelection()
-            self.tree.setCurrentItem(item)
-            item.setSelected(True)
+        if self._select_only(key, field, value):
             self.accept_selected()
 
     def reject_item(self, key: str, field: str, value: str | None = None) -> None:
-        item = self.item_for(key, field, value)
-        if item is not None:
-            self.tree.clearSelection()
-            self.tree.setCurrentItem(item)
-            item.setSelected(True)
+        if self._select_only(key, field, value):
             self.reject_selected()

@@ -16,13 +16,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QScrollArea,
     QVBoxLayout,
@@ -32,6 +30,7 @@ from PySide6.QtWidgets import (
 from refdesk import schema
 from refdesk.app import AppContext
 from refdesk.errors import RefdeskError
+from refdesk.gui.widgets import JobDialog, Role, add_label, button, button_row, show_status
 from refdesk.gui.workers import Task, Worker, WorkerPool
 
 if TYPE_CHECKING:
@@ -40,23 +39,17 @@ if TYPE_CHECKING:
     from refdesk.zotero.sync import SyncReport
 
 
-class AccountDialog(QDialog):
+class AccountDialog(JobDialog):
     """Connect to Zotero: user id, groups, the API key (verified, then kept in the keyring only)."""
 
     logged_in = Signal(object)  # AccountInfo
 
     def __init__(self, ctx: AppContext, pool: WorkerPool, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.pool = pool
-        self.worker: Worker | None = None
+        super().__init__(ctx, pool, parent)
         self.setWindowTitle("Zotero Account")
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
-        self.state = QLabel()
-        self.state.setObjectName("accountState")
-        self.state.setWordWrap(True)
-        layout.addWidget(self.state)
+        self.state = add_label(layout, name="accountState")
         form = QFormLayout()
         self.user_id = QLineEdit(ctx.settings.zotero_user_id)
         self.user_id.setObjectName("userId")
@@ -75,21 +68,10 @@ class AccountDialog(QDialog):
         link = QLabel('<a href="https://www.zotero.org/settings/keys/new">Create a key at zotero.org</a>')
         link.setOpenExternalLinks(True)
         layout.addWidget(link)
-        self.message = QLabel()
-        self.message.setObjectName("status")
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox()
-        self.verify_button = QPushButton("Verify and Save")
-        self.verify_button.setDefault(True)
-        self.verify_button.clicked.connect(self.verify)
-        buttons.addButton(self.verify_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.logout_button = QPushButton("Log Out")
-        self.logout_button.clicked.connect(self.logout)
-        buttons.addButton(self.logout_button, QDialogButtonBox.ButtonRole.DestructiveRole)
-        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        close.clicked.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message = add_label(layout, name="status")
+        self.verify_button = button("Verify and Save", self.verify, default=True)
+        self.logout_button = button("Log Out", self.logout)
+        button_row(self, layout, (self.verify_button, Role.AcceptRole), (self.logout_button, Role.DestructiveRole))
         self.show_state()
 
     def show_state(self) -> None:
@@ -118,29 +100,25 @@ class AccountDialog(QDialog):
         groups = [g.strip() for g in self.groups.text().replace(";", ",").split(",") if g.strip()]
         ctx = self.ctx
         self.verify_button.setEnabled(False)
-        self.message.setProperty("error", False)
-        self.message.setText("Checking the key with Zotero…")
+        show_status(self.message, "Checking the key with Zotero…")
 
         def job(task: Task) -> Any:
             from refdesk.zotero import account
 
             return account.login(ctx, user_id, key, groups)
 
-        self.worker = self.pool.start(job, name="zotero-login", on_result=self._done, on_error=self._failed)
+        self.run(job, name="zotero-login", on_result=self._done, on_error=self._failed)
 
     def _done(self, info: Any) -> None:
-        self.worker = None
         self.api_key.clear()  # the key lives in the keyring now, nowhere in the window
         self.verify_button.setEnabled(True)
-        self.message.setText(f"Logged in as {info.username}. The key may: {info.describe()}.")
+        show_status(self.message, f"Logged in as {info.username}. The key may: {info.describe()}.")
         self.show_state()
         self.logged_in.emit(info)
 
     def _failed(self, message: str) -> None:
-        self.worker = None
         self.verify_button.setEnabled(True)
-        self.message.setProperty("error", True)
-        self.message.setText(message)
+        show_status(self.message, message, error=True)
 
     def logout(self) -> None:
         from refdesk.zotero import account
@@ -150,7 +128,7 @@ class AccountDialog(QDialog):
         except RefdeskError as exc:
             self._failed(str(exc))
             return
-        self.message.setText("Removed the API key from the keyring." if removed else "No API key was stored.")
+        show_status(self.message, "Removed the API key from the keyring." if removed else "No API key was stored.")
         self.show_state()
 
 
@@ -196,8 +174,7 @@ def start_sync(window: MainWindow) -> Worker | None:
 
     def done(report: SyncReport) -> None:
         window.act_sync.setEnabled(True)
-        window.job_label.setText(describe_report(report))
-        window.job_label.setProperty("error", not report.ok)
+        window.say(describe_report(report), error=not report.ok)
         window.update_sync_label()
         window.refresh_sources()
         window.refresh_table()
@@ -210,7 +187,7 @@ def start_sync(window: MainWindow) -> Worker | None:
 
     def cancelled() -> None:
         window.act_sync.setEnabled(True)
-        window.job_label.setText("Sync cancelled; it resumes where it stopped next time")
+        window.say("Sync cancelled; it resumes where it stopped next time")
 
     return window.run_job(job, name="sync", busy="Syncing with Zotero…", on_result=done, on_error=failed,
                           on_cancelled=cancelled)
@@ -251,31 +228,18 @@ class ConflictsDialog(QDialog):
         self.setWindowTitle("Sync Conflicts")
         self.resize(820, 560)
         layout = QVBoxLayout(self)
-        intro = QLabel("These fields were changed both here and in Zotero. Choose which version to keep for each; "
-                       "until then refdesk keeps its own value and does not upload the item.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        add_label(layout, "These fields were changed both here and in Zotero. Choose which version to keep for each; "
+                  "until then refdesk keeps its own value and does not upload the item.")
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
         layout.addWidget(self.scroller, 1)
-        self.message = QLabel()
-        self.message.setObjectName("status")
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox()
-        self.apply_button = QPushButton("Apply Choices")
-        self.apply_button.setDefault(True)
-        self.apply_button.clicked.connect(self.apply)
-        buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.all_local = QPushButton("Keep All Mine")
-        self.all_local.clicked.connect(lambda: self.choose_all("local"))
-        buttons.addButton(self.all_local, QDialogButtonBox.ButtonRole.ActionRole)
-        self.all_remote = QPushButton("Take All from Zotero")
-        self.all_remote.clicked.connect(lambda: self.choose_all("remote"))
-        buttons.addButton(self.all_remote, QDialogButtonBox.ButtonRole.ActionRole)
-        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        close.clicked.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message = add_label(layout, name="status")
+        self.apply_button = button("Apply Choices", self.apply, default=True)
+        button_row(
+            self, layout, (self.apply_button, Role.AcceptRole),
+            (button("Keep All Mine", lambda: self.choose_all("local")), Role.ActionRole),
+            (button("Take All from Zotero", lambda: self.choose_all("remote")), Role.ActionRole),
+        )
         self.choices: dict[tuple[str, str], QButtonGroup] = {}
         self.load()
 
@@ -337,9 +301,9 @@ class ConflictsDialog(QDialog):
         self.apply_button.setEnabled(bool(self.conflicts))
 
     def choose(self, key: str, field: str, side: str) -> None:
-        for button in self.choices[(key, field)].buttons():
-            if button.property("side") == side:
-                button.setChecked(True)
+        for radio in self.choices[(key, field)].buttons():
+            if radio.property("side") == side:
+                radio.setChecked(True)
 
     def choose_all(self, side: str) -> None:
         for key, field in self.choices:
@@ -359,14 +323,13 @@ class ConflictsDialog(QDialog):
                 resolve(self.ctx.library, key, "local" if take == "local" else "remote", field)
                 settled += 1
         except RefdeskError as exc:
-            self.message.setProperty("error", True)
-            self.message.setText(str(exc))
+            show_status(self.message, str(exc), error=True)
             return
         finally:
             if settled:
                 self.resolved.emit()
         if not settled:
-            self.message.setText("Choose a version for at least one field first.")
+            show_status(self.message, "Choose a version for at least one field first.")
             return
-        self.message.setText(f"Settled {settled} field(s); the next sync sends the result to Zotero.")
+        show_status(self.message, f"Settled {settled} field(s); the next sync sends the result to Zotero.")
         self.load()
