@@ -131,7 +131,8 @@ class LibraryModel(QAbstractTableModel):
     """Rows of one library (or all), filtered by ``search`` and sorted by one column.
 
     With ``count_in_background`` a search's count runs in a worker (``Counter``); until it arrives
-    ``exact`` is False and ``rowCount()`` is the rows of the first page.
+    ``exact`` is False, ``known`` is the first page's rows and ``rowCount()`` is that (after a reset) or
+    the rows the table had (when it was kept, see ``set_search``).
     """
 
     counted = Signal()  # the exact count of a search arrived (rows were inserted or removed)
