@@ -212,6 +212,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         INSERT INTO items_fts(items_fts, rank) VALUES ('hashsize', 33554432);
         """,
     ),
+    (
+        7,
+        """
+        -- Indexes for the item table's other sort columns, so a page sorted by creator, year or
+        -- publication walks an index instead of sorting every row (100,000 records: first page by
+        -- creator 208 ms -> a few ms). Collations match Library.rows' ORDER BY.
+        CREATE INDEX items_creators ON items(creators_text COLLATE NOCASE);
+        CREATE INDEX items_year ON items(year);
+        CREATE INDEX items_publication ON items(publication COLLATE NOCASE);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -33,7 +33,10 @@ _ORDER_SQL = {
 }
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 #: Orders with an index to walk, and from how many search matches walking it beats sorting the matches.
-_ORDER_INDEX = {"added": "items_added", "title": "items_title"}
+_ORDER_INDEX = {
+    "added": "items_added", "title": "items_title", "creators": "items_creators", "year": "items_year",
+    "publication": "items_publication",
+}
 _SCAN_IN_ORDER_ABOVE = 2000
 #: add_many batches from this size get a page cache of _BULK_CACHE_KIB (negative: KiB) while they are written.
 _BULK_ROWS = 1000
