@@ -55,3 +55,25 @@ def test_a_job_dialog_runs_one_job_and_closing_it_drops_the_result(ctx: AppConte
     wait_done(qtbot, quick)
     assert results == [(42, None)]  # the dialog is idle again when its result slot runs
     pool.wait()
+
+
+def test_a_result_sent_just_before_the_dialog_closed_never_reaches_it(ctx: AppContext, qtbot: Any) -> None:
+    """The job has returned and its signals wait in the queue when the user closes the dialog: the dialog
+    (deleted on close in the app) must not get them."""
+    pool = WorkerPool()
+    dlg = JobDialog(ctx, pool)
+    qtbot.addWidget(dlg)
+    seen: list[Any] = []
+
+    def job(task: Task) -> str:
+        task.say("almost")
+        return "done"
+
+    worker = dlg.run(job, name="quick", on_result=seen.append, on_error=seen.append,
+                     on_progress=lambda n, total, message: seen.append(message))
+    assert worker is not None
+    assert worker.done.wait(10)  # returned on its thread; nothing delivered yet (no event loop ran)
+    dlg.reject()
+    wait_done(qtbot, worker)
+    assert seen == [] and dlg.worker is None
+    pool.wait()

@@ -71,12 +71,30 @@ def button_row(
     return last
 
 
+class _Slots:
+    """Where one job's result, error and progress go; switched when the dialog closes while the job runs."""
+
+    def __init__(self, on_result: Callable[[Any], None], on_error: Callable[[str], None],
+                 on_progress: Callable[[int, int, str], None] | None) -> None:
+        self.on_result = on_result
+        self.on_error = on_error
+        self.on_progress = on_progress
+
+
+def _drop(*_args: Any) -> None:
+    """A slot for what a closed dialog no longer wants."""
+
+
 class JobDialog(QDialog):
     """A dialog whose slow work runs in the pool, one job at a time (``worker`` while it runs).
 
     ``run`` clears ``worker`` before the result or error slot runs, so those slots see the dialog idle.
-    Closing the dialog (Cancel, Close, Escape) cancels a running job and drops its result, unless
-    ``cancel_on_close`` is False.
+    Closing the dialog (Cancel, Close, Escape) cancels a running job and drops its result. A job that cannot
+    be stopped half-way (``cancel_on_close`` False) goes on instead, and its result and error go to the slots
+    ``job_outlives_dialog`` returns. Either way no slot of the dialog runs after it closed: the main window
+    deletes its dialogs on close, and a slot touching their widgets then fails ("Internal C++ object already
+    deleted"). A signal queued before the close (the job had just returned) is caught too, because the slots
+    are looked up when the signal is delivered, not when it is sent.
     """
 
     cancel_on_close = True
@@ -86,6 +104,7 @@ class JobDialog(QDialog):
         self.ctx = ctx
         self.pool = pool
         self.worker: Worker | None = None
+        self._slots = _Slots(_drop, _drop, None)
 
     def run(
         self, job: Job, *, name: str, on_result: Callable[[Any], None], on_error: Callable[[str], None],
@@ -94,20 +113,41 @@ class JobDialog(QDialog):
         """Start ``job`` unless one is running (then None)."""
         if self.worker is not None:
             return None
+        slots = _Slots(on_result, on_error, on_progress)
 
         def done(value: Any) -> None:
-            self.worker = None
-            on_result(value)
+            if self.worker is worker:
+                self.worker = None
+            slots.on_result(value)
 
         def failed(message: str) -> None:
-            self.worker = None
-            on_error(message)
+            if self.worker is worker:
+                self.worker = None
+            slots.on_error(message)
 
-        self.worker = self.pool.start(job, name=name, on_result=done, on_error=failed, on_progress=on_progress)
-        return self.worker
+        def progress(count: int, total: int, message: str) -> None:
+            if slots.on_progress is not None:
+                slots.on_progress(count, total, message)
+
+        worker = self.pool.start(job, name=name, on_result=done, on_error=failed,
+                                 on_progress=progress if on_progress is not None else None)
+        self.worker, self._slots = worker, slots
+        return worker
+
+    def job_outlives_dialog(self, worker: Worker) -> tuple[Callable[[Any], None], Callable[[str], None]]:
+        """The dialog closes while ``worker`` goes on (``cancel_on_close`` False): the slots its result and error
+        go to from now on. They run after the dialog is deleted, so they must not touch it; by default both are
+        dropped."""
+        return _drop, _drop
 
     def reject(self) -> None:
-        if self.worker is not None and self.cancel_on_close:
-            self.worker.cancel()
+        worker, slots = self.worker, self._slots
+        if worker is not None:
             self.worker = None
+            slots.on_progress = None
+            if self.cancel_on_close:
+                worker.cancel()
+                slots.on_result, slots.on_error = _drop, _drop
+            else:
+                slots.on_result, slots.on_error = self.job_outlives_dialog(worker)
         super().reject()
