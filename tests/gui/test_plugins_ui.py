@@ -1,22 +1,26 @@
 """Add-ons from the window: Enrich the selection with the real Crossref add-on against a local server
-replaying recorded Crossref data, review and accept in the review dialog, and install an add-on from a folder."""
+replaying recorded Crossref data, review and accept in the review dialog, install an add-on from a folder, and
+close the add-ons dialog while pip (a slow fake) is still installing."""
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from pytest_httpserver import HTTPServer
 from refdesk.app import AppContext
 from refdesk.model import Record
 from refdesk.plugins import manager
 from refdesk.plugins.api import ENTRY_POINT_GROUP, SUBJECT
 from refdesk.plugins.host import PluginHost
+from refdesk.plugins.install import Installed, InstallError, InstallSummary
 
 from tests.conftest import FIXTURES
 from tests.gui.conftest import wait_done
@@ -147,3 +151,101 @@ def test_a_failed_install_is_a_readable_message(window: Any, qtbot: Any, tmp_pat
     assert "neither a wheel" in dlg.message.text() and dlg.message.property("error")
     assert "Traceback" not in dlg.message.text()
     dlg.reject()
+
+
+class SlowPip:
+    """``install.install`` replaced by a fake pip that waits until ``release`` is set, then installs or fails."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.error = ""
+        self.calls: list[str] = []
+
+    def install(self, spec: str, **options: Any) -> InstallSummary:
+        self.calls.append(f"install {spec}")
+        self.release.wait(30)
+        if self.error:
+            raise InstallError(self.error)
+        return InstallSummary(spec, dry_run=False, packages=[Installed("refdesk-slow", "0.2.0", requested=True)], plugins=["slow"])
+
+
+@pytest.fixture
+def slow_pip(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowPip]:
+    from refdesk.plugins import install
+
+    pip = SlowPip()
+    monkeypatch.setattr(install, "install", pip.install)
+    manager.use_host(ctx, PluginHost(ctx.settings, entry_points=[]))
+    yield pip
+    pip.release.set()
+
+
+def test_closing_the_dialog_while_an_install_runs_lets_it_finish_and_reports_in_the_status_bar(
+    ctx: AppContext, window: Any, qtbot: Any, slow_pip: SlowPip
+) -> None:
+    discovered: list[PluginHost] = []
+
+    def discover(c: AppContext) -> PluginHost:
+        discovered.append(PluginHost(c.settings, entry_points=[]))
+        return discovered[-1]
+
+    dlg = window.open_plugins_dialog()
+    dlg.host_factory = discover
+    worker = dlg.install_from("/somewhere/refdesk_slow-0.2.0-py3-none-any.whl", folder=False)
+    assert worker is not None and not dlg.install_file.isEnabled()
+    with qtbot.waitSignal(dlg.destroyed):
+        dlg.close()  # the dialog is deleted on close (WA_DeleteOnClose), pip still runs
+    assert not shiboken6.isValid(dlg) and not worker.is_cancelled()  # pip cannot be stopped half-way
+    said_on_close = window.job_label.text()
+    with qtbot.captureExceptions() as exceptions:
+        slow_pip.release.set()
+        wait_done(qtbot, worker)
+    # Before the fix: "RuntimeError: Internal C++ object (QPushButton) already deleted" in the result slot.
+    assert not exceptions, [str(e[1]) for e in exceptions]
+    assert said_on_close.startswith("Installing /somewhere/refdesk_slow-0.2.0-py3-none-any.whl") and "background" in said_on_close
+    assert window.job_label.text() == "Installed refdesk-slow 0.2.0" and not window.job_label.property("error")
+    assert "add-ons: slow" in window.job_label.toolTip()
+    assert len(discovered) == 1 and manager.host_for(ctx) is discovered[0]  # what pip installed counts without a restart
+
+
+def no_add_ons(c: AppContext) -> PluginHost:
+    return PluginHost(c.settings, entry_points=[])
+
+
+def test_an_install_that_fails_after_the_dialog_closed_is_an_error_in_the_status_bar(
+    window: Any, qtbot: Any, slow_pip: SlowPip
+) -> None:
+    slow_pip.error = "pip could not install refdesk-slow: it needs refdesk>=9"
+    dlg = window.open_plugins_dialog()
+    dlg.host_factory = no_add_ons
+    worker = dlg.install_from("/somewhere/refdesk_slow-0.2.0-py3-none-any.whl", folder=False)
+    dlg.reject()
+    with qtbot.captureExceptions() as exceptions:
+        slow_pip.release.set()
+        wait_done(qtbot, worker)
+    assert not exceptions, [str(e[1]) for e in exceptions]
+    assert window.job_label.text() == slow_pip.error and window.job_label.property("error")
+
+
+def test_one_pip_at_a_time_even_from_the_dialog_opened_again(window: Any, qtbot: Any, slow_pip: SlowPip) -> None:
+    first = window.open_plugins_dialog()
+    first.host_factory = no_add_ons
+    worker = first.install_from("/somewhere/a.whl", folder=False)
+    first.reject()
+    again = window.open_plugins_dialog()
+    again.host_factory = no_add_ons
+    assert again is not first and "still running" in again.message.text() and not again.install_file.isEnabled()
+    assert again.install_from("/somewhere/b.whl", folder=False) is None
+    assert "try again" in again.message.text() and again.message.property("error")
+    qtbot.waitUntil(lambda: slow_pip.calls != [])
+    assert slow_pip.calls == ["install /somewhere/a.whl"]
+    slow_pip.release.set()
+    wait_done(qtbot, worker)
+    assert "started earlier is done" in again.message.text() and again.install_file.isEnabled()
+    assert window.job_label.text() == "Installed refdesk-slow 0.2.0"
+    second = again.install_from("/somewhere/b.whl", folder=False)
+    assert second is not None
+    wait_done(qtbot, second)
+    assert slow_pip.calls == ["install /somewhere/a.whl", "install /somewhere/b.whl"]
+    assert again.message.text().startswith("Installed refdesk-slow 0.2.0") and again.install_file.isEnabled()
+    again.reject()

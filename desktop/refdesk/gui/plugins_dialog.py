@@ -4,13 +4,20 @@ install from a folder or a file, uninstall.
 Installing is pip's job, done by ``refdesk.plugins.install`` in a worker (it can
 take a while); afterwards the add-ons are discovered again so a new one can run
 without a restart.
+
+pip cannot be stopped safely half-way, so closing the dialog while it runs does not
+cancel it: pip finishes in the background, the add-ons are discovered again all the
+same, and the outcome goes to the main window's status bar (the dialog, deleted on
+close, is never touched again). Only one pip runs at a time: a dialog opened again
+meanwhile says so and refuses another install or uninstall until it is done.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +36,12 @@ from refdesk.errors import RefdeskError
 from refdesk.gui.widgets import JobDialog, Role, add_label, button, button_row, show_status
 from refdesk.gui.workers import Task, Worker, WorkerPool
 
+if TYPE_CHECKING:
+    from refdesk.gui.main_window import MainWindow
+
+#: The names of the pool's pip jobs: one at a time, whichever dialog started it.
+PIP_JOBS = ("install", "uninstall")
+
 
 def _default_host(ctx: AppContext) -> Any:
     from refdesk.plugins.host import PluginHost
@@ -38,7 +51,7 @@ def _default_host(ctx: AppContext) -> Any:
 
 class PluginsDialog(JobDialog):
     changed = Signal()
-    cancel_on_close = False  # pip goes on anyway; the add-ons are discovered again when it is done
+    cancel_on_close = False  # pip goes on in the background: see job_outlives_dialog
 
     COLUMNS = ("Add-on", "Version", "Enabled", "Compatible", "From", "Notes")
 
@@ -66,16 +79,23 @@ class PluginsDialog(JobDialog):
                                    tip="A wheel (.whl) or source archive (.tar.gz, .zip)")
         self.uninstall_button = button("Uninstall", self.uninstall_selected)
         button_row(self, layout, *((b, Role.ActionRole) for b in (self.install_folder, self.install_file, self.uninstall_button)))
+        self.doing = ""  # what the running pip job does ("Installing …"), for the status bar if the dialog closes
         self.load()
+        self.waiting_for = self.pip_elsewhere()
+        if self.waiting_for is not None:
+            self._busy(True, "An add-on install or uninstall started earlier is still running; "
+                             "its result will show in the main window's status bar")
+            self.pool.delivered.connect(self._delivered)  # a bound method: Qt disconnects it when the dialog goes
 
-    def load(self) -> None:
+    def load(self) -> bool:
+        """Fill the table with the add-ons found; False (and the error in the status line) if that failed."""
         from refdesk.plugins import manager
 
         try:
             infos = manager.list_plugins(self.ctx)
         except RefdeskError as exc:
             show_status(self.message, str(exc), error=True)
-            return
+            return False
         self.table.setRowCount(0)
         for info in infos:
             r = self.table.rowCount()
@@ -99,6 +119,7 @@ class PluginsDialog(JobDialog):
         self.table.resizeColumnsToContents()
         if not infos:
             show_status(self.message, "No add-ons installed. Install one from a folder or a wheel.")
+        return True
 
     def row_of(self, name: str) -> int:
         for r in range(self.table.rowCount()):
@@ -129,27 +150,24 @@ class PluginsDialog(JobDialog):
                                                       "Python packages (*.whl *.tar.gz *.zip);;All files (*)")
             if not spec:
                 return None
-        if self.worker is not None:
+        if self.worker is not None or self._refused_while_pip_runs():
             return None
         options = dict(self.install_options)
-        self._busy(True, f"Installing {spec}…")
+        self._busy(True, f"Installing {spec}")
 
-        def job(task: Task) -> Any:
+        def job(task: Task) -> str:
             from refdesk.plugins import install
 
-            return install.install(str(spec), **options)
+            return install.install(str(spec), **options).text()
 
-        def done(summary: Any) -> None:
-            self._installed(summary.text())
-
-        return self.run(job, name="install", on_result=done, on_error=self._failed)
+        return self.run(job, name="install", on_result=self._installed, on_error=self._failed)
 
     def uninstall_selected(self, confirm: bool = True) -> Worker | None:
         from refdesk.plugins import manager
 
         r = self.table.currentRow()
         item = self.table.item(r, 0) if r >= 0 else None
-        if item is None or self.worker is not None:
+        if item is None or self.worker is not None or self._refused_while_pip_runs():
             return None
         name = str(item.data(Qt.ItemDataRole.UserRole))
         try:
@@ -159,7 +177,7 @@ class PluginsDialog(JobDialog):
             return None
         if confirm and QMessageBox.question(self, "Uninstall", f"Uninstall the add-on {name} ({dist})?") != QMessageBox.StandardButton.Yes:
             return None
-        self._busy(True, f"Uninstalling {dist}…")
+        self._busy(True, f"Uninstalling {dist}")
 
         def job(task: Task) -> str:
             from refdesk.plugins import install
@@ -168,19 +186,72 @@ class PluginsDialog(JobDialog):
 
         return self.run(job, name="uninstall", on_result=self._installed, on_error=self._failed)
 
+    def pip_elsewhere(self) -> Worker | None:
+        """A pip job of this pool that another Add-ons dialog started and that is not done yet."""
+        return next((w for w in self.pool.running if w.name in PIP_JOBS and w is not self.worker), None)
+
+    def _delivered(self, worker: Worker) -> None:
+        """A pip job that another dialog started is done (its outcome is in the status bar): show what it changed."""
+        if worker is not self.waiting_for:
+            return
+        self.waiting_for = None
+        self.pool.delivered.disconnect(self._delivered)
+        self._reloaded("The install or uninstall started earlier is done: the status bar says how it went.")
+
+    def _refused_while_pip_runs(self) -> bool:
+        if self.pip_elsewhere() is None:
+            return False
+        show_status(self.message, "An add-on install or uninstall started earlier is still running: "
+                                  "try again when the status bar says it is done.", error=True)
+        return True
+
+    def job_outlives_dialog(self, worker: Worker) -> tuple[Callable[[Any], None], Callable[[str], None]]:
+        """Closed while pip runs: pip finishes in the background (stopping it half-way could leave the environment
+        broken), then the add-ons are discovered again and the outcome goes to the main window's status bar."""
+        ctx, discover, window = self.ctx, self.host_factory, self._window()
+        if window is not None:
+            window.say(f"{self.doing}… continues in the background; the result will show here")
+
+        def done(text: str) -> None:
+            from refdesk.plugins import manager
+
+            manager.use_host(ctx, discover(ctx))
+            if window is not None and shiboken6.isValid(window):
+                window.say(text.splitlines()[0], tip=text)
+
+        def failed(message: str) -> None:
+            if window is not None and shiboken6.isValid(window):
+                window.show_error(message)
+
+        return done, failed
+
+    def _window(self) -> MainWindow | None:
+        from refdesk.gui.main_window import MainWindow
+
+        parent = self.parentWidget()
+        return parent if isinstance(parent, MainWindow) else None
+
     def _installed(self, text: str) -> None:
         """pip is done: discover the add-ons again, so what it installed or removed counts without a restart."""
         from refdesk.plugins import manager
 
         manager.use_host(self.ctx, self.host_factory(self.ctx))
-        self._busy(False, text)
-        self.load()
+        self._reloaded(text)
         self.changed.emit()
 
+    def _reloaded(self, text: str) -> None:
+        """pip is done: the buttons back, the table read again, then ``text`` (unless reading the add-ons failed)."""
+        if self.load():
+            self._busy(False, text)
+        else:
+            self._busy(False, self.message.text(), error=True)
+
     def _busy(self, busy: bool, text: str, error: bool = False) -> None:
+        """``busy``: pip starts doing ``text`` ("Installing …"); otherwise ``text`` is its outcome."""
         for b in (self.install_folder, self.install_file, self.uninstall_button):
             b.setEnabled(not busy)
-        show_status(self.message, text, error)
+        self.doing = text if busy else ""
+        show_status(self.message, f"{text}…" if busy else text, error)
 
     def _failed(self, message: str) -> None:
         self._busy(False, message, error=True)

@@ -121,6 +121,9 @@ class Worker(QRunnable):
 class WorkerPool(QObject):
     """The app's pool of jobs; keeps running workers alive and can cancel them all on exit."""
 
+    #: A worker whose signals have all been handled (it has just left ``running``); on the GUI thread.
+    delivered = Signal(object)
+
     def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
@@ -154,6 +157,7 @@ class WorkerPool(QObject):
         def delivered() -> None:
             worker.delivered = True
             self.running.discard(worker)
+            self.delivered.emit(worker)
 
         s.finished.connect(delivered)
         self.running.add(worker)
