@@ -32,6 +32,7 @@ def build(path: Path) -> tuple[Library, list[Record]]:
             date=rnd.choice(YEARS), publicationTitle=rnd.choice(JOURNALS), abstractNote=rnd.choice(["peatland", "carbon", ""]),
         )
         rec.set("creators", [{"creatorType": "author", "lastName": rnd.choice(LAST), "firstName": "A."}])
+        rec.data["collections"] = ["COLLAAAA"] if n % 3 else []
         records.append(rec)
     lib.add_many(records[:80])
     for rec in records[80:]:
@@ -71,19 +72,23 @@ def test_every_order_and_plan_gives_the_promised_order(
     with lib:
         everything = lib.rows(0, 1000)
         position = {row.key: n for n, row in enumerate(reversed(everything))}  # insertion order
-        for search, library_id in [(None, None), ("peat", None), ("carb", "user"), ("pe", "group:51240")]:
+        filters = [(None, None, None), ("peat", None, None), ("carb", "user", None), ("pe", "group:51240", None),
+                   (None, "user", "COLLAAAA"), ("pe", "user", "COLLAAAA"), (None, None, "COLLAAAA")]
+        for search, library_id, collection in filters:
             for descending in (None, True, False):
-                pages = [lib.rows(offset, 25, order, search, library_id, descending) for offset in range(0, 150, 25)]
+                pages = [lib.rows(offset, 25, order, search, library_id, descending, collection) for offset in range(0, 150, 25)]
                 got = [row for page in pages for row in page]
                 wanted_desc = DEFAULT_DESCENDING[order] if descending is None else descending
                 matching = [
                     r for r in everything
                     if (library_id is None or lib.library_of(r.key) == library_id)
                     and matches(by_key[r.key], search)
+                    and (collection is None or collection in by_key[r.key].data["collections"])
                 ]
                 expected = sorted(matching, key=lambda r: (SORT_KEYS[order](r), position[r.key]), reverse=wanted_desc)
                 assert len(expected) > 25  # more than one page
-                assert [r.key for r in got] == [r.key for r in expected], (order, search, library_id, descending)
+                assert [r.key for r in got] == [r.key for r in expected], (order, search, library_id, collection, descending)
+                assert lib.count(search, library_id, collection) == len(expected)
 
 
 def test_every_sort_column_has_an_index_and_pages_use_it(tmp_path: Path) -> None:

@@ -218,3 +218,23 @@ def test_collections_in_the_left_pane_filter_the_table(ctx: AppContext, qtbot: A
     win.sources.setCurrentItem(mine)
     assert win.model.rowCount() == 6
     win.close()
+
+
+def test_changing_library_during_a_search_counts_in_the_background(ctx: AppContext, qtbot: Any) -> None:
+    from refdesk.gui.main_window import MainWindow
+
+    ctx.library.add_many([make_record(i) for i in range(PAGE + 30)])
+    ctx.library.add_many([make_record(i) for i in range(1000, 1000 + PAGE + 5)], library_id="group:51240")
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    win.search.setText("boreal")
+    win.apply_search()
+    qtbot.waitUntil(lambda: win.model.exact, timeout=5000)
+    assert win.model.rowCount() == 2 * PAGE + 35
+    counts = win.model.counter.counts if win.model.counter else 0
+    win.model.set_library("group:51240")
+    assert not win.model.exact and win.model.rowCount() == PAGE  # the first page now, the count after
+    qtbot.waitUntil(lambda: win.model.exact, timeout=5000)
+    assert win.model.rowCount() == PAGE + 5 and win.model.counter is not None and win.model.counter.counts == counts + 1
+    win.close()

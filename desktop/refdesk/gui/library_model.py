@@ -265,7 +265,7 @@ class LibraryModel(QAbstractTableModel):
             return
         self.library_id = library_id
         self.collection = collection
-        self.reload()
+        self.reload(count_later=True)  # with a search, a library's matches are counted like a keystroke's
 
     def _read(self, number: int) -> list[Row]:
         self.page_reads += 1

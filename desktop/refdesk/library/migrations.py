@@ -223,6 +223,41 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX items_publication ON items(publication COLLATE NOCASE);
         """,
     ),
+    (
+        8,
+        """
+        -- Collection membership as rows, kept by triggers from each record's "collections" list, so
+        -- every writer (the library, sync's direct UPDATEs) keeps it exact. Showing a collection
+        -- of a 100,000-record library read every record's JSON: ~240 ms to count, ~240 ms a page.
+        CREATE TABLE item_collections (
+            library_id TEXT NOT NULL,
+            collection TEXT NOT NULL,
+            item_id INTEGER NOT NULL,
+            PRIMARY KEY (library_id, collection, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX item_collections_item ON item_collections(item_id);
+        INSERT OR IGNORE INTO item_collections(library_id, collection, item_id)
+            SELECT items.library_id, c.value, items.id FROM items, json_each(items.data, '$.collections') AS c
+            WHERE json_type(items.data, '$.collections') = 'array' AND c.type = 'text';
+        CREATE TRIGGER items_collections_insert AFTER INSERT ON items
+        WHEN json_type(NEW.data, '$.collections') = 'array'
+        BEGIN
+            INSERT OR IGNORE INTO item_collections(library_id, collection, item_id)
+                SELECT NEW.library_id, value, NEW.id FROM json_each(NEW.data, '$.collections') WHERE type = 'text';
+        END;
+        CREATE TRIGGER items_collections_update AFTER UPDATE OF data, library_id ON items
+        BEGIN
+            DELETE FROM item_collections WHERE item_id = OLD.id;
+            INSERT OR IGNORE INTO item_collections(library_id, collection, item_id)
+                SELECT NEW.library_id, value, NEW.id FROM json_each(NEW.data, '$.collections')
+                WHERE json_type(NEW.data, '$.collections') = 'array' AND type = 'text';
+        END;
+        CREATE TRIGGER items_collections_delete AFTER DELETE ON items
+        BEGIN
+            DELETE FROM item_collections WHERE item_id = OLD.id;
+        END;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

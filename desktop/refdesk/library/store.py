@@ -89,6 +89,13 @@ def dedupe_title_key(record: Record, year: str | None = None) -> str | None:
     return f"{title}|{fold(record.first_creator_last_name())}|{record.year if year is None else year}"
 
 
+def _members(library_id: str | None, collection: str) -> tuple[str, list[Any]]:
+    """``FROM ... WHERE`` of a collection's member ids (keys are unique within a library)."""
+    if library_id:
+        return "FROM item_collections WHERE library_id = ? AND collection = ?", [library_id, collection]
+    return "FROM item_collections WHERE collection = ?", [collection]
+
+
 def fts_query(text: str) -> str | None:
     """User text -> FTS5 query: every word must match, the last one as a prefix (type-ahead)."""
     words = _TOKEN.findall(text)
@@ -194,15 +201,15 @@ class Library:
         clauses: list[str] = []
         params: list[Any] = []
         if collection:
-            clauses.append("EXISTS (SELECT 1 FROM json_each(items.data, '$.collections') AS c WHERE c.value = ?)")
-            params.append(collection)
+            members, params = _members(library_id, collection)
+            clauses.append(f"id IN (SELECT item_id {members})")
         if search:
             q = fts_query(search)
             if q is None:
                 return "WHERE 0", []
             clauses.append("id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
             params.append(q)
-        if library_id:
+        if library_id and not collection:  # a collection's members are already of its library
             clauses.append("library_id = ?")
             params.append(library_id)
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
@@ -211,6 +218,10 @@ class Library:
         """How many records match; ``collection`` (a collection key) keeps only its members."""
         if search and not library_id and not collection:
             return self._fts_count(search)
+        if collection and not search:
+            members, params = _members(library_id, collection)
+            with self._lock:
+                return int(self._conn.execute(f"SELECT count(*) {members}", params).fetchone()[0])
         where, params = self._where(search, library_id, collection)
         with self._lock:
             return int(self._conn.execute(f"SELECT count(*) FROM items {where}", params).fetchone()[0])
@@ -246,7 +257,7 @@ class Library:
         # Many matches: walk the order's index and keep the matching rows, instead of loading and
         # sorting every match (what SQLite picks by itself); 10x faster for a type-ahead search.
         # A stale cached count only changes the plan, never the result.
-        indexed = self._index_walk(search, order)
+        indexed = self._index_walk(search, order, library_id, collection)
         sql = (
             f"SELECT key, item_type, title, creators_text, year, publication, date_added FROM items{indexed} "
             f"{where} ORDER BY {order_sql} LIMIT ? OFFSET ?"
@@ -254,13 +265,25 @@ class Library:
         with self._lock:
             return [Row(*r) for r in self._conn.execute(sql, [*params, limit, offset])]
 
-    def _index_walk(self, search: str | None, order: Order) -> str:
-        """``INDEXED BY`` clause when a search matches so many rows that walking the order's index wins."""
-        if not search or order not in _ORDER_INDEX:
+    def _index_walk(self, search: str | None, order: Order, library_id: str | None, collection: str | None) -> str:
+        """``INDEXED BY`` clause when the filters keep so many rows that walking the order's index wins.
+
+        A small collection or a narrow search is cheaper to start from and sort.
+        """
+        if not (search or collection) or order not in _ORDER_INDEX:
             return ""
-        cached = self._last_fts_count
-        n = cached[1] if cached and cached[0] == search else self._fts_count_above(search, _SCAN_IN_ORDER_ABOVE)
-        return f" INDEXED BY {_ORDER_INDEX[order]}" if n > _SCAN_IN_ORDER_ABOVE else ""
+        if collection:
+            members, params = _members(library_id, collection)
+            with self._lock:
+                sql = f"SELECT count(*) FROM (SELECT 1 {members} LIMIT ?)"
+                if self._conn.execute(sql, [*params, _SCAN_IN_ORDER_ABOVE + 1]).fetchone()[0] <= _SCAN_IN_ORDER_ABOVE:
+                    return ""
+        if search:
+            cached = self._last_fts_count
+            n = cached[1] if cached and cached[0] == search else self._fts_count_above(search, _SCAN_IN_ORDER_ABOVE)
+            if n <= _SCAN_IN_ORDER_ABOVE:
+                return ""
+        return f" INDEXED BY {_ORDER_INDEX[order]}"
 
     def _fts_count_above(self, search: str, limit: int) -> int:
         """Matches of a search, counted only up to ``limit + 1``: enough to pick a plan, and stops early."""
@@ -276,7 +299,7 @@ class Library:
         library_id: str | None = None,
     ) -> list[Record]:
         where, params = self._where(search, library_id)
-        indexed = self._index_walk(search, order) if limit is not None else ""  # a page, as rows() does
+        indexed = self._index_walk(search, order, library_id, None) if limit is not None else ""  # a page, as rows() does
         sql = f"SELECT id, key, data, version FROM items{indexed} {where} ORDER BY {_ORDER_SQL[order]} LIMIT ? OFFSET ?"
         with self._lock:
             rows = self._conn.execute(sql, [*params, -1 if limit is None else limit, offset]).fetchall()
