@@ -11,6 +11,8 @@ from typing import Any
 
 import keyring
 import pytest
+from refdesk.app import AppContext
+from refdesk.config import load_settings
 
 from tests.zotero_fixtures import MemoryKeyring
 
@@ -41,6 +43,17 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in _SERVICE_VARS:
         monkeypatch.setenv(var, "http://127.0.0.1:9")
     return home
+
+
+@pytest.fixture
+def ctx(isolated_env: Path) -> Iterator[AppContext]:
+    """An AppContext on the isolated environment's settings and library, closed after the test.
+
+    (tests/journal has its own ``ctx``, made after its local servers' URLs are in the environment.)
+    """
+    context = AppContext(load_settings())
+    yield context
+    context.close()
 
 
 @pytest.fixture

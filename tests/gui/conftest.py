@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from refdesk.app import AppContext
-from refdesk.config import load_settings
 from refdesk.model import Record
 
 
@@ -36,13 +34,6 @@ def make_record(n: int, **fields: Any) -> Record:
 def wait_done(qtbot: Any, worker: Any, timeout: int = 30000) -> None:
     """Wait until a worker's signals have all been handled on the GUI thread (no race with fast jobs)."""
     qtbot.waitUntil(lambda: worker.delivered, timeout=timeout)
-
-
-@pytest.fixture
-def ctx(isolated_env: Path) -> Iterator[AppContext]:
-    context = AppContext(load_settings())
-    yield context
-    context.close()
 
 
 @pytest.fixture

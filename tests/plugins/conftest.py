@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from refdesk.app import AppContext
-from refdesk.config import load_settings
 from refdesk.model import Record
 from refdesk.plugins import manager
 from refdesk.plugins.api import Enrichment, PluginContext, RecordView, hookimpl
@@ -57,19 +56,12 @@ class FnPlugin:
 
 
 @pytest.fixture
-def app(isolated_env: Path) -> Iterator[AppContext]:
-    ctx = AppContext(load_settings())
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def with_plugins(app: AppContext) -> Callable[..., AppContext]:
-    """Make ``app`` run exactly these in-process add-ons (no installed ones)."""
+def with_plugins(ctx: AppContext) -> Callable[..., AppContext]:
+    """Make ``ctx`` (the shared AppContext fixture) run exactly these in-process add-ons (no installed ones)."""
 
     def use(**plugins: object) -> AppContext:
-        manager.use_host(app, PluginHost(app.settings, entry_points=[], objects=plugins))
-        return app
+        manager.use_host(ctx, PluginHost(ctx.settings, entry_points=[], objects=plugins))
+        return ctx
 
     return use
 
