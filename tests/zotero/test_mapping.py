@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
 from refdesk.zotero import conflicts, mapping
 
 from tests.conftest import FIXTURES
@@ -75,3 +78,19 @@ def test_merge_tag_type_change_on_one_side_wins() -> None:
     merged, found = conflicts.merge(base, local, remote)
     assert found == []
     assert merged["tags"] == [{"tag": "x", "type": 1}, {"tag": "y", "type": 1}, {"tag": "z"}]
+
+
+_values = st.one_of(
+    st.none(), st.just(""), st.just([]), st.just({}), st.text(max_size=3), st.integers(-1, 1), st.booleans(),
+    st.lists(st.text(max_size=2), max_size=2), st.dictionaries(st.text(max_size=2), st.text(max_size=2), max_size=2),
+)
+_items = st.dictionaries(st.sampled_from(["title", "date", "tags", "key", "version", "dateModified", "extra"]), _values)
+
+
+@given(_items, _items)
+def test_same_means_equal_once_empty_and_server_managed_fields_are_ignored(a: dict[str, Any], b: dict[str, Any]) -> None:
+    assert mapping.same(a, b) == (mapping.normalized(a) == mapping.normalized(b))
+    assert mapping.same(a, b) == mapping.same(b, a)
+    assert mapping.same(a, {**a, "version": 9, "dateModified": "2026-01-01T00:00:00Z"})
+    if "extra" not in a:
+        assert mapping.same(a, {**a, "extra": ""}) and mapping.same(a, {**a, "extra": []})

@@ -136,8 +136,9 @@ def add_remote_many(lib: Library, library_id: str, records: list[Record]) -> Non
         return
     with lib.transaction():
         lib.add_many(records, "zotero", library_id, dirty=False)
-        lib.executemany("UPDATE items SET synced_data = ? WHERE key = ? AND library_id = ?",
-                        [(_blob(r.data), r.key, library_id) for r in records])
+        # The stored data is the server's copy as it came: the pristine copy is the same text.
+        lib.executemany("UPDATE items SET synced_data = data WHERE key = ? AND library_id = ?",
+                        [(r.key, library_id) for r in records])
 
 
 def local_versions(lib: Library, library_id: str) -> dict[str, int]:
