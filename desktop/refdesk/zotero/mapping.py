@@ -36,27 +36,27 @@ def from_zotero(obj: dict[str, Any]) -> Record:
     return Record(data=data, key=key, version=version)
 
 
-def _empty(value: Any) -> bool:
-    """An empty string, list or object, or null: what the server treats as an absent field."""
-    return value is None or (isinstance(value, str | list | dict) and not value)
+#: What the server treats as an absent field (compared by equality, as JSON values are).
+_EMPTY = ("", None, [], {})
 
 
 def normalized(data: dict[str, Any] | None) -> dict[str, Any]:
     """Data for comparison: empty values equal absent fields; server-managed properties ignored."""
     if not data:
         return {}
-    return {k: v for k, v in data.items() if k not in SERVER_MANAGED and not _empty(v)}
+    return {k: v for k, v in data.items() if k not in SERVER_MANAGED and v not in _EMPTY}
 
 
 def same(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
-    """``normalized(a) == normalized(b)`` without building either: sync compares every item it sends."""
+    """``normalized(a) == normalized(b)`` without building either (sync compares every item it sends)."""
     if a == b:
         return True
     a, b = a or {}, b or {}
+    get = b.get
     for k, v in a.items():
-        if k not in SERVER_MANAGED and v != b.get(k) and not (_empty(v) and _empty(b.get(k))):
+        if v != get(k) and k not in SERVER_MANAGED and (v not in _EMPTY or get(k) not in _EMPTY):
             return False
-    return all(k in a or k in SERVER_MANAGED or _empty(w) for k, w in b.items())
+    return all(k in a or k in SERVER_MANAGED or w in _EMPTY for k, w in b.items())
 
 
 def canonical(value: Any) -> str:
