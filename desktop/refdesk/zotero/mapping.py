@@ -37,7 +37,7 @@ def from_zotero(obj: dict[str, Any]) -> Record:
 
 
 #: What the server treats as an absent field (compared by equality, as JSON values are).
-_EMPTY = ("", None, [], {})
+_EMPTY: tuple[Any, ...] = ("", None, [], {})
 
 
 def normalized(data: dict[str, Any] | None) -> dict[str, Any]:
