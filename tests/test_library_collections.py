@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from refdesk.library import Library
-from refdesk.library.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, _statements
+from refdesk.library.migrations import SCHEMA_VERSION
 from refdesk.model import Record
+
+from tests.library_versions import library_at
 
 
 def article(title: str, *collections: str) -> Record:
@@ -77,22 +78,7 @@ def test_counting_a_collection_reads_the_membership_index(tmp_path: Path) -> Non
 
 def test_migration_8_fills_membership_of_a_version_7_library(tmp_path: Path) -> None:
     path = tmp_path / "v7.sqlite"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for version, sql in MIGRATIONS:
-        if version > 7:
-            break
-        for statement in _statements(sql):
-            conn.execute(statement)
-    recs = [article("In both", "COLLAAAA", "COLLBBBB"), article("In none"), article("In A", "COLLAAAA")]
-    for n, rec in enumerate(recs, start=1):
-        conn.execute(
-            "INSERT INTO items(id, key, item_type, data, date_added, date_modified, title, creators_text, year, publication)"
-            " VALUES (?, ?, 'journalArticle', ?, '2020-01-01T00:00:00Z', '', ?, '', '', '')",
-            (n, rec.key, json.dumps(rec.data), rec.title),
-        )
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    conn.execute("PRAGMA user_version = 7")
-    conn.close()
+    library_at(path, 7, [article("In both", "COLLAAAA", "COLLBBBB"), article("In none"), article("In A", "COLLAAAA")])
     with Library.open(path) as lib:
         assert lib.execute("PRAGMA user_version")[0][0] == SCHEMA_VERSION
         assert members(lib, "COLLAAAA", library_id=None) == ["In A", "In both"]
