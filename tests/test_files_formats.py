@@ -11,6 +11,8 @@ from refdesk.importers import bibtex, csljson, ris
 from refdesk.importers.files import FORMATS, detect_format, read_file, write
 from refdesk.model import Record
 
+from tests.ris_zotero import ZOTERO_EXPORT, ZOTERO_RECORDS, person, zotero_blocks, zotero_record
+
 DATA = Path(__file__).resolve().parent / "data" / "files"
 CYRILLIC_TITLE = "Советская и британская дипломатия на международных конференциях накануне образования СССР"
 
@@ -37,14 +39,14 @@ def test_ris_maps_every_core_item_type() -> None:
     assert art.provenance["title"].source == "file:mixed.ris"
     book = records[1]
     assert book.get("ISBN") == "978-0-19-882655-4"
-    assert [c["creatorType"] for c in book.creators] == ["author", "editor"]
+    assert [c["creatorType"] for c in book.creators] == ["author", "seriesEditor"]  # a book's A2 (Zotero's RIS.js)
     chapter = records[2]
     assert chapter.get("bookTitle") == "Russia and Britain in Central Asia"
     assert chapter.get("date") == "Spring 2020"  # the season is kept, the year still reads
     assert chapter.year == "2020"
     assert chapter.creators[0] == {"creatorType": "author", "lastName": "Sergeev", "firstName": "E. Yu."}
     assert records[3].creators[0] == {"creatorType": "author", "lastName": "Иванова", "firstName": "Мария Петровна"}
-    assert records[3].get("proceedingsTitle") == "Труды конференции «Архивы-2021»"
+    assert records[3].get("proceedingsTitle") == "Труды конференции «Архивы-2021»"  # T2 saying "Proceedings"
     thesis = records[4]
     assert (thesis.get("university"), thesis.get("thesisType")) == ("Moscow State University", "PhD thesis")
     report = records[5]
@@ -88,6 +90,95 @@ def test_ris_report_series_in_t3_and_its_isbn_and_issn() -> None:
     assert "SN  - TR-2020-04, rev. 2; 2076-7404; 978-0-306-40615-7" in written.splitlines()
     [back] = ris.read(written, "t")  # told apart by their check digits
     assert (back.get("reportNumber"), back.get("ISSN"), back.get("ISBN")) == ("TR-2020-04, rev. 2", "2076-7404", "978-0-306-40615-7")
+
+
+CORE_TYPES = list(ZOTERO_RECORDS)
+
+
+@pytest.mark.parametrize("item_type", CORE_TYPES)
+def test_ris_reads_what_zoteros_translator_writes(item_type: str) -> None:
+    """A record as Zotero's RIS.js exports it fills the same fields and creator types, with nothing left in extra."""
+    records = read_file(ZOTERO_EXPORT)
+    assert [r.item_type for r in records] == CORE_TYPES
+    rec = records[CORE_TYPES.index(item_type)]
+    expected = zotero_record(item_type)
+    assert rec.creators == expected.creators
+    assert {f: rec.get(f) for f in rec.field_names()} == {f: expected.get(f) for f in expected.field_names()}
+    assert rec.data == expected.data
+
+
+@pytest.mark.parametrize("item_type", CORE_TYPES)
+def test_ris_writes_the_tags_zoteros_translator_writes(item_type: str) -> None:
+    """The same record written by refdesk: Zotero's tags, values and order, line for line."""
+    written = [line for line in ris.write([zotero_record(item_type)]).splitlines() if line]
+    assert written == zotero_blocks()[CORE_TYPES.index(item_type)]
+
+
+def ris_text(*lines: str) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("t2", "c3", "conference", "proceedings"),
+    [
+        ("Proceedings of the 2019 CHI Conference on Human Factors in Computing Systems", "",
+         "", "Proceedings of the 2019 CHI Conference on Human Factors in Computing Systems"),  # ACM
+        ("2019 International Conference on Robotics and Automation (ICRA)", "",
+         "2019 International Conference on Robotics and Automation (ICRA)", ""),  # IEEE's conference name
+        ("Proc. VLDB Endow.", "", "", "Proc. VLDB Endow."),
+        ("Annual Meeting proceedings", "", "", "Annual Meeting proceedings"),
+        ("Proceedings of CHI 2019", "CHI '19: Proceedings", "Proceedings of CHI 2019", "CHI '19: Proceedings"),
+        ("Processing Week 2020", "", "Processing Week 2020", ""),  # not the word
+        ("Труды конференции «Архивы-2021»", "", "", "Труды конференции «Архивы-2021»"),
+    ],
+)  # fmt: skip
+def test_ris_conference_t2_is_the_conference_unless_it_reads_as_proceedings(t2: str, c3: str, conference: str, proceedings: str) -> None:
+    """Zotero reads a CONF's T2 as its conference name; refdesk takes a proceedings title there (as ACM and IEEE
+    write it) for the proceedings title when there is no C3."""
+    [rec] = ris.read(ris_text("TY  - CONF", "TI  - Paper", f"T2  - {t2}", *([f"C3  - {c3}"] if c3 else []), "ER  - "), "t")
+    assert (rec.get("conferenceName"), rec.get("proceedingsTitle"), rec.get("extra")) == (conference, proceedings, "")
+
+
+def test_ris_conference_place_from_c1_and_from_cy() -> None:
+    """Zotero writes a conference paper's place as C1, never CY, but reads CY too (ProCite, Springer write it)."""
+    [springer] = ris.read(ris_text("TY  - CONF", "TI  - P", "CY  - Cham", "ER  - "), "t")
+    assert springer.get("place") == "Cham" and springer.get("extra") == ""
+    [both] = ris.read(ris_text("TY  - CONF", "TI  - P", "CY  - Cham", "C1  - Vienna", "ER  - "), "t")
+    assert both.get("place") == "Vienna" and both.get("extra") == "CY: Cham"
+    written = ris.write([springer]).splitlines()
+    assert "C1  - Cham" in written and not any(line.startswith("CY  -") for line in written)
+
+
+def test_ris_zoteros_import_only_tags() -> None:
+    """RIS.js reads a book's T3 as its series, NV of a book section as its volume count, ED as an editor, CR as
+    rights, AV as the archive location; refdesk writes them back with Zotero's tags (T2, IS, A3 for a book's editor)."""
+    [book] = ris.read(ris_text("TY  - BOOK", "TI  - B", "T3  - A series", "ED  - Doe, Jane", "CR  - CC BY", "AV  - Box 2", "ER  - "), "t")
+    assert (book.get("series"), book.get("rights"), book.get("archiveLocation"), book.get("extra")) == ("A series", "CC BY", "Box 2", "")
+    assert book.creators == [person("editor", "Doe", "Jane")]
+    written = ris.write([book]).splitlines()
+    assert "T2  - A series" in written and "A3  - Doe, Jane" in written
+    [chapter] = ris.read(ris_text("TY  - CHAP", "TI  - C", "NV  - 3", "ER  - "), "t")
+    assert chapter.get("numberOfVolumes") == "3" and "IS  - 3" in ris.write([chapter]).splitlines()
+
+
+def test_ris_tags_without_a_field_in_the_type_go_to_extra() -> None:
+    """A tag Zotero maps for other types only, or that the type has no field for, lands in extra as `XX: value`."""
+    text = ris_text("TY  - JOUR", "TI  - T", "C3  - Not for articles", "M1  - 7", "SV  - 2", "ZZ  - odd", "ER  - ")
+    [rec] = ris.read(text, "t")
+    assert rec.get("extra").split("\n") == ["C3: Not for articles", "M1: 7", "SV: 2", "ZZ: odd"]
+    [page] = ris.read(ris_text("TY  - ELEC", "TI  - W", "VL  - 3", "T2  - Site", "ER  - "), "t")  # VL: not for webpages
+    assert page.get("websiteTitle") == "Site" and page.get("extra") == "VL: 3"
+    [doc] = ris.read(ris_text("TY  - GEN", "TI  - D", "T2  - Somewhere", "ER  - "), "t")  # no container field
+    assert doc.get("extra") == "T2: Somewhere"
+
+
+def test_ris_access_date_as_zotero_writes_it() -> None:
+    """RIS.js writes an access date `2024/01/15/10:00:00`: the time is kept, as Zotero stores it."""
+    [rec] = ris.read(ris_text("TY  - ELEC", "TI  - W", "Y2  - 2024/01/15/10:00:00", "ER  - "), "t")
+    assert rec.get("accessDate") == "2024-01-15 10:00:00"
+    [day] = ris.read(ris_text("TY  - ELEC", "TI  - W", "Y2  - 2024/01/15/", "ER  - "), "t")
+    assert day.get("accessDate") == "2024-01-15"
+    assert "Y2  - 2024/01/15/" in ris.write([day]).splitlines()
 
 
 def test_csl_keeps_every_issn_and_isbn_of_a_list() -> None:

@@ -9,6 +9,10 @@ read it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as default_field
+from functools import cache
 from typing import Any
 
 import rispy
@@ -17,8 +21,17 @@ from refdesk import schema
 from refdesk.dates import iso_parts, parse_date, store_form
 from refdesk.errors import InvalidInputError
 from refdesk.identifiers import normalize_doi, validate_isbn, validate_issn
-from refdesk.importers.fileformat import EntryError, add_extra, creator_role, join_pages, put, split_pages, target
-from refdesk.model import Record
+from refdesk.importers.fileformat import (
+    DATE_FIELDS,
+    EntryError,
+    add_extra,
+    creator_role,
+    join_pages,
+    put,
+    split_pages,
+    target,
+)
+from refdesk.model import Creator, Record
 from refdesk.names import parse_name
 from refdesk.text import clean
 
@@ -45,28 +58,128 @@ EXPORT_TYPES = {
     "patent": "PAT", "presentation": "SLIDE", "statute": "STAT", "videoRecording": "VIDEO", "dataset": "DATA",
     "standard": "STAND",
 }  # fmt: skip
-#: One-to-one tags: RIS tag -> Zotero (base) field.
-SIMPLE_TAGS = {
-    "VL": "volume", "IS": "issue", "PB": "publisher", "CY": "place", "ET": "edition", "ST": "shortTitle",
-    "M3": "type", "LA": "language", "DB": "libraryCatalog", "DP": "libraryCatalog", "CN": "callNumber",
-    "SE": "section", "NV": "numberOfVolumes", "Y2": "accessDate", "T3": "series",
-}  # fmt: skip
-#: Creator tags -> Zotero creator type wanted.
-CREATOR_TAGS = {"AU": "author", "A1": "author", "A2": "editor", "A3": "seriesEditor", "A4": "translator", "TA": "translator"}
-#: Where Zotero's RIS translator departs from the tags above for one item type: tag -> field or creator type.
-#: A report's T2 is its series title, SN its number and A2 its series editor (T3, which some writers use for the
-#: series, is read as the series title too when T2 is absent).
-TYPE_TAGS: dict[str, dict[str, str]] = {
-    "report": {"T2": "seriesTitle", "T3": "seriesTitle", "SN": "reportNumber", "A2": "seriesEditor"},
-    "computerProgram": {"T2": "seriesTitle", "T3": "seriesTitle"},
-    "map": {"T2": "seriesTitle", "T3": "seriesTitle"},
-}
-_SKIP = {"TY", "ER", "ID"}
-_HANDLED = {"TI", "T1", "T2", "JO", "JF", "JA", "J2", "PY", "Y1", "DA", "SP", "EP", "SN", "DO", "UR", "AB", "N2", "N1", "KW"}
 
+
+@dataclass(frozen=True)
+class TagRule:
+    """What one RIS tag holds, in the notation of Zotero's RIS translator: ``types`` names a field for the item
+    types listed with it, ``default`` is the field for the others except ``exclude``. A field is a Zotero field or
+    base field (``publisher`` is a thesis's ``university``) or ``creators/<creator type>``."""
+
+    default: str = ""
+    types: Mapping[str, tuple[str, ...]] = default_field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+
+    def name_for(self, item_type: str) -> str:
+        for name, item_types in self.types.items():
+            if item_type in item_types:
+                return name
+        return "" if item_type in self.exclude else self.default
+
+
+_JOURNALS = ("journalArticle", "magazineArticle", "newspaperArticle")
+#: Zotero's RIS translator (zotero/translators RIS.js, 2023-07-28), its ``fieldMap``, used to write and to read:
+#: every tag it maps for refdesk's core item types (types outside the core reach their fields through the defaults
+#: and base fields). TI, AB, DA/PY, SP/EP, SN, DO, UR, Y2 get their value's form in the code below.
+FIELD_MAP: dict[str, TagRule] = {
+    "TI": TagRule("title"),
+    "AU": TagRule("creators/author"),  # the item type's primary creator type (a program's programmer...)
+    "T2": TagRule(types={
+        "bookTitle": ("bookSection",), "conferenceName": ("conferencePaper",), "websiteTitle": ("webpage",),
+        "seriesTitle": ("computerProgram", "map", "report"), "series": ("book",), "publicationTitle": _JOURNALS,
+    }),
+    "A2": TagRule(types={
+        "creators/editor": ("journalArticle", "bookSection", "conferencePaper", "document"),
+        "creators/seriesEditor": ("book", "report"),
+    }),
+    "T3": TagRule(types={"series": ("bookSection", "conferencePaper", "journalArticle")}),
+    "A3": TagRule(types={
+        "creators/contributor": ("thesis",), "creators/editor": ("book",),
+        "creators/seriesEditor": ("bookSection", "conferencePaper", "map"),
+    }),
+    "A4": TagRule("creators/translator", {"creators/contributor": ("conferencePaper",)}),
+    "AB": TagRule("abstractNote"),
+    "C1": TagRule(types={"place": ("conferencePaper",)}),
+    "C2": TagRule(types={"creators/bookAuthor": ("bookSection",)}),
+    "C3": TagRule(types={"proceedingsTitle": ("conferencePaper",)}),
+    "CN": TagRule("callNumber"),
+    "CY": TagRule("place", exclude=("conferencePaper",)),  # a conference paper's place is C1
+    "DA": TagRule("date"),
+    "PY": TagRule("date"),
+    "DO": TagRule("DOI"),
+    "DP": TagRule("libraryCatalog"),
+    "ET": TagRule("edition"),
+    "VL": TagRule("volume", exclude=("webpage",)),
+    "IS": TagRule("issue", {"numberOfVolumes": ("bookSection",)}),
+    "SP": TagRule("pages", {"numPages": ("book", "thesis")}),
+    "J2": TagRule("journalAbbreviation"),
+    "LA": TagRule("language"),
+    "M1": TagRule(types={"seriesNumber": ("book",)}),
+    "M3": TagRule(types={"reportType": ("report",), "thesisType": ("thesis",), "websiteType": ("webpage",)}),
+    "NV": TagRule("numberOfVolumes", exclude=("bookSection",)),  # a book section's is IS
+    "PB": TagRule("publisher", {"institution": ("report",), "university": ("thesis",)}),
+    "SE": TagRule("section"),
+    "SN": TagRule("ISBN", {"ISSN": _JOURNALS, "reportNumber": ("report",)}),
+    "ST": TagRule("shortTitle"),
+    "SV": TagRule(types={"seriesNumber": ("bookSection",)}),
+    "UR": TagRule("url"),
+    "AN": TagRule("archiveLocation"),
+    "DB": TagRule("archive"),
+    "Y2": TagRule("accessDate"),
+}  # fmt: skip
+#: RIS.js's ``degenerateImportFieldMap``, the part refdesk reads (JF, JO, JA, T1, Y1, N2 are read in the code
+#: below): tags Zotero reads but never writes, consulted when ``FIELD_MAP`` has no field of the item type.
+ZOTERO_IMPORT_ONLY: dict[str, TagRule] = {
+    "A1": TagRule("creators/author"),
+    "AV": TagRule("archiveLocation"),
+    "CR": TagRule("rights"),
+    "CY": TagRule("place"),  # ProCite and Springer write a conference paper's place in CY
+    "ED": TagRule("creators/editor"),
+    "NV": TagRule("numberOfVolumes"),
+    "T2": TagRule("publicationTitle"),  # any other type's T2, when it has a publication title
+    "T3": TagRule(types={"series": ("book",)}),
+}
+#: refdesk's own readings, last: where Zotero's translator has no field of the item type for these tags, they
+#: keep what they held instead of landing in ``extra`` (and let refdesk write those fields back). A creator tag
+#: here that names a creator type the item type lacks gives its closest one (a thesis's A2 is a contributor).
+REFDESK_TAGS: dict[str, TagRule] = {
+    "T2": TagRule("series"),  # a thesis's or preprint's T2
+    "T3": TagRule("series", {"seriesTitle": ("computerProgram", "map", "report")}),
+    "A2": TagRule("creators/editor"),
+    "A3": TagRule("creators/seriesEditor"),
+    "A4": TagRule("creators/translator"),
+    "TA": TagRule("creators/translator"),
+    "M3": TagRule("type"),  # a document's type, a preprint's genre
+    "IS": TagRule("number"),  # a report's number, a preprint's archive ID
+}
+_TABLES = (FIELD_MAP, ZOTERO_IMPORT_ONLY, REFDESK_TAGS)
+#: Zotero's order of tags in a record (RIS.js ``exportOrder``) with refdesk's ED, TA and CR placed in it.
+EXPORT_ORDER = (
+    "TI", "AU", "T2", "A2", "ED", "T3", "A3", "A4", "TA", "AB", "C1", "C2", "C3", "CN", "CY", "DA", "PY", "DO",
+    "DP", "ET", "VL", "IS", "SP", "EP", "J2", "LA", "M1", "M3", "NV", "PB", "SE", "SN", "ST", "SV", "UR", "AN",
+    "DB", "Y2", "CR", "N1", "KW",
+)  # fmt: skip
+#: Tags tried, in this order, for a field or creator type that ``FIELD_MAP`` gives no tag in the item type; one
+#: is used when it is free and reads back as that field (Zotero's import-only tags first).
+FALLBACK_TAGS = ("ED", "CR", "T3", "T2", "A2", "A3", "A4", "TA", "M3", "IS")
+#: A conference paper's T2 that reads as a proceedings title (ACM and IEEE write it there; "Труды", "Actes" in
+#: Russian and French), taken for the proceedings title when there is no C3, as Zotero's IEEE Xplore translator does.
+PROCEEDINGS = re.compile(r"\bproceedings\b|^proc\.|^труды\b|^actes\b", re.IGNORECASE)
+_CREATORS = "creators/"
+_CREATOR_ORDER = ("AU", "A1", "A2", "ED", "A3", "A4", "TA", "C2")
+#: Tags whose values the reader handles itself (the rest go through the tables).
+_SPECIAL = {
+    "TY", "ER", "ID", "TI", "T1", "T2", "JF", "JO", "JA", "J2", "DA", "PY", "Y1", "SP", "EP", "SN", "DO", "UR",
+    "AB", "N2", "N1", "KW",
+}  # fmt: skip
+_TABLE_TAGS = [t for t in dict.fromkeys([*_CREATOR_ORDER, *EXPORT_ORDER, *ZOTERO_IMPORT_ONLY]) if t not in _SPECIAL]
+
+#: Tags rispy keeps every line of (it keeps only the first of any other).
+_LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "C2", "TA"]
 _TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 _KEY_TO_TAG = {name: tag for tag, name in rispy.TAG_KEY_MAPPING.items()}
 _ISSN = re.compile(r"^\d{4}-?\d{3}[\dXx]$")
+_TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 
 
 def check_structure(text: str) -> list[int]:
@@ -133,7 +246,8 @@ def _as_tags(entry: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _ris_date(value: str) -> str:
-    """RIS ``YYYY/MM/DD/other`` -> the stored date (the 'other' part kept when it says more)."""
+    """RIS ``YYYY/MM/DD/other`` -> the stored date (the 'other' part kept when it says more; a time after a full
+    date, as Zotero writes an access date, joins it: ``2024-01-15 10:00:00``)."""
     value = clean(value)
     parts = value.split("/")
     if len(parts) < 2 or not parts[0].strip().isdecimal():
@@ -141,6 +255,8 @@ def _ris_date(value: str) -> str:
     nums = [p.strip() for p in parts[:3]]
     other = "/".join(parts[3:]).strip()
     iso = "-".join(f"{int(p):02d}" if i else p for i, p in enumerate(nums) if p.isdecimal())
+    if other and _TIME.match(other) and len(iso) == 10:
+        return store_form(f"{iso} {other}")
     if other:
         parsed = parse_date(other)
         if parsed.iso and parsed.iso[:4] == iso[:4]:
@@ -148,6 +264,42 @@ def _ris_date(value: str) -> str:
         if not parsed.iso:  # "2022///Spring": a season or note without its year
             return f"{other} {iso}"
     return store_form(iso)
+
+
+def _resolve(item_type: str, name: str) -> str:
+    """``name`` (a field, a base field or ``creators/<type>``) as ``item_type`` has it, else ""."""
+    if not schema.is_item_type(item_type):
+        return name
+    if name.startswith(_CREATORS):
+        role = name.removeprefix(_CREATORS)
+        if role == "author":  # AU is the primary creator, whatever the type calls it
+            role = creator_role(item_type, role)
+        return name if role in schema.creator_types_for(item_type) else ""
+    return target(item_type, name) or ""
+
+
+@cache
+def tag_target(tag: str, item_type: str) -> str:
+    """The field (or ``creators/<type>``) that ``tag`` fills in ``item_type``, "" when none: Zotero's ``fieldMap``,
+    then its import-only tags, then refdesk's; the first that names something the item type has."""
+    stand_in = ""
+    for table in _TABLES:
+        rule = table.get(tag)
+        name = rule.name_for(item_type) if rule else ""
+        resolved = _resolve(item_type, name) if name else ""
+        if resolved:
+            return resolved
+        if name.startswith(_CREATORS) and table is REFDESK_TAGS:
+            stand_in = _CREATORS + creator_role(item_type, name.removeprefix(_CREATORS))
+    return stand_in
+
+
+def _put_tag(rec: Record, tag: str, name: str, value: str, source: str) -> None:
+    """``value`` into field ``name``, or into ``extra`` as ``TAG: value`` when the item type has no field for it."""
+    if name:
+        put(rec, name, value, source, tag)
+    else:
+        add_extra(rec, f"{tag}: {clean(value)}", source)
 
 
 def record_from_ris(entry: dict[str, Any], source: str) -> Record:
@@ -169,15 +321,12 @@ def record_from_ris(entry: dict[str, Any], source: str) -> Record:
     put(rec, "title", first("TI", "T1"), source, "TI")
     for extra_title in [v for t in ("TI", "T1") for v in tags.get(t, [])][1:]:
         put(rec, "title", extra_title, source, "TI")
-    special = TYPE_TAGS.get(item_type, {})
     container = first("T2", "JF", "JO")
     if container:
-        if "T2" in special:
-            put(rec, special["T2"], container, source, "T2")
-        elif target(item_type, "publicationTitle"):
-            put(rec, "publicationTitle", container, source, "T2")
-        else:
-            put(rec, "series", container, source, "T2")
+        name = tag_target("T2", item_type)
+        if name == "conferenceName" and not first("C3") and PROCEEDINGS.search(clean(container)):
+            name = "proceedingsTitle"
+        _put_tag(rec, "T2", name, container, source)
     for tag in ("JF", "JO"):
         for value in tags.get(tag, []):
             if clean(value) != rec.get(target(item_type, "publicationTitle") or "publicationTitle"):
@@ -185,13 +334,6 @@ def record_from_ris(entry: dict[str, Any], source: str) -> Record:
     for tag in ("JA", "J2"):
         for value in tags.get(tag, []):
             put(rec, "journalAbbreviation", value, source, tag)
-    creators = []
-    for tag, wanted in CREATOR_TAGS.items():
-        for value in tags.get(tag, []):
-            if clean(value):
-                creators.append(parse_name(value, creator_role(item_type, special.get(tag, wanted))))
-    if creators:
-        rec.set("creators", creators, source)
     date = first("DA") or first("PY", "Y1")
     if date:
         put(rec, "date", _ris_date(date), source, "DA")
@@ -202,22 +344,30 @@ def record_from_ris(entry: dict[str, Any], source: str) -> Record:
                 iso = parse_date(_ris_date(value)).iso
                 if iso and iso[:4] != year:
                     add_extra(rec, f"{tag}: {clean(value)}", source)
-    for tag, field in SIMPLE_TAGS.items():
-        field = special.get(tag, field)
+    creators = []
+    for tag in _TABLE_TAGS:
+        name = tag_target(tag, item_type)
         for value in tags.get(tag, []):
-            if field == "accessDate":
-                value = _ris_date(value)
-            if field == "issue" and not target(item_type, "issue"):
-                field = "number"  # a report's or preprint's number
-            put(rec, field, value, source, tag)
+            if not clean(value):
+                continue
+            if name.startswith(_CREATORS):
+                creators.append(parse_name(value, name.removeprefix(_CREATORS)))
+            else:
+                _put_tag(rec, tag, name, _ris_date(value) if name in DATE_FIELDS else value, source)
+    if creators:
+        rec.set("creators", creators, source)
     pages = join_pages(first("SP"), first("EP"))
     if "-" in first("SP") and not first("EP"):
         pages = join_pages(*split_pages(first("SP")))
-    put(rec, "pages", pages, source, "SP")
-    for value in tags.get("SN", []) if "SN" in special else []:
-        for number in re.split(r";\s*", clean(value)):  # a report number may hold commas and spaces
-            put(rec, _standard_number(number) or special["SN"], number, source, "SN")
-    for value in tags.get("SN", []) if "SN" not in special else []:
+    if pages:
+        _put_tag(rec, "SP", tag_target("SP", item_type), pages, source)
+    number_field = tag_target("SN", item_type)
+    for value in tags.get("SN", []) if number_field not in ("", "ISSN", "ISBN") else []:
+        number, standard = split_numbered(clean(value))
+        put(rec, number_field, number, source, "SN")
+        for one in standard:
+            put(rec, _standard_number(one), one, source, "SN")
+    for value in tags.get("SN", []) if number_field in ("", "ISSN", "ISBN") else []:
         for number in re.split(r"[;,]\s*|\s+(?=\d)", clean(value)):
             number = number.strip()
             if not number:
@@ -245,11 +395,37 @@ def record_from_ris(entry: dict[str, Any], source: str) -> Record:
     for value in tags.get("KW", []):
         rec.add_tag(value)
     for tag, values in tags.items():
-        if tag in _SKIP or tag in _HANDLED or tag in SIMPLE_TAGS or tag in CREATOR_TAGS:
+        if tag in _SPECIAL or tag in _TABLE_TAGS:
             continue
         for value in values:
             add_extra(rec, f"{tag}: {clean(value)}", source)
     return rec
+
+
+def split_numbered(value: str) -> tuple[str, list[str]]:
+    """A report's SN -> (its number, the ISSNs and ISBNs after it). The trailing ``;``-parts whose check digits make
+    them ISSNs or ISBNs are those; an empty part ends them (the writer's mark that the number itself ends in what
+    reads as one); the rest, ``;`` and all, is the number."""
+    parts = value.split(";")
+    standard: list[str] = []
+    while len(parts) > 1 or (parts and _standard_number(parts[0].strip())):
+        last = parts[-1].strip()
+        if not last:
+            parts.pop()
+            break
+        if not _standard_number(last):
+            break
+        standard.insert(0, parts.pop().strip())
+    return ";".join(parts).strip(), standard
+
+
+def join_numbered(number: str, standard: list[str]) -> str:
+    """The SN line ``split_numbered`` reads back as ``number`` and ``standard``: ``R-12; 2076-7404``, with an empty
+    part after a number whose last ``;``-part is empty or reads as an ISSN or ISBN (``00000000;``)."""
+    tail = number.split(";")[-1].strip()
+    if number and (not tail or _standard_number(tail)):
+        number += ";"
+    return "; ".join([number, *standard] if number else standard)
 
 
 def _standard_number(text: str) -> str:
@@ -266,7 +442,7 @@ def _standard_number(text: str) -> str:
 def read(text: str, source: str) -> list[Record]:
     """Every record of a RIS text, or an EntryError naming the line."""
     starts = check_structure(text)
-    entries = rispy.loads(_join_wrapped(text))
+    entries = rispy.loads(_join_wrapped(text), list_tags=_LIST_TAGS)
     if len(entries) != len(starts):
         raise EntryError(f"line {starts[0]}: found {len(starts)} records but could read {len(entries)}")
     records = []
@@ -279,104 +455,102 @@ def read(text: str, source: str) -> list[Record]:
 
 
 # -- export -------------------------------------------------------------------------------------------------
-_EXPORT_FIELDS = [
-    ("series", "T3"), ("volume", "VL"), ("issue", "IS"), ("edition", "ET"), ("publisher", "PB"), ("place", "CY"),
-    ("type", "M3"), ("section", "SE"), ("numberOfVolumes", "NV"), ("shortTitle", "ST"), ("language", "LA"),
-    ("libraryCatalog", "DB"), ("callNumber", "CN"),
-]  # fmt: skip
-_EXPORT_CREATORS = {"author": "AU", "editor": "A2", "seriesEditor": "A3", "translator": "A4"}
-
-
-def _field(rec: Record, base: str) -> str:
-    name = target(rec.item_type, base) if schema.is_item_type(rec.item_type) else base
-    return rec.get(name or base)
-
-
 def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
 def _date_tag(value: str) -> tuple[str, str]:
-    """Stored date -> (PY, DA): ``2022`` and ``2022/11/01/`` (+ the original when it says more)."""
+    """Stored date -> (PY, DA): ``2022`` and ``2022/11/01/`` (+ the original when it says more, or the time of
+    ``2024-01-15 10:00:00`` as Zotero writes it: ``2024/01/15/10:00:00``)."""
     parsed = parse_date(value)
     if not parsed.iso:
         return "", f"///{_one_line(value)}"
     parts = [f"{p:02d}" if i else str(p) for i, p in enumerate(iso_parts(parsed.iso))]
     parts += [""] * (3 - len(parts))
-    other = _one_line(parsed.original) if parsed.carries_more else ""
+    date, _, time = value.partition(" ")
+    if time and _TIME.match(time) and date == parsed.iso and len(date) == 10:
+        other = time
+    else:
+        other = _one_line(parsed.original) if parsed.carries_more else ""
     return parsed.iso[:4], "/".join(parts) + "/" + other
 
 
+def _name(creator: Creator) -> str:
+    if "name" in creator:
+        return str(creator["name"])
+    last, first = str(creator.get("lastName", "")), str(creator.get("firstName", ""))
+    return f"{last}, {first}" if first else last
+
+
+def _values(rec: Record, tag: str, name: str) -> list[str]:
+    """The lines of ``tag`` holding field ``name`` (or ``creators/<type>``) of ``rec``."""
+    if name.startswith(_CREATORS):
+        role = name.removeprefix(_CREATORS)
+        return [_name(c) for c in rec.creators if c.get("creatorType", "author") == role]
+    value = rec.get(name)
+    if tag == "SN":  # the type's own number first; the ISSN and ISBN after it are told apart by their check digits
+        standard = [n for n in dict.fromkeys((rec.get("ISSN"), rec.get("ISBN"))) if n]
+        if name in ("ISSN", "ISBN"):
+            return ["; ".join(standard)] if standard else []
+        return [join_numbered(_one_line(value), standard)] if value or standard else []
+    if not value:
+        return []
+    if tag in ("DA", "PY", "Y2"):
+        year, full = _date_tag(value)
+        return [year if tag == "PY" else full]
+    return [_one_line(value)]
+
+
 def record_to_ris(rec: Record) -> dict[str, Any]:
-    """A rispy entry (tag codes as keys) for one record."""
-    out: dict[str, Any] = {"TY": EXPORT_TYPES.get(rec.item_type, "GEN")}
-    special = {value: tag for tag, value in reversed(TYPE_TAGS.get(rec.item_type, {}).items())}  # field -> its first tag
-    primary = schema.primary_creator_type(rec.item_type) if schema.is_item_type(rec.item_type) else "author"
-    for creator in rec.creators:
-        role = creator.get("creatorType", "author")
-        tag = "AU" if role == primary else special.get(role) or _EXPORT_CREATORS.get(role, "AU")
-        if "name" in creator:
-            text = creator["name"]
-        else:
-            last, first = creator.get("lastName", ""), creator.get("firstName", "")
-            text = f"{last}, {first}" if first else last
-        out.setdefault(tag, []).append(text)
-    if rec.title:
-        out["TI"] = _one_line(rec.title)
-    container = rec.get("seriesTitle") if special.get("seriesTitle") == "T2" else _field(rec, "publicationTitle")
-    if container:
-        out["T2"] = _one_line(container)
-    if rec.get("journalAbbreviation"):
-        out["J2"] = rec.get("journalAbbreviation")
-    date = rec.get("date")
-    if date:
-        py, da = _date_tag(date)
-        if py:
-            out["PY"] = py
-        out["DA"] = da
-    if rec.get("accessDate"):
-        out["Y2"] = rec.get("accessDate")
-    for base, tag in _EXPORT_FIELDS:
-        value = _field(rec, base)
-        if value:
-            out[tag] = _one_line(value)
-    number = _field(rec, "number")
-    if number and special.get("reportNumber") == "SN":
-        out["SN"] = _one_line(number)  # its ISSN and ISBN follow: read back by their check digits
-    elif number and "IS" not in out:
-        out["IS"] = number
-    pages = rec.get("pages")
-    if pages:
-        sp, ep = split_pages(pages)
-        out["SP"] = sp
-        if ep:
-            out["EP"] = ep
-    numbers = [out.get("SN", ""), rec.get("ISSN"), rec.get("ISBN")]
-    if any(numbers):
-        out["SN"] = "; ".join(n for n in numbers if n)
-    if rec.get("DOI"):
-        out["DO"] = rec.get("DOI")
-    if rec.get("url"):
-        out["UR"] = [rec.get("url")]
-    if rec.get("abstractNote"):
-        out["AB"] = _one_line(rec.get("abstractNote"))
+    """The tags of one record (``TY`` a string, every other tag a list of lines), in Zotero's order.
+
+    First every tag of Zotero's ``fieldMap`` for the item type; then a field or creator type that has none goes
+    to the first of ``FALLBACK_TAGS`` that is free and reads back as it; a creator type with neither goes to AU.
+    """
+    item_type = rec.item_type
+    out: dict[str, list[str]] = {}
+    done: set[str] = set()
+    for tag, rule in FIELD_MAP.items():
+        name = _resolve(item_type, rule.name_for(item_type))
+        if name or tag == "SN":
+            lines = _values(rec, tag, name)
+            if name == "pages" and lines:
+                out["SP"], out["EP"] = [[page] if page else [] for page in split_pages(lines[0])]
+            elif any(lines):
+                out[tag] = lines
+            done.add(name)
+    if "SN" in out:
+        done.update(("ISSN", "ISBN"))
+    roles = [_CREATORS + str(c.get("creatorType", "author")) for c in rec.creators]
+    for name in [*rec.field_names(), *dict.fromkeys(roles)]:
+        if name in done:
+            continue
+        tag = next((t for t in FALLBACK_TAGS if t not in out and tag_target(t, item_type) == name), "AU")
+        out.setdefault(tag, []).extend(_values(rec, tag, name))
     if rec.get("extra"):
         out["N1"] = [line for line in rec.get("extra").split("\n") if line.strip()]
     if rec.tags:
         out["KW"] = rec.tag_names()
-    return out
+    return {"TY": EXPORT_TYPES.get(item_type, "GEN")} | {tag: out[tag] for tag in EXPORT_ORDER if out.get(tag)}
 
 
 class _Writer(rispy.RisWriter):
-    """rispy's writer without its '1.' numbering line, with tag codes as keys."""
+    """rispy's writer without its '1.' numbering line."""
 
     def set_header(self, count: int) -> str:
         return ""
 
 
+#: Tag codes as rispy's keys (lower case, as its writer looks them up), every tag a list of lines.
+_WRITE_MAPPING = {"TY": "type_of_reference"} | {tag: tag.lower() for tag in EXPORT_ORDER}
+
+
 def write(records: list[Record]) -> str:
-    entries = [{rispy.TAG_KEY_MAPPING[tag]: value for tag, value in record_to_ris(rec).items()} for rec in records]
+    entries = []
+    for rec in records:
+        tags = record_to_ris(rec)
+        entries.append({"type_of_reference": tags.pop("TY")} | {tag.lower(): lines for tag, lines in tags.items()})
     text: str = rispy.dumps(
-        entries, implementation=_Writer, list_tags=["AU", "A2", "A3", "A4", "KW", "N1", "UR"], delimiter_tags_mapping={}
+        entries, implementation=_Writer, mapping=_WRITE_MAPPING, list_tags=list(EXPORT_ORDER), delimiter_tags_mapping={}
     )
     return text.lstrip("\n")
