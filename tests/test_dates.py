@@ -18,6 +18,8 @@ from refdesk.dates import from_date_parts, normalize_date, parse_date, season_of
         ("20221101", "2022-11-01"),
         ("01.11.2022", "2022-11-01"),
         ("1.11.2022", "2022-11-01"),
+        ("12/2007", "2007-12"),
+        ("03.2020", "2020-03"),
         ("Nov 1, 2022", "2022-11-01"),
         ("1 November 2022", "2022-11-01"),
         ("November 2022", "2022-11"),
@@ -36,6 +38,7 @@ from refdesk.dates import from_date_parts, normalize_date, parse_date, season_of
         ("2022-02-30", "2022-02-30"),
         ("n.d.", "n.d."),
         ("forthcoming", "forthcoming"),
+        ("13/2020", "13/2020"),
     ],
 )
 def test_store_form(raw: str, stored: str) -> None:

@@ -50,6 +50,8 @@ _SEASONS = {"spring": 1, "summer": 2, "autumn": 3, "fall": 3, "winter": 4, "ве
 _ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
 _ISO_TIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?$")
 _DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
+#: Month and year: "12/2007" (SciELO's citation_date), "03.2020".
+_MY = re.compile(r"^(\d{1,2})[./-](\d{4})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _INTERVAL = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)/(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
 _WORDS = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
@@ -107,6 +109,10 @@ def parse_date(text: str | None) -> ParsedDate:
     if m:
         iso = _fmt(int(m[1]), int(m[2]), int(m[3]))
         return ParsedDate(s, iso, iso is None or len(iso) < 10)
+    m = _MY.match(s)
+    if m:
+        iso = _fmt(int(m[2]), int(m[1]))
+        return ParsedDate(s, iso, iso is None or len(iso) < 7)
     m = _DMY.match(s)
     if m:
         iso = _fmt(int(m[3]), int(m[2]), int(m[1]))
@@ -142,7 +148,7 @@ def normalize_date(text: str | None) -> str | None:
     """ISO form of a date string, or None when no year can be read from it.
 
     Accepts ISO and its variants (with a time, or an interval: the start),
-    ``dd.mm.yyyy`` (day first, as European and Russian pages write),
+    ``dd.mm.yyyy`` (day first, as European and Russian pages write), ``mm/yyyy``,
     ``1 November 2022``, ``Nov 1, 2022``, ``November 2022``, Russian, French and
     German month names, and strings that merely contain a year.
     """
