@@ -370,3 +370,11 @@ def test_cp1251_ris_is_decoded(tmp_path: Path) -> None:
     path.write_bytes("TY  - JOUR\nTI  - Советская дипломатия и британская политика накануне конференции\nER  - \n".encode("cp1251"))
     [rec] = read_file(path)
     assert rec.title == "Советская дипломатия и британская политика накануне конференции"
+
+
+def test_csl_structures_are_not_text() -> None:
+    from refdesk.importers.csl import record_from_csl
+
+    crossref = {"type": "article-journal", "title": "T", "license": [{"URL": "https://example.org/licence", "content-version": "vor"}]}
+    assert record_from_csl(crossref, "t").get("rights") == ""  # Crossref's license objects, not a licence text
+    assert record_from_csl({"type": "article-journal", "title": "T", "license": "CC BY 4.0"}, "t").get("rights") == "CC BY 4.0"

@@ -113,3 +113,27 @@ def test_a_malformed_address_in_the_page_is_passed_over() -> None:
     assert page.base == page.url and page.refresh == "" and page.links == []
     assert any(f.fields.get("title") for f in run_all(page))
     assert links.export_links(page) == [] and ojs.export_links(page) == []
+
+
+def test_arxiv_id_without_a_container_is_a_preprint() -> None:
+    head = '<meta name="citation_title" content="T"><meta name="citation_arxiv_id" content="2403.01234">'
+    found = highwire.extract(parse_page(page(head), URL))
+    assert found is not None and found.item_type == "preprint"
+    assert (found.first("publisher"), found.first("number")) == ("arXiv", "arXiv:2403.01234")
+    published = highwire.extract(parse_page(page(head + '<meta name="citation_journal_title" content="J">'), URL))
+    assert published is not None and published.item_type == "journalArticle" and not published.first("number")
+
+
+def test_json_ld_keyword_list_items_are_whole_keywords() -> None:
+    listed = jsonld.extract(parse_page(page('<script type="application/ld+json">{"@type": "ScholarlyArticle", "name": "T", '
+                                            '"keywords": ["Life Sciences, general", "Zoology"]}</script>'), URL))
+    assert listed is not None and [t.text for t in listed.tags] == ["Life Sciences, general", "Zoology"]
+    text = jsonld.extract(parse_page(page('<script type="application/ld+json">{"@type": "ScholarlyArticle", "name": "T", '
+                                          '"keywords": "moths, pollination"}</script>'), URL))
+    assert text is not None and [t.text for t in text.tags] == ["moths", "pollination"]
+
+
+def test_dublin_core_source_that_is_an_address_is_not_the_journal() -> None:
+    found = dublincore.extract(parse_page(page(
+        '<meta name="dc.Title" content="T"><meta name="dc.Source" content="https://doi.org/10.1080/01436597.2021.1891234">'), URL))
+    assert found is not None and not found.first("publicationTitle") and found.first("DOI") == "10.1080/01436597.2021.1891234"

@@ -47,9 +47,10 @@ def item_type_for_csl(csl_type: str | None) -> str:
 
 
 def _text(value: Any) -> str:
+    """A CSL text variable as a string; '' for a structure (Crossref's ``license`` is a list of objects, not text)."""
     if isinstance(value, list):
         value = value[0] if value else ""
-    if value is None:
+    if value is None or isinstance(value, dict | list):
         return ""
     return str(value)
 

@@ -18,6 +18,8 @@ SOURCE = "dublincore"
 _ISSN = re.compile(r"^\d{4}-?\d{3}[\dXx]$")
 #: A DC.Source that is a citation ("Journal 2021 18:4", "Journal; Vol 14, No 4 (2022)"): the journal is the head.
 _SOURCE_CITATION = re.compile(r"^(.+?)[;,.]?\s+(?:Vol\.?\s*\d+|Т\.\s*\d+|\(?\d{4}\)?[\s,;:]+\d+).*$", re.IGNORECASE)
+#: A DC.Source that is an address (Atypon writes the article's doi.org link there).
+_ADDRESS = re.compile(r"^(?:https?://|doi:|urn:|info:)\S*$", re.IGNORECASE)
 _FIELDS = {
     "title": "title", "title.alternative": "title", "alternative": "title",
     "description": "abstractNote", "abstract": "abstractNote",
@@ -80,6 +82,8 @@ def extract(page: Page) -> Found | None:
             target = _FIELDS[rest]
             if target == "publicationTitle" and _ISSN.match(m.content):
                 found.add("ISSN", m.content)  # OAI-style DC.Source holding the ISSN
+            elif target == "publicationTitle" and _ADDRESS.match(m.content):
+                found.add("DOI", m.content)  # Atypon's DC.Source is the work's doi.org address, not a container (kept only as a DOI)
             elif target == "publicationTitle":
                 cited = _SOURCE_CITATION.match(m.content)
                 found.add(target, cited.group(1) if cited else m.content, m.lang)

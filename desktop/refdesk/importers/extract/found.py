@@ -74,12 +74,12 @@ class Found:
         self.people.append(person)
         return person
 
-    def add_tags(self, raw: str | None, lang: str = "") -> None:
-        """Keywords, split on ';' (or on ',' when there is no ';')."""
+    def add_tags(self, raw: str | None, lang: str = "", *, split: bool = True) -> None:
+        """Keywords, split on ';' (or on ',' when there is no ';'); ``split=False`` for one keyword (a list item)."""
         text = clean(raw)
         if not text:
             return
-        parts = text.split(";") if ";" in text else text.split(",") if "," in text else [text]
+        parts = [text] if not split else text.split(";") if ";" in text else text.split(",") if "," in text else [text]
         for part in parts:
             tag = part.strip(" .")
             if tag and all(t.text.casefold() != tag.casefold() for t in self.tags):

@@ -2,6 +2,10 @@
 
 bepress (Digital Commons) writes the same tags as ``bepress_citation_*``; both are read.
 
+A page with ``citation_arxiv_id`` and no container (arXiv's abstract pages) is a
+preprint in repository arXiv with archive ID ``arXiv:<id>``, as Zotero's arXiv
+translator files it.
+
 Authors keep their order; ``citation_author_institution`` (and ``_email``,
 ``_orcid``) belong to the author just before them, as Google Scholar's
 inclusion guidelines specify.
@@ -59,6 +63,8 @@ def _item_type(page: Page) -> str | None:
         return "bookSection"
     if _first(page, "citation_isbn"):
         return "book"
+    if _first(page, "citation_arxiv_id"):
+        return "preprint"
     return None
 
 
@@ -91,6 +97,10 @@ def extract(page: Page) -> Found | None:
         found.add("date", _first(page, name))
     pages = join_pages(_first(page, "citation_firstpage"), _first(page, "citation_lastpage"))
     found.add("pages", pages)
+    arxiv = _first(page, "citation_arxiv_id").strip().removeprefix("arXiv:")
+    if arxiv and found.item_type == "preprint":  # as Zotero's arXiv translator: repository and archive ID
+        found.add("publisher", "arXiv")
+        found.add("number", f"arXiv:{arxiv}")
     if found.fields.get("conferenceName") and not found.fields.get("publicationTitle"):
         found.add("publicationTitle", found.first("conferenceName"))
     return None if found.is_empty() else found

@@ -171,8 +171,8 @@ def _map(found: Found, graph: _Graph, node: dict[str, Any]) -> None:
         elif "doi" in text.lower() or text.startswith("10."):
             found.add("DOI", find_doi(text) or "")
     keywords = node.get("keywords")
-    for kw in _all(keywords):
-        found.add_tags(_text(kw), lang)
+    for kw in _all(keywords):  # a list holds one keyword an item ("Life Sciences, general"); a string is a list
+        found.add_tags(_text(kw), lang, split=not isinstance(keywords, list))
     _containers(found, graph, node)
 
 
