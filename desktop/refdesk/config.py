@@ -75,16 +75,75 @@ def settings_file() -> Path:
     return config_dir() / "settings.toml"
 
 
+# Settings whose value must be at least this (timeouts of 0 would fail every request; a per-host limit of 0 would
+# never let one start); every other number must be 0 or more.
+_MINIMUM: dict[str, tuple[float, bool]] = {  # name: (bound, the bound itself allowed)
+    "connect_timeout": (0, False),
+    "read_timeout": (0, False),
+    "plugin_timeout": (0, False),
+    "per_host_limit": (1, True),
+}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
 def _coerce(current: Any, raw: str) -> Any:
+    """An environment variable's text as the type of the setting's default; ValueError if it is not one."""
     if isinstance(current, bool):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
+        word = raw.strip().lower()
+        if word not in _TRUE + _FALSE:
+            raise ValueError("true or false (1/0, yes/no, on/off)")
+        return word in _TRUE
     if isinstance(current, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("a whole number") from None
     if isinstance(current, float):
-        return float(raw)
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError("a number") from None
     if isinstance(current, list):
         return [p.strip() for p in raw.split(",") if p.strip()]
     return raw
+
+
+def _checked(name: str, default: Any, value: Any) -> Any:
+    """A settings-file value of the default's type (an int where a float is expected is fine), in range;
+    ValueError naming what was expected."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ValueError("true or false")
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("a whole number")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("a number")
+        value = float(value)
+    elif isinstance(default, str):  # a number is fine where text is expected (zotero_user_id = 475425)
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValueError("text (in quotes)")
+        value = str(value)
+    elif isinstance(default, list):
+        if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, str | int) for v in value):
+            raise ValueError('a list of texts, like ["a", "b"]')
+        value = [str(v) for v in value]
+    elif isinstance(default, dict) and not isinstance(value, dict):
+        raise ValueError("a table")
+    _check_range(name, value)
+    return value
+
+
+def _check_range(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    bound, inclusive = _MINIMUM.get(name, (0, True))
+    if not inclusive and value <= bound:
+        raise ValueError(f"greater than {bound}")
+    if value < bound:
+        raise ValueError(f"at least {bound}" if bound else "0 or more")
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -92,20 +151,38 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     env = os.environ if environ is None else environ
     settings = Settings()
     file = path or settings_file()
-    if file.exists():
-        from refdesk.errors import InvalidInputError
+    from refdesk.errors import InvalidInputError
 
+    if file.exists():
         try:
             values = tomllib.loads(file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInputError(f"Settings file {file} is not valid TOML: {exc}") from None
+        except UnicodeDecodeError:
+            raise InvalidInputError(f"Settings file {file} cannot be read: it is not UTF-8 text") from None
+        except IsADirectoryError:
+            raise InvalidInputError(f"Settings file {file} cannot be read: it is a folder, not a file") from None
+        except OSError as exc:
+            raise InvalidInputError(f"Settings file {file} cannot be read: {exc.strerror or exc}") from None
         for f in fields(Settings):
             if f.name in values:
-                setattr(settings, f.name, values[f.name])
+                try:
+                    value = _checked(f.name, getattr(settings, f.name), values[f.name])
+                except ValueError as exc:
+                    raise InvalidInputError(
+                        f"Settings file {file}: {f.name} must be {exc}, got {_toml_value(values[f.name])}"
+                    ) from None
+                setattr(settings, f.name, value)
     for f in fields(Settings):
-        raw = env.get(f"REFDESK_{f.name.upper()}")
+        name = f"REFDESK_{f.name.upper()}"
+        raw = env.get(name)
         if raw is not None and f.name not in ("plugin_settings",):
-            setattr(settings, f.name, _coerce(getattr(settings, f.name), raw))
+            try:
+                value = _coerce(getattr(settings, f.name), raw)
+                _check_range(f.name, value)
+            except ValueError as exc:
+                raise InvalidInputError(f"Environment variable {name} must be {exc}, got {raw!r}") from None
+            setattr(settings, f.name, value)
     return settings
 
 
