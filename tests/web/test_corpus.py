@@ -27,4 +27,6 @@ def test_the_corpus_covers_the_issue_list() -> None:
     names = {c.name for c in CASES}
     assert len(CASES) >= 15
     assert {"ojs3", "ojs2", "elpub-ojs-bilingual", "highwire-8-authors", "jsonld-only", "jsonld-graph", "coins-catalogue",
-            "vufind-record", "doi-only", "ris-alternate", "opengraph-blog", "contradictory"} <= names
+            "vufind-record", "doi-only", "ris-alternate", "opengraph-blog", "contradictory",
+            "cyberleninka-russian", "scielo-spanish-bilingual", "arxiv-preprint", "springer-link-article", "mdpi-many-authors",
+            "tandf-dc-atypon"} <= names
