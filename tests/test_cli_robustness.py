@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,5 +92,127 @@ def test_good_settings_still_read(cli: Any, isolated_env: Path, monkeypatch: pyt
     monkeypatch.setenv("REFDESK_HTTP_CACHE_MAX_MB", "0")
     loaded = load_settings()
     assert (loaded.retries, loaded.connect_timeout, loaded.read_timeout, loaded.http_cache) == (2, 3.0, 7.0, False)
-    assert loaded.disabled_plugins == ["oai"] and loaded.http_cache_max_mb == 0.0 and loaded.zotero_user_id == "475425"
+    assert loaded.disabled_plugins == ["oai"] and loaded.http_cache_max_mb == 0.0 and loaded.zotero_user_id == "475425" and loaded.zotero_user_id == "475425"
     assert cli("list").code == 0
+
+
+# --- arguments --------------------------------------------------------------------------------------------------
+
+
+def test_arguments_that_are_not_utf8(cli: Any) -> None:
+    imported = cli("import", str(DATA / "mixed.json"), "--json").json()
+    key = imported[0]["key"]
+    before = cli("show", key, "--json").out
+    not_utf8 = b"caf\xe9".decode("utf-8", "surrogateescape")  # what Python makes of Latin-1 bytes in argv
+    assert_plain_failure(cli("show", not_utf8), "not UTF-8", "caf\\xe9")
+    assert_plain_failure(cli("edit", key, "--set", f"volume={not_utf8}"), "not UTF-8")
+    assert_plain_failure(cli("edit", key, "--add-tag", not_utf8), "not UTF-8")
+    assert_plain_failure(cli("list", "--search", not_utf8), "not UTF-8")
+    assert cli("show", key, "--json").out == before
+
+
+def test_a_file_whose_name_is_not_utf8_still_imports(cli: Any, tmp_path: Path) -> None:
+    raw = os.fsencode(tmp_path) + b"/caf\xe9.json"
+    with open(raw, "wb") as fh:
+        fh.write((DATA / "mixed.json").read_bytes())
+    result = cli("import", os.fsdecode(raw))
+    assert result.code == 0, result.err
+    out = os.fsencode(tmp_path) + b"/out-\xe9.json"
+    exported = cli("export", "--output", os.fsdecode(out))
+    assert exported.code == 0, exported.err
+    assert os.path.exists(out)
+
+
+# --- real processes: pipes, full disks, Ctrl-C ------------------------------------------------------------------
+
+
+def _refdesk(*args: str) -> list[str]:
+    return [sys.executable, "-m", "refdesk", *args]
+
+
+@pytest.mark.parametrize("command", [("show", "KEY"), ("show", "KEY", "--json"), ("export", "KEY"), ("list",), ("--help",)])
+def test_output_to_a_closed_pipe_is_quiet(cli: Any, command: tuple[str, ...]) -> None:
+    key = cli("import", str(DATA / "mixed.json"), "--json").json()[0]["key"]
+    args = [key if a == "KEY" else a for a in command]
+    proc = subprocess.Popen(_refdesk(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_process_env())
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head -0`: the reader is gone before refdesk writes
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert err == ""
+
+
+def test_output_to_a_full_disk_is_a_plain_error(cli: Any) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    cli("import", str(DATA / "mixed.json"))
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(_refdesk("list", "--json"), stdout=full, stderr=subprocess.PIPE, env=_process_env(), timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    assert err.startswith("refdesk: ") and "No space left on device" in err
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A server that accepts connections and never answers: every request waits for its read timeout."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            held.append(conn)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    sock.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("import", "10.1234/one"), ("import", "10.1234/one", "10.1234/two"), ("journal", "2076-7404")],
+)
+def test_ctrl_c_while_waiting_for_a_server_exits_at_once(silent_server: str, command: tuple[str, ...]) -> None:
+    env = _process_env(
+        REFDESK_DOI_RESOLVER_URL=silent_server,
+        REFDESK_CROSSREF_API_URL=silent_server,
+        REFDESK_OPENALEX_API_URL=silent_server,
+        REFDESK_DOAJ_API_URL=silent_server,
+        REFDESK_READ_TIMEOUT="60",
+    )
+    proc = subprocess.Popen(_refdesk(*command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(3)  # started, and waiting for the server
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        _, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert time.monotonic() - sent < 5
+    assert proc.returncode == 130
+    assert err.decode() == "refdesk: interrupted\n"
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.2, 0.3, 0.45])
+def test_ctrl_c_while_starting_shows_no_traceback(delay: float) -> None:
+    proc = subprocess.Popen(_refdesk("list"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_process_env())
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err.decode()
+    assert proc.returncode in (0, 130, -signal.SIGINT)

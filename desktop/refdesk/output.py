@@ -18,6 +18,11 @@ def dump_json(obj: Any, out: TextIO | None = None) -> None:
     stream.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def shown(text: str) -> str:
+    """Text fit to print: a file name's bytes that are not UTF-8 as ``\\xe9`` escapes, never an encoding error."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def one_line(rec: Record) -> str:
     year = f" ({rec.year})" if rec.year else ""
     who = creators_summary(rec.creators)

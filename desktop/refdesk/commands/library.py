@@ -10,7 +10,7 @@ from refdesk.app import AppContext
 from refdesk.commands import add_command
 from refdesk.errors import InvalidInputError
 from refdesk.importers.files import FORMATS, write
-from refdesk.output import detail, dump_json, print_records
+from refdesk.output import detail, dump_json, print_records, shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,7 +104,7 @@ def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
-        print(f"Wrote {len(records)} records to {args.output}", file=sys.stderr)
+        print(f"Wrote {len(records)} records to {shown(args.output)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

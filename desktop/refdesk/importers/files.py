@@ -83,7 +83,9 @@ def read_file(path: str | Path, fmt: str | None = None) -> list[Record]:
         raise ImporterError(f"{p}: the file is empty")
     fmt = fmt or detect_format(p, text)
     try:
-        return parse_text(text, fmt, f"file:{p.name}")
+        # a file name that is not UTF-8 is kept readable (caf\xe9.ris): the source is stored as text
+        name = p.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return parse_text(text, fmt, f"file:{name}")
     except EntryError as exc:
         raise ImporterError(f"{p}: {_LABELS.get(fmt, fmt)}: {exc}") from None
 
