@@ -123,6 +123,33 @@ def test_a_file_whose_name_is_not_utf8_still_imports(cli: Any, tmp_path: Path) -
     assert os.path.exists(out)
 
 
+@pytest.mark.parametrize("command", [("list",), ("import", "2076-7404"), ("journal", "2076-7404")])
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_limit_must_be_positive(cli: Any, command: tuple[str, ...], limit: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli(*command, "--limit", limit)
+    assert exc.value.code == 2
+    # nothing was asked of any service (the test environment's services are a closed port)
+
+
+def test_limit_message(capsys: pytest.CaptureFixture[str]) -> None:
+    from refdesk.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["list", "--limit", "0"])
+    assert "--limit: must be 1 or more, got 0" in capsys.readouterr().err
+
+
+# --- export -----------------------------------------------------------------------------------------------------
+
+
+def test_export_to_a_place_that_cannot_be_written(cli: Any, tmp_path: Path) -> None:
+    cli("import", str(DATA / "mixed.json"))
+    assert_plain_failure(cli("export", "--output", str(tmp_path)), str(tmp_path), "folder")
+    missing = tmp_path / "no" / "such" / "out.bib"
+    assert_plain_failure(cli("export", "-f", "bibtex", "--output", str(missing)), str(missing), "no such folder")
+
+
 # --- real processes: pipes, full disks, Ctrl-C ------------------------------------------------------------------
 
 

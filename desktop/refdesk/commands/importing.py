@@ -8,7 +8,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from refdesk.app import AppContext
-from refdesk.commands import add_command, add_refresh
+from refdesk.commands import add_command, add_refresh, positive_int
 from refdesk.errors import RefdeskError
 from refdesk.identifiers import Kind
 from refdesk.importers.dispatch import ImportOptions, classify_input, records_for
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="FILE|URL|DOI|ISSN")
     p.add_argument("--query", "-q", metavar="TEXT", help="with an ISSN: import the journal's articles matching TEXT")
-    p.add_argument("--limit", type=int, default=20, help="with an ISSN: at most this many articles (default 20)")
+    p.add_argument("--limit", type=positive_int, default=20, help="with an ISSN: at most this many articles (default 20)")
     p.add_argument("--year", type=int, help="with an ISSN: only articles of this year")
     add_refresh(p)
 

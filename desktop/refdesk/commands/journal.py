@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from refdesk.app import AppContext
-from refdesk.commands import add_command, add_refresh
+from refdesk.commands import add_command, add_refresh, positive_int
 from refdesk.errors import NotFoundError
 from refdesk.importers.journal import (
     SOURCES,
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("issn", metavar="ISSN")
     p.add_argument("--query", "-q", metavar="TEXT", help="only articles matching TEXT, best match first")
     p.add_argument("--year", type=int, help="only articles published in this year")
-    p.add_argument("--limit", type=int, default=20, help="at most this many articles (default 20)")
+    p.add_argument("--limit", type=positive_int, default=20, help="at most this many articles (default 20)")
     add_refresh(p)
 
 

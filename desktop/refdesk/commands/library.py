@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from refdesk import schema
 from refdesk.app import AppContext
-from refdesk.commands import add_command
+from refdesk.commands import add_command, positive_int
 from refdesk.errors import InvalidInputError
 from refdesk.importers.files import FORMATS, write
 from refdesk.output import detail, dump_json, print_records, shown
@@ -17,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "list", cmd_list, "list records, newest first, or those matching --search",
                     json="print a JSON array of records")
     p.add_argument("--search", "-s", metavar="TEXT", help="full-text search over title, creators, journal, abstract, tags")
-    p.add_argument("--limit", type=int, default=None, help="at most this many records")
+    p.add_argument("--limit", type=positive_int, default=None, help="at most this many records")
 
     p = add_command(sub, "show", cmd_show, "show one record with every field and where it came from",
                     json="print the record as JSON")
@@ -102,12 +103,24 @@ def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
     records = [lib.get(k) for k in args.keys] if args.keys else lib.records()
     text = write(records, args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        _write_file(args.output, text)
         print(f"Wrote {len(records)} records to {shown(args.output)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _write_file(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except IsADirectoryError:
+        raise InvalidInputError(f"Cannot write {shown(path)}: it is a folder; give a file name") from None
+    except FileNotFoundError:
+        parent = os.path.dirname(path) or "."
+        raise InvalidInputError(f"Cannot write {shown(path)}: no such folder {shown(parent)}") from None
+    except OSError as exc:
+        raise InvalidInputError(f"Cannot write {shown(path)}: {exc.strerror or exc}") from None
 
 
 __all__ = ["print_records", "register"]
