@@ -57,6 +57,13 @@ def test_export_selected_keys_to_a_file(cli: Any, tmp_path: Path) -> None:
     assert text.count("@") == 1
 
 
+def test_export_a_key_given_twice_writes_it_once(cli: Any) -> None:
+    key = cli("import", str(DATA / "mixed.json"), "--json").json()[0]["key"]
+    result = cli("export", "--format", "csljson", key, key)
+    assert result.code == 0, result.err
+    assert len(json.loads(result.out)) == 1
+
+
 @pytest.mark.parametrize("name", ["bad-line.ris", "missing-er.ris", "unbalanced.bib", "missing-comma.bib", "bad-syntax.json", "not-object.json"])
 def test_malformed_file_writes_nothing(cli: Any, name: str) -> None:
     result = cli("import", str(DATA / name))

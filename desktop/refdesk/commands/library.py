@@ -100,7 +100,8 @@ def cmd_remove(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
     lib = ctx.library
-    records = [lib.get(k) for k in args.keys] if args.keys else lib.records()
+    keys = list(dict.fromkeys(args.keys))  # a key given twice is one record, as Zotero exports a selection
+    records = [lib.get(k) for k in keys] if keys else lib.records()
     text = write(records, args.format)
     if args.output:
         _write_file(args.output, text)
