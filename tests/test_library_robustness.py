@@ -105,6 +105,23 @@ def test_newer_schema_is_refused_and_untouched(cli: Any, tmp_path: Path) -> None
     assert not Path(f"{path}-wal").exists()
 
 
+def test_newer_wal_library_is_refused_with_nothing_left_beside_it(cli: Any, tmp_path: Path) -> None:
+    """A newer refdesk's library is in WAL mode, like ours: refusing it creates no -wal or -shm next to it."""
+    folder = tmp_path / "libraries"
+    folder.mkdir()
+    path = folder / "newer-wal.sqlite"
+    make_library(path)
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["newer-wal.sqlite"]
+    before = path.read_bytes()
+    for command in (["list"], ["import", str(DATA / "mixed.json")]):
+        assert_plain_failure(cli("--library", str(path), *command), "newer refdesk")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["newer-wal.sqlite"]
+
+
 def test_other_sqlite_database_is_refused_and_untouched(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "other.sqlite"
     raw = sqlite3.connect(path)

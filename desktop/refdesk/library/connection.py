@@ -45,7 +45,10 @@ def _inspect(path: Path) -> None:
     if head != _SQLITE_MAGIC:
         raise LibraryError(f"{path} is not a refdesk library (not an SQLite database); it was left untouched")
     try:
-        ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+        # With no -wal beside it nobody has the file open and all of it is in the main file: read it as
+        # immutable, which creates no -wal/-shm next to a file that may be refused (and must stay untouched).
+        wal = path.with_name(path.name + "-wal").exists()
+        ro = sqlite3.connect(f"file:{path}?mode=ro{'' if wal else '&immutable=1'}", uri=True, timeout=BUSY_TIMEOUT)
         try:
             app_id = ro.execute("PRAGMA application_id").fetchone()[0]
             version = ro.execute("PRAGMA user_version").fetchone()[0]
