@@ -92,7 +92,7 @@ def test_good_settings_still_read(cli: Any, isolated_env: Path, monkeypatch: pyt
     monkeypatch.setenv("REFDESK_HTTP_CACHE_MAX_MB", "0")
     loaded = load_settings()
     assert (loaded.retries, loaded.connect_timeout, loaded.read_timeout, loaded.http_cache) == (2, 3.0, 7.0, False)
-    assert loaded.disabled_plugins == ["oai"] and loaded.http_cache_max_mb == 0.0 and loaded.zotero_user_id == "475425" and loaded.zotero_user_id == "475425"
+    assert loaded.disabled_plugins == ["oai"] and loaded.http_cache_max_mb == 0.0 and loaded.zotero_user_id == "475425"
     assert cli("list").code == 0
 
 
@@ -108,6 +108,14 @@ def test_arguments_that_are_not_utf8(cli: Any) -> None:
     assert_plain_failure(cli("edit", key, "--set", f"volume={not_utf8}"), "not UTF-8")
     assert_plain_failure(cli("edit", key, "--add-tag", not_utf8), "not UTF-8")
     assert_plain_failure(cli("list", "--search", not_utf8), "not UTF-8")
+    assert cli("show", key, "--json").out == before
+
+
+def test_edit_without_a_field_name_or_with_an_empty_tag(cli: Any) -> None:
+    key = cli("import", str(DATA / "mixed.json"), "--json").json()[0]["key"]
+    before = cli("show", key, "--json").out
+    assert_plain_failure(cli("edit", key, "--set", "=5"), "--set needs FIELD=VALUE", "'=5'")
+    assert_plain_failure(cli("edit", key, "--add-tag", "  "), "--add-tag needs a tag")
     assert cli("show", key, "--json").out == before
 
 

@@ -66,9 +66,9 @@ def cmd_edit(ctx: AppContext, args: argparse.Namespace) -> int:
     rec = lib.get(args.key)
     for assignment in args.assignments:
         name, sep, value = assignment.partition("=")
-        if not sep:
-            raise InvalidInputError(f"--set needs FIELD=VALUE, got '{assignment}'")
         name = name.strip()
+        if not sep or not name:
+            raise InvalidInputError(f"--set needs FIELD=VALUE, got '{assignment}'")
         if name in ("key", "version", "itemType", "creators", "tags", "collections", "relations"):
             raise InvalidInputError(f"'{name}' cannot be set with --set")
         schema.check_field(rec.item_type, name)
@@ -78,6 +78,8 @@ def cmd_edit(ctx: AppContext, args: argparse.Namespace) -> int:
             rec.data.pop(name, None)
             rec.provenance.pop(name, None)
     for tag in args.add_tag:
+        if not tag.strip():
+            raise InvalidInputError("--add-tag needs a tag; got an empty one")
         rec.add_tag(tag)
     for tag in args.remove_tag:
         if not rec.remove_tag(tag):
