@@ -8,6 +8,7 @@ give exactly the order the column promises (ties broken by insertion).
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,22 @@ from refdesk.library import Library, store
 from refdesk.library.store import Order, Row
 from refdesk.model import Record
 
+from tests.library_versions import library_at
+
 LAST = ["Sergeev", "smith", "Smith", "Åberg", "Brown", "brown", "Zhou", "Сергеев", "adams"]
 JOURNALS = ["Journal of Modern History", "journal of modern history", "Вестник МГУ", "Annals", ""]
 YEARS = ["2022", "1999", "2022", "2010", ""]
 
 
-def build(path: Path) -> tuple[Library, list[Record]]:
+def build(path: Path, dates_follow_ids: bool = True) -> tuple[Library, list[Record]]:
+    """120 records in two libraries; their dates added (with ties) rise with insertion, as local additions do,
+    or come in any order, as a sync download brings them."""
     rnd = random.Random(7)
     lib = Library.open(path)
     records = []
+    added = [f"2024-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}T10:00:00Z" for _ in range(120)]
+    if dates_follow_ids:
+        added.sort()
     for n in range(120):
         rec = Record.new(
             "journalArticle", title=f"{rnd.choice(['Peat', 'peat', 'Carbon'])} study {n % 9}",
@@ -33,6 +41,7 @@ def build(path: Path) -> tuple[Library, list[Record]]:
         )
         rec.set("creators", [{"creatorType": "author", "lastName": rnd.choice(LAST), "firstName": "A."}])
         rec.data["collections"] = ["COLLAAAA"] if n % 3 else []
+        rec.data["dateAdded"] = added[n]
         records.append(rec)
     lib.add_many(records[:80])
     for rec in records[80:]:
@@ -61,17 +70,21 @@ SORT_KEYS: dict[Order, Callable[[Row], Any]] = {
 DEFAULT_DESCENDING = {"title": False, "creators": False, "year": True, "publication": False, "added": True}
 
 
+@pytest.mark.parametrize("dates_follow_ids", [True, False], ids=["dates follow ids", "dates in any order"])
 @pytest.mark.parametrize("walk_index", [True, False], ids=["index walk", "sort matches"])
 @pytest.mark.parametrize("order", list(SORT_KEYS))
 def test_every_order_and_plan_gives_the_promised_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: Order, walk_index: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: Order, walk_index: bool, dates_follow_ids: bool
 ) -> None:
+    """With dates following ids a search in date-added order streams from the search index; else it walks an
+    index or sorts its matches, as for the other orders."""
     monkeypatch.setattr(store, "_SCAN_IN_ORDER_ABOVE", 0 if walk_index else 10**9)
-    lib, records = build(tmp_path / "order.sqlite")
+    lib, records = build(tmp_path / "order.sqlite", dates_follow_ids)
     by_key = {rec.key: rec for rec in records}
     with lib:
+        assert lib._ids_follow_added() is dates_follow_ids
         everything = lib.rows(0, 1000)
-        position = {row.key: n for n, row in enumerate(reversed(everything))}  # insertion order
+        position = {rec.key: n for n, rec in enumerate(records)}  # insertion order: ids break ties
         filters = [(None, None, None), ("peat", None, None), ("carb", "user", None), ("pe", "group:51240", None),
                    (None, "user", "COLLAAAA"), ("pe", "user", "COLLAAAA"), (None, None, "COLLAAAA")]
         for search, library_id, collection in filters:
@@ -101,3 +114,46 @@ def test_every_sort_column_has_an_index_and_pages_use_it(tmp_path: Path) -> None
                 f"EXPLAIN QUERY PLAN SELECT key FROM items ORDER BY {store._ORDER_SQL[order]} LIMIT 50"
             ))
             assert f"USING INDEX {index}" in plan and "TEMP B-TREE" not in plan, (order, plan)
+
+
+def dated(title: str, added: str) -> Record:
+    rec = Record.new("journalArticle", title=title)
+    rec.data["dateAdded"] = added
+    return rec
+
+
+def test_whether_ids_follow_date_added_is_kept_by_every_write(tmp_path: Path) -> None:
+    """Additions as they happen keep it; an older date added (a sync download) or a changed one ends it."""
+    with Library.open(tmp_path / "a.sqlite") as lib:
+        assert lib._ids_follow_added()
+        lib.add_many([dated("peat one", "2024-01-01T10:00:00Z"), dated("peat two", "2024-01-01T10:00:00Z")])
+        lib.add(dated("peat three", "2024-02-01T10:00:00Z"))
+        third = lib.rows(0, 1)[0].key
+        rec = lib.get(third)
+        rec.set("title", "peat three, revised")
+        lib.save(rec)
+        lib.remove(third)
+        assert lib._ids_follow_added()
+        lib.add(dated("peat from Zotero", "2023-05-05T10:00:00Z"), library_id="group:1")
+        assert not lib._ids_follow_added()
+        assert [r.title for r in lib.rows(0, 10, search="peat")] == ["peat two", "peat one", "peat from Zotero"]
+    with Library.open(tmp_path / "b.sqlite") as lib:
+        lib.add_many([dated(f"peat {n}", f"2024-01-0{n}T10:00:00Z") for n in range(1, 4)])
+        lib.execute("UPDATE items SET date_added = '2025-01-01T00:00:00Z' WHERE title = 'peat 2'")  # as sync writes
+        assert not lib._ids_follow_added()
+        assert [r.title for r in lib.rows(0, 10, search="peat")] == ["peat 2", "peat 3", "peat 1"]
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_migration_finds_whether_ids_follow_date_added(tmp_path: Path, ordered: bool) -> None:
+    path = tmp_path / "v8.sqlite"
+    library_at(path, 8, [dated("peat one", ""), dated("peat two", ""), dated("peat three", "")])
+    if not ordered:
+        raw = sqlite3.connect(path)
+        raw.execute("UPDATE items SET date_added = '2019-01-01T00:00:00Z' WHERE id = 3")
+        raw.commit()
+        raw.close()
+    with Library.open(path) as lib:
+        assert lib._ids_follow_added() is ordered
+        titles = [r.title for r in lib.rows(0, 10)]
+        assert titles == (["peat three", "peat two", "peat one"] if ordered else ["peat two", "peat one", "peat three"])

@@ -258,6 +258,37 @@ MIGRATIONS: list[tuple[int, str]] = [
         END;
         """,
     ),
+    (
+        9,
+        """
+        -- Whether ids follow date added (date_added never decreases as id grows): then a search's page
+        -- in date-added order is the search index's own rowid order, read from the index as it streams
+        -- instead of collecting every match and sorting (Library.rows; 100,000 records, the commonest
+        -- words: 10-14 ms -> 2-3 ms). Kept by triggers that compare a written row with its two id
+        -- neighbours; once false it stays false (a deletion cannot make it false, only a write can).
+        CREATE TABLE library_state (
+            name  TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO library_state(name, value) SELECT 'ids_follow_added', NOT EXISTS (
+            SELECT 1 FROM (SELECT date_added < lag(date_added) OVER (ORDER BY id) AS down FROM items) WHERE down
+        );
+        CREATE TRIGGER items_order_insert AFTER INSERT ON items
+        WHEN (SELECT value FROM library_state WHERE name = 'ids_follow_added')
+            AND (NEW.date_added < (SELECT date_added FROM items WHERE id < NEW.id ORDER BY id DESC LIMIT 1)
+                 OR NEW.date_added > (SELECT date_added FROM items WHERE id > NEW.id ORDER BY id LIMIT 1))
+        BEGIN
+            UPDATE library_state SET value = 0 WHERE name = 'ids_follow_added';
+        END;
+        CREATE TRIGGER items_order_update AFTER UPDATE OF date_added, id ON items
+        WHEN (SELECT value FROM library_state WHERE name = 'ids_follow_added')
+            AND (NEW.date_added < (SELECT date_added FROM items WHERE id < NEW.id ORDER BY id DESC LIMIT 1)
+                 OR NEW.date_added > (SELECT date_added FROM items WHERE id > NEW.id ORDER BY id LIMIT 1))
+        BEGIN
+            UPDATE library_state SET value = 0 WHERE name = 'ids_follow_added';
+        END;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
