@@ -25,14 +25,17 @@ JOURNALS = ["Journal of Modern History", "journal of modern history", "Вест�
 YEARS = ["2022", "1999", "2022", "2010", ""]
 
 
-def build(path: Path, dates_follow_ids: bool = True) -> tuple[Library, list[Record]]:
-    """120 records in two libraries; their dates added (with ties) rise with insertion, as local additions do,
-    or come in any order, as a sync download brings them."""
+DATES = ["rising", "any order", "changed"]
+
+
+def build(path: Path, dates: str = "rising") -> tuple[Library, list[Record]]:
+    """120 records in two libraries; their dates added (with ties) rise with insertion, as local additions do, or
+    come in any order, as a sync download brings them, or are "changed" afterwards (ids no longer follow them)."""
     rnd = random.Random(7)
     lib = Library.open(path)
     records = []
     added = [f"2024-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}T10:00:00Z" for _ in range(120)]
-    if dates_follow_ids:
+    if dates == "rising":
         added.sort()
     for n in range(120):
         rec = Record.new(
@@ -46,6 +49,9 @@ def build(path: Path, dates_follow_ids: bool = True) -> tuple[Library, list[Reco
     lib.add_many(records[:80])
     for rec in records[80:]:
         lib.add(rec, library_id="group:51240")
+    if dates == "changed":
+        for rec in records[::7]:  # as sync writes a date added that Zotero changed
+            lib.execute("UPDATE items SET date_added = ? WHERE key = ?", (f"2023-0{rnd.randint(1, 9)}-01T00:00:00Z", rec.key))
     return lib, records
 
 
@@ -70,21 +76,21 @@ SORT_KEYS: dict[Order, Callable[[Row], Any]] = {
 DEFAULT_DESCENDING = {"title": False, "creators": False, "year": True, "publication": False, "added": True}
 
 
-@pytest.mark.parametrize("dates_follow_ids", [True, False], ids=["dates follow ids", "dates in any order"])
+@pytest.mark.parametrize("dates", DATES)
 @pytest.mark.parametrize("walk_index", [True, False], ids=["index walk", "sort matches"])
 @pytest.mark.parametrize("order", list(SORT_KEYS))
 def test_every_order_and_plan_gives_the_promised_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: Order, walk_index: bool, dates_follow_ids: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: Order, walk_index: bool, dates: str
 ) -> None:
-    """With dates following ids a search in date-added order streams from the search index; else it walks an
-    index or sorts its matches, as for the other orders."""
+    """While ids follow date added a search in date-added order streams from the search index; else it walks an
+    index or sorts its matches, as for the other orders. Ties are broken by id: date added, then insertion."""
     monkeypatch.setattr(store, "_SCAN_IN_ORDER_ABOVE", 0 if walk_index else 10**9)
-    lib, records = build(tmp_path / "order.sqlite", dates_follow_ids)
+    lib, records = build(tmp_path / "order.sqlite", dates)
     by_key = {rec.key: rec for rec in records}
     with lib:
-        assert lib._ids_follow_added() is dates_follow_ids
+        assert lib._ids_follow_added() is (dates != "changed")
         everything = lib.rows(0, 1000)
-        position = {rec.key: n for n, rec in enumerate(records)}  # insertion order: ids break ties
+        position = {key: n for n, key in enumerate(lib.keys())}  # id order
         filters = [(None, None, None), ("peat", None, None), ("carb", "user", None), ("pe", "group:51240", None),
                    (None, "user", "COLLAAAA"), ("pe", "user", "COLLAAAA"), (None, None, "COLLAAAA")]
         for search, library_id, collection in filters:
@@ -123,7 +129,8 @@ def dated(title: str, added: str) -> Record:
 
 
 def test_whether_ids_follow_date_added_is_kept_by_every_write(tmp_path: Path) -> None:
-    """Additions as they happen keep it; an older date added (a sync download) or a changed one ends it."""
+    """Additions keep it, older ones too (a sync download: ids are made from the date added); a date added
+    changed afterwards ends it."""
     with Library.open(tmp_path / "a.sqlite") as lib:
         assert lib._ids_follow_added()
         lib.add_many([dated("peat one", "2024-01-01T10:00:00Z"), dated("peat two", "2024-01-01T10:00:00Z")])
@@ -134,9 +141,12 @@ def test_whether_ids_follow_date_added_is_kept_by_every_write(tmp_path: Path) ->
         lib.save(rec)
         lib.remove(third)
         assert lib._ids_follow_added()
-        lib.add(dated("peat from Zotero", "2023-05-05T10:00:00Z"), library_id="group:1")
-        assert not lib._ids_follow_added()
-        assert [r.title for r in lib.rows(0, 10, search="peat")] == ["peat two", "peat one", "peat from Zotero"]
+        lib.add(dated("peat from Zotero", "2023-05-05T10:00:00Z"), library_id="group:1")  # its id goes before
+        lib.add_many([dated("peat, 2022", "2022-05-05T10:00:00Z"), dated("peat, 2025", "2025-05-05T10:00:00Z")])
+        assert lib._ids_follow_added()
+        titles = ["peat, 2025", "peat two", "peat one", "peat from Zotero", "peat, 2022"]
+        assert [r.title for r in lib.rows(0, 10, search="peat")] == titles
+        assert [r.title for r in lib.rows(0, 10, search="peat", descending=False)] == titles[::-1]
     with Library.open(tmp_path / "b.sqlite") as lib:
         lib.add_many([dated(f"peat {n}", f"2024-01-0{n}T10:00:00Z") for n in range(1, 4)])
         lib.execute("UPDATE items SET date_added = '2025-01-01T00:00:00Z' WHERE title = 'peat 2'")  # as sync writes
@@ -157,3 +167,15 @@ def test_migration_finds_whether_ids_follow_date_added(tmp_path: Path, ordered: 
         assert lib._ids_follow_added() is ordered
         titles = [r.title for r in lib.rows(0, 10)]
         assert titles == (["peat three", "peat two", "peat one"] if ordered else ["peat two", "peat one", "peat three"])
+
+
+def test_more_additions_in_one_second_than_its_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the ids of one second, additions take the next free id: all stored, pages still in order."""
+    monkeypatch.setattr(store, "_ID_SECOND", 4)
+    with Library.open(tmp_path / "full.sqlite") as lib:
+        lib.add(dated("peat next second", "2024-01-01T10:00:01Z"))
+        lib.add_many([dated(f"peat {n}", "2024-01-01T10:00:00Z") for n in range(10)])
+        lib.add(dated("peat later", "2024-01-01T10:00:00Z"))
+        assert len(set(lib.keys())) == 12
+        titles = [r.title for r in lib.rows(0, 20, search="peat")]
+        assert titles == ["peat next second", "peat later", *[f"peat {n}" for n in range(9, -1, -1)]]

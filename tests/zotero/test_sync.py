@@ -481,3 +481,21 @@ def test_resent_batch_that_changed_nothing_does_not_loop(zserver: ZoteroServer, 
     report = sync(a, client=make_client())
     assert report.ok and report.requests <= 6
     assert_converged(zserver, a)
+
+
+def test_a_download_keeps_search_pages_in_date_added_order(zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:
+    """Items come down in key order, not by date added; the ids they get follow date added all the same, so a
+    search's page in that order still streams from the index, and is right."""
+    a, b = make_ctx("a"), make_ctx("b")
+    dates = [f"20{10 + (i * 7) % 13}-0{1 + i % 9}-01T00:00:00Z" for i in range(130)]
+    records = [article(f"Peat {i}") for i in range(130)]
+    for rec, added in zip(records, dates, strict=True):
+        rec.data["dateAdded"] = added
+    a.library.add_many(records)
+    assert sync(a, client=make_client()).ok
+    assert sync(b, client=make_client()).libraries[0].downloaded == 130
+    assert b.library._ids_follow_added()
+    pages = [b.library.rows(offset, 50, search="peat") for offset in (0, 50, 100)]
+    got = [(row.date_added, row.title) for page in pages for row in page]
+    assert [d for d, _ in got] == sorted(dates, reverse=True)
+    assert sorted(t for _, t in got) == sorted(r.title for r in records)  # each once (ties: in the order they came)

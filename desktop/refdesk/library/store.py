@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -94,6 +95,41 @@ def _members(library_id: str | None, collection: str) -> tuple[str, list[Any]]:
     if library_id:
         return "FROM item_collections WHERE library_id = ? AND collection = ?", [library_id, collection]
     return "FROM item_collections WHERE collection = ?", [collection]
+
+
+#: An item's id is the second of its date added times this, plus its place among that second's items: ids then
+#: follow date added even when a sync brings older items, so a search's page streams from the index (migration 9).
+_ID_SECOND = 1 << 20
+
+
+def _id_base(date_added: str) -> int:
+    """The first id of the second of ``date_added`` (of now, when it is not an ISO moment)."""
+    try:
+        moment = datetime.fromisoformat(date_added.replace("Z", "+00:00"))
+    except ValueError:
+        moment = datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(int(moment.timestamp()), 0) * _ID_SECOND
+
+
+def _new_ids(conn: sqlite3.Connection, dates_added: Sequence[str]) -> list[int]:
+    """Free ids for rows added with these dates, in order: each the next of its second (see ``_ID_SECOND``); past
+    a million rows in one second, the next after every id (the library then sees that ids no longer follow)."""
+    following: dict[int, int] = {}
+    ids: list[int] = []
+    for date_added in dates_added:
+        base = _id_base(date_added)
+        if base not in following:
+            row = conn.execute("SELECT max(id) FROM items WHERE id >= ? AND id < ?", (base, base + _ID_SECOND)).fetchone()
+            following[base] = base if row[0] is None else row[0] + 1
+        new = following[base]
+        if new >= base + _ID_SECOND:
+            new = max(int(conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]), max(ids, default=0)) + 1
+        else:
+            following[base] = new + 1
+        ids.append(new)
+    return ids
 
 
 def fts_query(text: str) -> str | None:
@@ -430,18 +466,18 @@ class Library:
         record.data.setdefault("dateAdded", stamp)
         cols["data"] = json.dumps(record.data, ensure_ascii=False, separators=(",", ":"))
         with self.transaction() as conn:
+            [item_id] = _new_ids(conn, [record.data["dateAdded"]])
             try:
-                cur = conn.execute(
-                    "INSERT INTO items(key, library_id, item_type, data, version, dirty, date_added, date_modified, title,"
-                    " creators_text, year, publication, doi, url, title_key) VALUES"
-                    " (:key, :library_id, :item_type, :data, :version, :dirty, :added, :modified, :title,"
+                conn.execute(
+                    "INSERT INTO items(id, key, library_id, item_type, data, version, dirty, date_added, date_modified,"
+                    " title, creators_text, year, publication, doi, url, title_key) VALUES"
+                    " (:id, :key, :library_id, :item_type, :data, :version, :dirty, :added, :modified, :title,"
                     " :creators_text, :year, :publication, :doi, :url, :title_key)",
-                    {**cols, "key": record.key, "library_id": library_id, "version": record.version,
+                    {**cols, "id": item_id, "key": record.key, "library_id": library_id, "version": record.version,
                      "dirty": int(dirty), "added": record.data["dateAdded"], "modified": stamp},
                 )
             except sqlite3.IntegrityError:
                 raise LibraryError(f"A record with key {record.key} already exists") from None
-            item_id = int(cur.lastrowid or 0)
             self._write_fts(item_id, record)
             self._write_provenance(item_id, record)
             if dirty:
@@ -481,19 +517,19 @@ class Library:
             ))  # fmt: skip
         journal_rows = [(library_id, rec.key, "create", "[]", source, stamp) for rec in records] if dirty else []
         with self._bulk_cache(len(records)), self.transaction() as conn:
-            start = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0] + 1
+            ids = _new_ids(conn, [rec.data["dateAdded"] for rec in records])
             conn.executemany(
                 "INSERT INTO items(id, key, library_id, item_type, data, version, dirty, date_added, date_modified, title,"
                 " creators_text, year, publication, doi, url, title_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(start + n, *item) for n, (item, _, _) in enumerate(prepared)],
+                [(item_id, *item) for item_id, (item, _, _) in zip(ids, prepared, strict=True)],
             )
             conn.executemany(
                 "INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?,?,?,?,?,?)",
-                [(start + n, *fts) for n, (_, fts, _) in enumerate(prepared)],
+                [(item_id, *fts) for item_id, (_, fts, _) in zip(ids, prepared, strict=True)],
             )
             conn.executemany(
                 "INSERT OR REPLACE INTO provenance(item_id, field, source, at) VALUES (?,?,?,?)",
-                [(start + n, *prov) for n, (_, _, provs) in enumerate(prepared) for prov in provs],
+                [(item_id, *prov) for item_id, (_, _, provs) in zip(ids, prepared, strict=True) for prov in provs],
             )
             conn.executemany(
                 "INSERT INTO changes(library_id, item_key, op, fields, source, at) VALUES (?,?,?,?,?,?)", journal_rows
