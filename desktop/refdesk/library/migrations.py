@@ -273,21 +273,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         INSERT INTO library_state(name, value) SELECT 'ids_follow_added', NOT EXISTS (
             SELECT 1 FROM (SELECT date_added < lag(date_added) OVER (ORDER BY id) AS down FROM items) WHERE down
         );
-        CREATE TRIGGER items_order_insert AFTER INSERT ON items
+        """
+        + "".join(
+            f"""
+        CREATE TRIGGER items_order_{name} AFTER {event} ON items
         WHEN (SELECT value FROM library_state WHERE name = 'ids_follow_added')
             AND (NEW.date_added < (SELECT date_added FROM items WHERE id < NEW.id ORDER BY id DESC LIMIT 1)
                  OR NEW.date_added > (SELECT date_added FROM items WHERE id > NEW.id ORDER BY id LIMIT 1))
         BEGIN
             UPDATE library_state SET value = 0 WHERE name = 'ids_follow_added';
         END;
-        CREATE TRIGGER items_order_update AFTER UPDATE OF date_added, id ON items
-        WHEN (SELECT value FROM library_state WHERE name = 'ids_follow_added')
-            AND (NEW.date_added < (SELECT date_added FROM items WHERE id < NEW.id ORDER BY id DESC LIMIT 1)
-                 OR NEW.date_added > (SELECT date_added FROM items WHERE id > NEW.id ORDER BY id LIMIT 1))
-        BEGIN
-            UPDATE library_state SET value = 0 WHERE name = 'ids_follow_added';
-        END;
-        """,
+            """
+            for name, event in (("insert", "INSERT"), ("update", "UPDATE OF date_added, id"))
+        ),
     ),
 ]
 
