@@ -200,3 +200,24 @@ def test_status_without_a_keyring_says_so(no_keyring: None, cli: Any) -> None:
     status = cli("zotero", "status", "--json").json()
     assert status["keyStored"] is None and "No usable OS keyring" in status["keyring"]
     assert "keyring unavailable" in cli("zotero", "status").out
+
+
+def test_login_to_a_server_that_does_not_answer_says_the_key_was_not_saved(
+    memory_keyring: Any, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFDESK_ZOTERO_API_URL", "http://127.0.0.1:9")  # nothing listens there
+    _stdin(monkeypatch, "k" * 24)
+    out = cli("zotero", "login", "--user-id", str(USER_ID), "--api-key-stdin")
+    assert out.code != 0 and out.err.startswith("refdesk: Cannot reach the Zotero server")
+    assert "the key was not checked or saved" in out.err and "sync" not in out.err
+    assert memory_keyring.store == {}
+
+
+def test_login_refuses_a_malformed_group_before_going_online(
+    memory_keyring: Any, zserver: ZoteroServer, api_key: str, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = zserver.request_count()
+    _stdin(monkeypatch, api_key)
+    out = cli("zotero", "login", "--user-id", str(USER_ID), "--group", "xyz", "--api-key-stdin")
+    assert out.code != 0 and "A group ID is a number, got 'xyz'" in out.err
+    assert zserver.request_count() == before and memory_keyring.store == {}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from refdesk import config
 from refdesk.zotero import conflicts, credentials, state
 from refdesk.zotero.client import ZoteroClient, api_url
-from refdesk.zotero.errors import KeyringUnavailableError, ZoteroAuthError, ZoteroError
+from refdesk.zotero.errors import KeyringUnavailableError, ZoteroAuthError, ZoteroError, ZoteroUnavailableError
 
 if TYPE_CHECKING:
     from refdesk.app import AppContext
@@ -60,6 +60,8 @@ def verify(base_url: str, user_id: str, api_key: str, timeout: float = 30.0) -> 
     client = ZoteroClient(base_url, api_key.strip(), str(user_id), timeout=timeout, retries=2)
     try:
         info = AccountInfo.from_key_info(client.key_info())
+    except ZoteroUnavailableError as exc:
+        raise ZoteroUnavailableError(exc.problem, "the key was not checked or saved; try again later") from None
     finally:
         client.close()
     if info.user_id != str(user_id):
@@ -71,11 +73,12 @@ def verify(base_url: str, user_id: str, api_key: str, timeout: float = 30.0) -> 
 def login(ctx: AppContext, user_id: str, api_key: str, groups: list[str] | None = None) -> AccountInfo:
     """Verify the key, then store it in the keyring and remember the user and groups (not the key) in settings."""
     credentials.backend()  # fail before going online when there is nowhere safe to keep the key
-    info = verify(api_url(ctx.settings.zotero_api_url), user_id, api_key, ctx.settings.read_timeout)
     group_ids = [str(g).removeprefix("group:") for g in (groups or [])]
     for gid in group_ids:
         if not gid.isdigit():
             raise ZoteroError(f"A group ID is a number, got '{gid}'")
+    info = verify(api_url(ctx.settings.zotero_api_url), user_id, api_key, ctx.settings.read_timeout)
+    for gid in group_ids:
         if info.group_access(gid) is None:
             raise ZoteroAuthError(f"This API key has no access to group {gid}; allow it at https://www.zotero.org/settings/keys")
     bound = state.get_meta(ctx.library, "user_id")

@@ -117,8 +117,8 @@ class ResilientTransport(httpx2.BaseTransport):
         self.pause_until = max(self.pause_until, time.time() + seconds)
         if seconds > self.max_wait:
             until = time.strftime("%H:%M:%S", time.localtime(self.pause_until))
-            raise ZoteroUnavailableError(f"Zotero asked clients to pause for {seconds:.0f} s; nothing was lost, "
-                                         f"sync again after {until}")
+            raise ZoteroUnavailableError(f"Zotero asked clients to pause for {seconds:.0f} s",
+                                         f"nothing was lost, sync again after {until}")
         self._backoff_until = max(self._backoff_until, time.monotonic() + seconds)
 
     @staticmethod
@@ -154,8 +154,7 @@ class ResilientTransport(httpx2.BaseTransport):
             except httpx2.TransportError as exc:
                 if attempt >= self.retries:
                     raise ZoteroUnavailableError(
-                        f"Cannot reach the Zotero server ({type(exc).__name__}) after {attempt + 1} attempts; "
-                        "nothing was lost, run sync again later"
+                        f"Cannot reach the Zotero server ({type(exc).__name__}) after {attempt + 1} attempts"
                     ) from None
                 log.info("connection problem (%s), retrying", type(exc).__name__)
                 self._wait(self._delay(None, attempt))
@@ -165,8 +164,7 @@ class ResilientTransport(httpx2.BaseTransport):
                 if attempt >= self.retries:
                     response.close()
                     raise ZoteroUnavailableError(
-                        f"The Zotero server kept answering {response.status_code} after {attempt + 1} attempts; "
-                        "nothing was lost, run sync again later")
+                        f"The Zotero server kept answering {response.status_code} after {attempt + 1} attempts")
                 delay = self._delay(response, attempt)
                 log.info("server answered %s, retrying in %.1fs", response.status_code, delay)
                 response.close()
@@ -246,7 +244,7 @@ class ZoteroClient:
                 "https://www.zotero.org/settings/keys and run `refdesk zotero login` again"
             ) from None
         except (ze.TooManyRetriesError, ze.TooManyRequestsError):
-            raise ZoteroUnavailableError(f"Zotero kept asking to slow down while {what}; try again later") from None
+            raise ZoteroUnavailableError(f"Zotero kept asking to slow down while {what}", "try again later") from None
         except ze.PyZoteroError as exc:
             if isinstance(exc, ze.PreConditionFailedError | ze.PreConditionRequiredError):
                 raise

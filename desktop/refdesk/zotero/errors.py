@@ -23,8 +23,17 @@ class ZoteroAuthError(ZoteroError):
     """The server refused the API key (invalid, revoked, or without the needed access)."""
 
 
+#: What a sync that stopped because of the server tells the user to do.
+SYNC_AGAIN = "nothing was lost, run sync again later"
+
+
 class ZoteroUnavailableError(ZoteroError):
-    """The server could not be reached or kept failing after retries."""
+    """The server could not be reached or kept failing after retries. ``problem`` is what happened, ``advice``
+    what to do, which depends on what was being done (a sync resumes; a login was not saved)."""
+
+    def __init__(self, problem: str, advice: str = SYNC_AGAIN) -> None:
+        super().__init__(f"{problem}; {advice}")
+        self.problem = problem
 
 
 class SyncCancelledError(ZoteroError):
