@@ -43,3 +43,18 @@ def test_unknown_doi_and_no_doi(crossref: HTTPServer) -> None:
     ctx = _ctx(crossref)
     assert plugin.enrich(record=RecordView.from_data({"itemType": "journalArticle", "DOI": "10.9999/nope"}), context=ctx) is None
     assert plugin.enrich(record=RecordView.from_data({"itemType": "journalArticle", "title": "x"}), context=ctx) is None
+
+
+def test_null_and_empty_values_give_no_garbled_subjects(httpserver: HTTPServer) -> None:
+    """Crossref's documented keys with null members: no "None" subject, no crash, nothing made up."""
+    httpserver.expect_request("/works/10.1234/nulls").respond_with_json(
+        {"status": "ok", "message-type": "work", "message": {"abstract": None, "subject": [None, "", "Ecology"], "ISSN": [None, "1234-5678"]}})
+    httpserver.expect_request("/works/10.1234/null-journal").respond_with_json(
+        {"status": "ok", "message-type": "work", "message": {"abstract": None, "subject": None, "ISSN": None}})
+    httpserver.expect_request("/journals/1234-5678").respond_with_json(
+        {"status": "ok", "message-type": "journal", "message": {"subjects": [{"ASJC": 1105, "name": None}, None, {"ASJC": 2303, "name": "Ecology"}]}})
+    ctx = _ctx(httpserver)
+    found = plugin.enrich(record=RecordView.from_data({"itemType": "journalArticle", "DOI": "10.1234/nulls"}), context=ctx)
+    assert [s.value for s in found or []] == ["Ecology"]
+    rec = RecordView.from_data({"itemType": "journalArticle", "DOI": "10.1234/null-journal", "ISSN": "1234-5678"})
+    assert [s.value for s in plugin.enrich(record=rec, context=ctx) or []] == ["Ecology"]

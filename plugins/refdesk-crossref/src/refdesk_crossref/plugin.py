@@ -32,6 +32,16 @@ def jats_to_text(jats: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+def _text(value: object) -> str:
+    """A string value trimmed; "" for null, numbers, lists and the rest (never the text "None")."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _texts(values: object) -> list[str]:
+    """The non-empty strings of a JSON list ([] for null or anything that is not a list)."""
+    return [t for t in (_text(v) for v in values) if t] if isinstance(values, list) else []
+
+
 def _message(context: PluginContext, url: str) -> dict[str, Any] | None:
     answer = context.get_json(url, mailto=True)
     message = answer.get("message") if isinstance(answer, dict) else None
@@ -44,7 +54,8 @@ def journal_subjects(context: PluginContext, issn: str) -> tuple[list[str], str]
 
     def ask() -> tuple[tuple[str, ...], str]:
         journal = _message(context, url) or {}
-        names = [str(s.get("name", "")).strip() for s in journal.get("subjects", []) or [] if isinstance(s, dict)]
+        subjects = journal.get("subjects")
+        names = [_text(s.get("name")) for s in subjects if isinstance(s, dict)] if isinstance(subjects, list) else []
         return tuple(n for n in names if n), url
 
     subjects, evidence = context.memo(("journal", url), ask)
@@ -60,14 +71,14 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     if work is None:
         return None
     found = Enrichment()
-    abstract = jats_to_text(str(work.get("abstract", "") or ""))
+    abstract = jats_to_text(_text(work.get("abstract")))
     if abstract:
         found.add("abstractNote", abstract, SOURCE, url, 0.85)
     confidence = float(context.settings.get("subject_confidence", 0.6))
-    subjects = [str(s).strip() for s in work.get("subject", []) or [] if str(s).strip()]
+    subjects = _texts(work.get("subject"))
     subject_url = url
     if not subjects and context.settings.get("journal_subjects", True):
-        issns = [str(i) for i in work.get("ISSN", []) or []] or record.issns
+        issns = _texts(work.get("ISSN")) or record.issns
         for issn in issns:
             subjects, subject_url = journal_subjects(context, issn)
             if subjects:
