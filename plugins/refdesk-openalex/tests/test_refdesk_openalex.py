@@ -59,3 +59,13 @@ def test_no_match_gives_none(openalex: HTTPServer) -> None:
     assert plugin.enrich(record=wrong_author, context=_ctx(openalex)) is None
     unknown_doi = RecordView.from_data({"itemType": "journalArticle", "DOI": "10.1/unknown"})
     assert plugin.enrich(record=unknown_doi, context=_ctx(openalex)) is None
+
+
+def test_null_values_give_no_garbled_subjects(httpserver: HTTPServer) -> None:
+    """OpenAlex's documented keys with null values: no "None" subject, no crash."""
+    httpserver.expect_request("/works/doi:10.1234/nulls").respond_with_json({
+        "id": None, "abstract_inverted_index": None, "keywords": None, "concepts": [None, {"display_name": "Ecology", "score": None}],
+        "topics": [{"display_name": None, "score": 0.9}, {"display_name": "Thermal tolerance", "score": 0.8}]})
+    rec = RecordView.from_data({"itemType": "journalArticle", "DOI": "10.1234/nulls"})
+    found = plugin.enrich(record=rec, context=_ctx(httpserver))
+    assert [s.value for s in found or []] == ["Thermal tolerance"]

@@ -52,9 +52,14 @@ def _author_matches(record: RecordView, work: dict[str, Any]) -> bool:
     if not wanted:
         return True
     names = []
-    for a in work.get("authorships", []) or []:
-        names.append(_fold(str((a.get("author") or {}).get("display_name", ""))))
-        names.append(_fold(str(a.get("raw_author_name", ""))))
+    authorships = work.get("authorships")
+    for a in authorships if isinstance(authorships, list) else []:
+        if not isinstance(a, dict):
+            continue
+        author = a.get("author")
+        for name in ((author.get("display_name") if isinstance(author, dict) else None), a.get("raw_author_name")):
+            if isinstance(name, str):
+                names.append(_fold(name))
     if not any(names):
         return True
     return any(w and w in n for w in wanted for n in names)
@@ -75,7 +80,8 @@ def find_work(record: RecordView, context: PluginContext) -> tuple[dict[str, Any
     params = _params(context, filter=",".join(filters), **{"per-page": "5"})
     url = f"{base}/works"
     answer = context.get_json(url, params=params, mailto=True, missing=())
-    for work in answer.get("results", []) if isinstance(answer, dict) else []:
+    results = answer.get("results") if isinstance(answer, dict) else None
+    for work in results if isinstance(results, list) else []:
         if not isinstance(work, dict):
             continue
         if _title_key(str(work.get("title") or work.get("display_name") or "")) != _title_key(record.title):
@@ -93,12 +99,13 @@ def _scored(items: object, minimum: float) -> list[tuple[str, float]]:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        name = str(item.get("display_name", "")).strip()
+        name = item.get("display_name")
+        name = name.strip() if isinstance(name, str) else ""
         try:
-            score = float(item.get("score", 0))
+            score = float(item.get("score"))
         except (TypeError, ValueError):
             continue
-        if name and score >= minimum:
+        if name and score >= max(minimum, 0.0):
             out.append((name, min(score, 1.0)))
     return out
 
