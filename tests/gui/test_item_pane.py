@@ -114,3 +114,58 @@ def test_an_edit_that_moves_the_row_keeps_the_item_selected(
     assert window.model.key_at(row) == records[0].key and window.selected_keys() == [records[0].key]
     assert window.model.data(window.model.index(row, title_col)) == "Zzz last in the alphabet"
     assert pane.record is not None and pane.record.key == records[0].key
+
+
+def test_leaving_a_field_untouched_keeps_a_change_made_in_the_background(
+    records: list[Record], window: Any, qtbot: Any, ctx: AppContext
+) -> None:
+    """The pane shows the record as it was; sync changes it; the user tabs through the fields without typing."""
+    pane = _show(window, qtbot, records[3])
+    rec = ctx.library.get(records[3].key)
+    rec.set("volume", "99", "sync")
+    rec.set("title", "Changed by sync", "sync")
+    ctx.library.save(rec, "sync")
+    for edit in (pane.title_edit, pane.editors["volume"], pane.editors["DOI"]):
+        edit.setFocus()
+        edit.editingFinished.emit()
+    stored = ctx.library.get(records[3].key)
+    assert stored.title == "Changed by sync" and stored.get("volume") == "99"
+    assert stored.get("DOI") == "10.5555/test.3"
+
+
+def test_typing_in_progress_survives_a_background_refresh(
+    records: list[Record], window: Any, qtbot: Any, ctx: AppContext
+) -> None:
+    """A job (sync, import, review) re-reads the table while the user is typing in the pane: both changes stay."""
+    pane = _show(window, qtbot, records[3])
+    edit = pane.editors["volume"]
+    edit.setFocus()
+    qtbot.keyClicks(edit, "12")
+    rec = ctx.library.get(records[3].key)
+    rec.set("title", "Changed by sync", "sync")
+    ctx.library.save(rec, "sync")
+    window.refresh_table()
+    stored = ctx.library.get(records[3].key)
+    assert stored.get("volume") == "12" and stored.title == "Changed by sync"
+    assert pane.record is not None and pane.record.key == records[3].key
+    assert pane.editors["volume"].text() == "12" and pane.title_edit.text() == "Changed by sync"
+
+
+def test_moving_creators_after_a_row_was_emptied_and_at_the_ends(
+    records: list[Record], window: Any, qtbot: Any, ctx: AppContext
+) -> None:
+    pane = _show(window, qtbot, records[4])
+    pane.add_creator()
+    pane.creators.item(2, 1).setText("Third")
+    pane.creators.item(1, 1).setText("")  # the user empties the middle row: that creator goes
+    pane.creators.item(1, 2).setText("")
+    assert [c.get("lastName") or c.get("name") for c in ctx.library.get(records[4].key).creators] == ["Author004", "Third"]
+    last = pane.creators.rowCount() - 1
+    pane.creators.setCurrentCell(last, 1)
+    pane.move_creator(-1)
+    assert [c.get("lastName") or c.get("name") for c in ctx.library.get(records[4].key).creators] == ["Third", "Author004"]
+    assert pane.creators.item(pane.creators.currentRow(), 1).text() == "Third"
+    pane.creators.setCurrentCell(0, 1)
+    assert not pane.move_up.isEnabled() and pane.move_down.isEnabled()
+    pane.creators.setCurrentCell(pane.creators.rowCount() - 1, 1)
+    assert pane.move_up.isEnabled() and not pane.move_down.isEnabled()

@@ -132,7 +132,7 @@ class ItemPane(QWidget):
         title_font = QFont(self.title_edit.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.15)
         self.title_edit.setFont(title_font)
-        self.title_edit.editingFinished.connect(lambda: self._commit_field("title", self.title_edit.text()))
+        self.title_edit.editingFinished.connect(lambda: self._commit_edit("title", self.title_edit))
         layout.addWidget(self.title_edit)
 
         # creators
@@ -147,8 +147,10 @@ class ItemPane(QWidget):
         self.creators.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.creators.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self.creators.itemChanged.connect(self._creator_cell_changed)
+        self.creators.currentCellChanged.connect(lambda *_: self._update_move_buttons())
         layout.addWidget(self.creators)
         row = QHBoxLayout()
+        self.creator_buttons: list[QToolButton] = []
         for text, tip, slot in (
             ("+", "Add a creator", self.add_creator),
             ("−", "Remove the selected creator", self.remove_creator),
@@ -161,6 +163,8 @@ class ItemPane(QWidget):
             b.setAccessibleName(tip)
             b.clicked.connect(slot)
             row.addWidget(b)
+            self.creator_buttons.append(b)
+        self.move_up, self.move_down = self.creator_buttons[2:4]
         row.addStretch(1)
         layout.addLayout(row)
 
@@ -276,7 +280,7 @@ class ItemPane(QWidget):
                 continue
             edit = QLineEdit()
             edit.setObjectName(f"field:{name}")
-            edit.editingFinished.connect(lambda n=name, e=edit: self._commit_field(n, e.text()))
+            edit.editingFinished.connect(lambda n=name, e=edit: self._commit_edit(n, e))
             self.editors[name] = edit
             self.labels[name] = QLabel(schema.field_label(name))
             self.form.addRow(self.labels[name], edit)
@@ -293,6 +297,7 @@ class ItemPane(QWidget):
             self._append_creator_row(c, types)
         self.creators.blockSignals(False)
         self._fit_creators()
+        self._update_move_buttons()
 
     def _append_creator_row(self, creator: dict[str, str], types: tuple[str, ...]) -> None:
         r = self.creators.rowCount()
@@ -378,6 +383,22 @@ class ItemPane(QWidget):
         self.saved.emit(key)
         return True
 
+    def _commit_edit(self, name: str, edit: QLineEdit) -> None:
+        """A line edit lost focus or Enter was pressed: save it only if the user changed it, so a field merely
+        passed through never writes back what the pane showed over a change made since (by sync or a job)."""
+        if edit.isModified():
+            edit.setModified(False)
+            self._commit_field(name, edit.text())
+
+    def commit_pending(self) -> None:
+        """Save what the user typed and has not committed yet (before the pane is filled again)."""
+        if self._loading or self.record is None:
+            return
+        for name, edit in (("title", self.title_edit), *self.editors.items()):
+            self._commit_edit(name, edit)
+        if self.abstract.document().isModified():
+            self._commit_field("abstractNote", self.abstract.toPlainText())
+
     def _commit_field(self, name: str, value: str) -> None:
         value = value.strip() if name != "abstractNote" else value.strip("\n")
 
@@ -459,13 +480,30 @@ class ItemPane(QWidget):
         self._fit_creators()
         self._commit_creators()
 
+    def _creator_index(self, row: int) -> int | None:
+        """The position in the record's creators of the table's ``row`` (None for a row with no name yet)."""
+        if not 0 <= row < self.creators.rowCount():
+            return None
+        def named(r: int) -> bool:
+            return any((item := self.creators.item(r, c)) is not None and item.text().strip() for c in (1, 2))
+        if not named(row):
+            return None
+        return sum(named(r) for r in range(row))
+
+    def _update_move_buttons(self) -> None:
+        index = self._creator_index(self.creators.currentRow())
+        count = len(self._creators_from_table())
+        self.move_up.setEnabled(index is not None and index > 0)
+        self.move_down.setEnabled(index is not None and index < count - 1)
+
     def move_creator(self, delta: int) -> None:
-        r = self.creators.currentRow()
+        """Move the current creator up (-1) or down (1) among the named ones (rows left empty do not count)."""
+        index = self._creator_index(self.creators.currentRow())
         creators = self._creators_from_table()
-        target = r + delta
-        if r < 0 or not 0 <= target < len(creators):
+        if index is None or not 0 <= index + delta < len(creators):
             return
-        creators[r], creators[target] = creators[target], creators[r]
+        target = index + delta
+        creators[index], creators[target] = creators[target], creators[index]
 
         def change(rec: Record) -> bool:
             rec.set("creators", creators, "user")

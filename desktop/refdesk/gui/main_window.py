@@ -413,6 +413,7 @@ class MainWindow(QMainWindow):
 
     def refresh_table(self, keep: list[str] | None = None) -> None:
         keys = keep if keep is not None else self.selected_keys()
+        self.item_pane.commit_pending()  # what the user is typing is saved (merged with the job's change), not dropped
         self.model.refresh()
         self.update_sync_label()
         if keys:
