@@ -19,7 +19,27 @@ from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, 
 REFDESK_API_VERSION = "1.1"
 SOURCE = "DOAJ"
 
-_TAG = re.compile(r"<[^>]+>")
+#: A tag that ends a block of text (a paragraph, a line, a heading) rather than sitting inside a word.
+_BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|section|sec|title|blockquote|tr|table)\b[^<>]*>", re.IGNORECASE)
+#: Any HTML/XML tag: a name right after "<" (so "p < 0.05" is text, not a tag).
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+
+
+def _text(value: object) -> str:
+    """A string value; "" for null and anything that is not text (never the text "None")."""
+    return value if isinstance(value, str) else ""
+
+
+def _list(value: object) -> list[Any]:
+    """A JSON list, or [] for null and anything else."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: object) -> dict[str, Any]:
+    """A JSON object, or {} for null and anything else."""
+    return value if isinstance(value, dict) else {}
+
 
 def _key(text: str) -> str:
     """Titles compared without case, accents, punctuation or spacing."""
@@ -27,21 +47,36 @@ def _key(text: str) -> str:
     return re.sub(r"\W+", "", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
+def _strip_markup(text: str) -> str:
+    text = _CDATA.sub(lambda m: m.group(1), text)
+    return _TAG.sub("", _BLOCK.sub("\n\n", text))
+
+
 def _plain(text: str) -> str:
-    return " ".join(html.unescape(_TAG.sub(" ", text)).split())
+    """HTML (also entity-escaped HTML, which DOAJ holds too) as plain text: inline tags dropped where they stand,
+    so "10<sup>3</sup>" stays "103"; block tags end a paragraph."""
+    text = html.unescape(_strip_markup(text))
+    if _TAG.search(text):  # the markup was escaped: "&lt;p&gt;" is "<p>" once unescaped
+        text = _strip_markup(text)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _search(context: PluginContext, kind: str, query: str) -> tuple[list[dict[str, Any]], str]:
     url = f"{context.service_url('doaj')}/search/{kind}/{quote(query, safe=':')}"
     answer = context.get_json(url, params={"pageSize": "10"}, missing=(400, 404))  # 400: a query DOAJ cannot parse
-    results = answer.get("results", []) if isinstance(answer, dict) else []
+    results = _list(answer.get("results")) if isinstance(answer, dict) else []
     return [r for r in results if isinstance(r, dict) and isinstance(r.get("bibjson"), dict)], url
 
 
 def _issns_of(bibjson: dict[str, Any]) -> set[str]:
-    found = {str(i).upper() for i in (bibjson.get("journal", {}) or {}).get("issns", [])}
-    found |= {str(i.get("id", "")).upper() for i in bibjson.get("identifier", []) if i.get("type") in ("pissn", "eissn")}
-    return found
+    found = {i.upper() for i in _list(_dict(bibjson.get("journal")).get("issns")) if isinstance(i, str)}
+    found |= {_text(i.get("id")).upper() for i in _identifiers(bibjson) if i.get("type") in ("pissn", "eissn")}
+    return found - {""}
+
+
+def _identifiers(bibjson: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in _list(bibjson.get("identifier")) if isinstance(i, dict)]
 
 
 def find_article(record: RecordView, context: PluginContext) -> tuple[dict[str, Any], str] | None:
@@ -49,7 +84,7 @@ def find_article(record: RecordView, context: PluginContext) -> tuple[dict[str, 
     if record.doi:
         results, url = _search(context, "articles", f'doi:"{record.doi}"')
         for r in results:
-            ids = {str(i.get("id", "")).lower() for i in r["bibjson"].get("identifier", []) if i.get("type") == "doi"}
+            ids = {_text(i.get("id")).lower() for i in _identifiers(r["bibjson"]) if i.get("type") == "doi"}
             if record.doi.lower() in ids:
                 return r, url
         return None
@@ -60,7 +95,7 @@ def find_article(record: RecordView, context: PluginContext) -> tuple[dict[str, 
     wanted = set(record.issns)
     for r in results:
         bib = r["bibjson"]
-        if _key(str(bib.get("title", ""))) != _key(record.title):
+        if _key(_text(bib.get("title"))) != _key(record.title):
             continue
         if wanted and not wanted & _issns_of(bib):
             continue
@@ -78,9 +113,12 @@ def _journal_subjects(issn: str, context: PluginContext) -> tuple[tuple[str, ...
     results, url = _search(context, "journals", f"issn:{issn}")
     for r in results:
         bib = r["bibjson"]
-        if issn.upper() not in {str(bib.get("eissn", "")).upper(), str(bib.get("pissn", "")).upper()}:
+        if issn.upper() not in {_text(bib.get("eissn")).upper(), _text(bib.get("pissn")).upper()}:
             continue
-        return tuple(str(s["term"]) for s in bib.get("subject", []) if s.get("scheme") == "LCC" and s.get("term")), url
+        subjects = [s for s in _list(bib.get("subject")) if isinstance(s, dict) and s.get("scheme") == "LCC"]
+        terms = tuple(t for t in (" ".join(_plain(_text(s.get("term"))).split()) for s in subjects) if t)
+        if terms:  # several entries for one ISSN (a journal listed twice): the first that has subjects
+            return terms, url
     return (), url
 
 
@@ -93,12 +131,13 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     if article is not None:
         result, url = article
         bib = result["bibjson"]
-        abstract = _plain(str(bib.get("abstract", "") or ""))
+        abstract = _plain(_text(bib.get("abstract")))
         if abstract:
             found.add("abstractNote", abstract, SOURCE, url, 0.8)
-        for keyword in bib.get("keywords", []) or []:
-            if isinstance(keyword, str) and keyword.strip():
-                found.add(SUBJECT, _plain(keyword), SOURCE, url, keyword_confidence)
+        for keyword in _list(bib.get("keywords")):
+            term = " ".join(_plain(_text(keyword)).split())
+            if term:
+                found.add(SUBJECT, term, SOURCE, url, keyword_confidence)
     if context.settings.get("journal_subjects", True):
         for issn in record.issns:
             terms, url = journal_subjects(issn, context)
