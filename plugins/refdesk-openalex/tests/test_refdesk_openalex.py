@@ -69,3 +69,24 @@ def test_null_values_give_no_garbled_subjects(httpserver: HTTPServer) -> None:
     rec = RecordView.from_data({"itemType": "journalArticle", "DOI": "10.1234/nulls"})
     found = plugin.enrich(record=rec, context=_ctx(httpserver))
     assert [s.value for s in found or []] == ["Thermal tolerance"]
+
+
+def test_an_inverted_index_with_gaps_or_clashes_gives_no_abstract() -> None:
+    """Words missing or two words at one place: the text would be garbled, so there is no abstract."""
+    assert plugin.abstract_from_inverted_index({"In": [0], "end.": [2]}) == ""  # position 1 missing
+    assert plugin.abstract_from_inverted_index({"In": [0, 1], "the": [1], "end.": [2]}) == ""  # two words at 1
+    assert plugin.abstract_from_inverted_index({"In": [0], "the": ["1"], "end.": [2]}) == ""
+    assert plugin.abstract_from_inverted_index({"In": [0], "the": [True], "end.": [2]}) == ""
+    assert plugin.abstract_from_inverted_index({"In": [-1, 0], "the": [1]}) == ""
+    assert plugin.abstract_from_inverted_index({"In": [1], "the": [2], "end.": [3]}) == ""  # does not start at 0
+    assert plugin.abstract_from_inverted_index({"In": 0, "the": [1]}) == ""
+    assert plugin.abstract_from_inverted_index([]) == ""
+
+
+def test_markup_and_entities_in_the_inverted_index_become_plain_text() -> None:
+    text = "<jats:title>Abstract</jats:title> <jats:p>We study <jats:italic>Homo sapiens</jats:italic> &amp; caf&eacute;, p &lt; 0.05.</jats:p> <jats:p>Second.</jats:p>"
+    words = text.split()
+    index: dict[str, list[int]] = {}
+    for i, w in enumerate(words):
+        index.setdefault(w, []).append(i)
+    assert plugin.abstract_from_inverted_index(index) == "We study Homo sapiens & café, p < 0.05.\n\nSecond."

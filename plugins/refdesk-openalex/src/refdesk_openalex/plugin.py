@@ -7,6 +7,7 @@ OpenAlex Work objects (https://docs.openalex.org/api-entities/works/work-object)
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from typing import Any
@@ -27,17 +28,46 @@ def _title_key(text: str) -> str:
     return re.sub(r"\W+", "", _fold(text))
 
 
+_LEADING_ABSTRACT_TITLE = re.compile(
+    r"^\s*<(?:jats:)?title[^<>]*>\s*(?:abstract|summary|аннотация|resumo|résumé|resumen)\s*[.:]?\s*</(?:jats:)?title>\s*", re.IGNORECASE)
+#: A tag that ends a block of text (paragraph, section, title, line break) rather than sitting inside a word.
+_BLOCK = re.compile(r"</?(?:jats:)?(?:p|div|br|break|li|list-item|h[1-6]|sec|section|title)\b[^<>]*>", re.IGNORECASE)
+#: Any HTML/XML tag: a name right after "<" (so "p < 0.05" is text, not a tag).
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+
+
+def _strip_markup(text: str) -> str:
+    return _TAG.sub("", _BLOCK.sub("\n\n", _LEADING_ABSTRACT_TITLE.sub("", text)))
+
+
+def plain_text(text: str) -> str:
+    """OpenAlex abstracts keep the publisher's JATS/HTML tags and entities as words: turn them into plain text."""
+    text = html.unescape(_strip_markup(text))
+    if _TAG.search(text):  # the markup was entity-escaped
+        text = _strip_markup(text)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 def abstract_from_inverted_index(index: object) -> str:
-    """Words put back at their positions: ``{"In": [0], "the": [1, 5]}`` -> "In the ..."."""
-    if not isinstance(index, dict):
+    """Words put back at their positions: ``{"In": [0], "the": [1, 5]}`` -> "In the ...".
+
+    The positions must be whole numbers filling 0..n-1, each once: with a word missing or two
+    at one place the text would be garbled, so there is no abstract ("").
+    """
+    if not isinstance(index, dict) or not index:
         return ""
     slots: dict[int, str] = {}
     for word, positions in index.items():
-        if isinstance(positions, list):
-            for p in positions:
-                if isinstance(p, int) and 0 <= p < 100_000:
-                    slots[p] = str(word)
-    return " ".join(slots[p] for p in sorted(slots)).strip()
+        if not isinstance(word, str) or not isinstance(positions, list):
+            return ""
+        for p in positions:
+            if type(p) is not int or p in slots:
+                return ""
+            slots[p] = word
+    if sorted(slots) != list(range(len(slots))):
+        return ""
+    return plain_text(" ".join(slots[p] for p in range(len(slots))))
 
 
 def _params(context: PluginContext, **extra: str) -> dict[str, str]:
