@@ -58,3 +58,12 @@ def test_null_and_empty_values_give_no_garbled_subjects(httpserver: HTTPServer) 
     assert [s.value for s in found or []] == ["Ecology"]
     rec = RecordView.from_data({"itemType": "journalArticle", "DOI": "10.1234/null-journal", "ISSN": "1234-5678"})
     assert [s.value for s in plugin.enrich(record=rec, context=ctx) or []] == ["Ecology"]
+
+
+def test_escaped_markup_and_cdata_become_plain_text() -> None:
+    """Some deposits hold their abstract's HTML entity-escaped, or in CDATA: still plain text, nothing lost."""
+    assert plugin.jats_to_text("&lt;p&gt;We study &lt;i&gt;Pinus&lt;/i&gt; at p &amp;lt; 0.05.&lt;/p&gt;&lt;p&gt;Second.&lt;/p&gt;") == (
+        "We study Pinus at p < 0.05.\n\nSecond.")
+    assert plugin.jats_to_text("<jats:p><![CDATA[Spiders & caves]]></jats:p>") == "Spiders & caves"
+    assert plugin.jats_to_text("<jats:p>Growth of 10<jats:sup>3</jats:sup> when p &lt; 0.05 and q &gt; 1.</jats:p>") == (
+        "Growth of 103 when p < 0.05 and q > 1.")

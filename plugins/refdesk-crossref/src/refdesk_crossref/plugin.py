@@ -21,13 +21,25 @@ SOURCE = "Crossref"
 _LEADING_ABSTRACT_TITLE = re.compile(r"^\s*<(?:jats:)?title[^>]*>\s*(?:abstract|summary|аннотация|resumo|résumé)\s*[.:]?\s*</(?:jats:)?title>",
                                      re.IGNORECASE)
 _BLOCK_END = re.compile(r"</(?:jats:)?(?:p|sec|list-item|title)\s*>|<(?:jats:)?break\s*/?>|<br\s*/?>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
+#: Any tag: a name right after "<" (so an unescaped "p < 0.05" is text, not a tag).
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+
+
+def _strip_markup(jats: str) -> str:
+    text = _CDATA.sub(lambda m: m.group(1).replace("&", "&amp;").replace("<", "&lt;"), jats.strip())
+    text = _LEADING_ABSTRACT_TITLE.sub("", text)
+    return _TAG.sub("", _BLOCK_END.sub("\n\n", text))
+
 
 def jats_to_text(jats: str) -> str:
-    """A JATS (or HTML) abstract as plain text; paragraphs and section titles on their own lines."""
-    text = _LEADING_ABSTRACT_TITLE.sub("", jats.strip())
-    text = _BLOCK_END.sub("\n\n", text)
-    text = html.unescape(_TAG.sub("", text))
+    """A JATS (or HTML) abstract as plain text; paragraphs and section titles on their own lines.
+
+    Some deposits hold the markup entity-escaped (``&lt;p&gt;``): once unescaped it is stripped as well.
+    """
+    text = html.unescape(_strip_markup(jats))
+    if _TAG.search(text):
+        text = html.unescape(_strip_markup(text))
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
     return "\n\n".join(p for p in paragraphs if p)
 
