@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pytest_httpserver import HTTPServer
 from refdesk.plugins.api import SUBJECT, PluginContext, RecordView
 from refdesk_oai import plugin
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def _record(url: str, **fields: str) -> RecordView:
@@ -59,3 +63,80 @@ def test_identify_is_asked_once_per_endpoint(ojs: HTTPServer) -> None:
         assert plugin.enrich(record=_record(ojs.url_for("/jour/article/view/147"), language="en"), context=ctx)
     verbs = [req.args.get("verb") for req, _ in ojs.log]
     assert verbs.count("Identify") <= 1 and verbs.count("GetRecord") == 3
+
+
+def _serve(server: HTTPServer, getrecord: str | bytes, content_type: str = "text/xml; charset=utf-8") -> None:
+    server.expect_request("/jour/oai", query_string={"verb": "Identify"}).respond_with_data(
+        (DATA / "identify.xml").read_bytes(), content_type=content_type)
+    server.expect_request("/jour/oai").respond_with_data(getrecord, content_type=content_type)
+
+
+def _getrecord(drop: str = "", add: str = "") -> str:
+    text = (DATA / "getrecord-147.xml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not (drop and drop in line)]
+    return "\n".join(lines).replace("<dc:date>", add + "<dc:date>")
+
+
+def _values(found: object, field: str) -> list[str]:
+    return [s.value for s in found or [] if s.field == field]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_without_descriptions_the_records_language_picks_the_subjects(httpserver: HTTPServer, language: str) -> None:
+    _serve(httpserver, _getrecord(drop="dc:description"))
+    found = plugin.enrich(record=_record(httpserver.url_for("/jour/article/view/147"), language=language), context=PluginContext.for_tests("oai"))
+    subjects = _values(found, SUBJECT)
+    assert len(subjects) == 5
+    assert ("Soviet diplomacy" in subjects) == (language == "en") and ("советская дипломатия" in subjects) == (language == "ru")
+
+
+def test_the_records_language_wins_over_the_language_of_the_abstract_it_continues(httpserver: HTTPServer) -> None:
+    _serve(httpserver, _getrecord())
+    rec = _record(httpserver.url_for("/jour/article/view/147"), language="ru", abstractNote="The article examines how Soviet…")
+    found = plugin.enrich(record=rec, context=PluginContext.for_tests("oai"))
+    assert _values(found, "abstractNote")[0].startswith("The article examines")  # completes what is there
+    assert "советская дипломатия" in _values(found, SUBJECT) and "Soviet diplomacy" not in _values(found, SUBJECT)
+
+
+def test_no_abstract_in_another_language_than_the_records(httpserver: HTTPServer) -> None:
+    _serve(httpserver, _getrecord(drop='dc:description xml:lang="en-US"'))
+    found = plugin.enrich(record=_record(httpserver.url_for("/jour/article/view/147"), language="en"), context=PluginContext.for_tests("oai"))
+    assert _values(found, "abstractNote") == []
+    assert "Soviet diplomacy" in _values(found, SUBJECT) and "советская дипломатия" not in _values(found, SUBJECT)
+
+
+def test_duplicate_subjects_differing_in_case_or_trailing_punctuation_are_one(httpserver: HTTPServer) -> None:
+    extra = "".join(f'<dc:subject xml:lang="en-US">{t}</dc:subject>' for t in ("soviet diplomacy;", "Soviet Diplomacy,", "British diplomacy.", "GENOA CONFERENCE:"))
+    _serve(httpserver, _getrecord(add=extra))
+    found = plugin.enrich(record=_record(httpserver.url_for("/jour/article/view/147"), language="en"), context=PluginContext.for_tests("oai"))
+    assert _values(found, SUBJECT) == ["Soviet diplomacy", "British diplomacy", "Genoa conference", "Lausanne conference", "G.V. Chicherin"]
+
+
+def test_windows_1251_record_is_read(httpserver: HTTPServer) -> None:
+    body = _getrecord().replace('encoding="UTF-8"', 'encoding="windows-1251"').encode("cp1251")
+    _serve(httpserver, body, "text/xml")
+    found = plugin.enrich(record=_record(httpserver.url_for("/jour/article/view/147"), language="ru"), context=PluginContext.for_tests("oai"))
+    assert "советская дипломатия" in _values(found, SUBJECT)
+
+
+def _error(code: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+            f'<responseDate>2024-05-14T09:13:02Z</responseDate><error code="{code}">Said by the server</error></OAI-PMH>')
+
+
+def test_no_records_match_is_nothing_to_say(httpserver: HTTPServer) -> None:
+    _serve(httpserver, _error("noRecordsMatch"))
+    assert plugin.enrich(record=_record(httpserver.url_for("/jour/article/view/147")), context=PluginContext.for_tests("oai")) is None
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (_error("badArgument"), "badArgument: Said by the server"),
+    (_error("cannotDisseminateFormat"), "cannotDisseminateFormat: Said by the server"),
+    ((DATA / "getrecord-147.xml").read_text(encoding="utf-8")[:900], "not well-formed XML"),
+    ("<html><body><h1>Maintenance</h1></body></html>", "not an OAI-PMH answer"),
+])
+def test_bad_answers_are_errors_naming_the_endpoint(httpserver: HTTPServer, body: str, said: str) -> None:
+    _serve(httpserver, body)
+    with pytest.raises(plugin.OaiError) as caught:
+        plugin.enrich(record=_record(httpserver.url_for("/jour/article/view/147")), context=PluginContext.for_tests("oai"))
+    assert said in str(caught.value) and httpserver.url_for("/jour/oai") in str(caught.value)

@@ -48,13 +48,14 @@ def target_of(url: str, endpoints: dict[str, str] | None = None) -> Target | Non
     return Target(endpoint.rstrip("/"), m.group("id"), host)
 
 
-def _parse(text: str | bytes) -> ET.Element:
+def _parse(text: str | bytes, url: str) -> ET.Element:
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
-        raise OaiError(f"the OAI-PMH answer is not XML: {exc}") from None
+        raise OaiError(f"{url}: the answer is not well-formed XML (cut short or damaged: {exc})") from None
     if root.tag != f"{OAI}OAI-PMH":
-        raise OaiError(f"the answer is not an OAI-PMH response (root element {root.tag})")
+        what = "an HTML page" if root.tag.lower().rsplit("}", 1)[-1] == "html" else f"root element {root.tag}"
+        raise OaiError(f"{url}: not an OAI-PMH answer ({what})")
     return root
 
 
@@ -92,7 +93,8 @@ def _norm(text: str) -> str:
 
 
 def pick_description(descriptions: list[tuple[str, str]], language: str, current: str) -> tuple[str, str] | None:
-    """(lang, text): the one continuing the current abstract, else the record's language, else the first."""
+    """(lang, text): the one continuing the current abstract, else the record's language, else one without
+    a language; the first only when the record has no language (never one in another language than the record's)."""
     if not descriptions:
         return None
     start = _norm(re.sub(r"(…|\.\.\.)\s*$", "", current))
@@ -103,13 +105,33 @@ def pick_description(descriptions: list[tuple[str, str]], language: str, current
     for lang, text in descriptions:
         if _lang_matches(lang, language):
             return lang, text
+    if language:
+        return next(((lang, text) for lang, text in descriptions if not lang), None)
     return descriptions[0]
+
+
+def subject_language(subject_langs: list[str], language: str, description_lang: str) -> str:
+    """The language whose subjects to take: the record's when there are subjects in it, else the chosen
+    description's, else the first one given ("" when the subjects carry none)."""
+    for wanted in (language, description_lang):
+        if wanted and any(_lang_matches(lang, wanted) for lang in subject_langs):
+            return wanted
+    return next((lang for lang in subject_langs if lang), "")
+
+
+#: Punctuation that ends a keyword in some journals' lists ("Fire.", "Climate change;").
+_TRAILING = " \t.,;:"
+
+
+def _subject_key(term: str) -> str:
+    """Two subjects differing only in case or trailing punctuation are one."""
+    return " ".join(term.casefold().rstrip(_TRAILING + "!?").split())
 
 
 def _get(context: PluginContext, endpoint: str, params: dict[str, str]) -> tuple[ET.Element, str]:
     url = f"{endpoint}?{urlencode(params)}"
     response = context.http.get(endpoint, params=params, timeout=context.timeout)
-    return _parse(response.content), url
+    return _parse(response.content, endpoint), url
 
 
 def _repository(context: PluginContext, target: Target) -> str:
@@ -134,9 +156,10 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     root, url = _get(context, target.endpoint, {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier})
     errors = _errors(root)
     if errors:
-        if any(code == "idDoesNotExist" for code, _ in errors):
-            return None
-        raise OaiError("; ".join(f"{code}: {text}" for code, text in errors))
+        if any(code in ("idDoesNotExist", "noRecordsMatch") for code, _ in errors):
+            return None  # the endpoint does not know the article
+        said = "; ".join(f"{code}: {text}" if text else code for code, text in errors)
+        raise OaiError(f"{target.endpoint}: the OAI-PMH endpoint answered with an error: {said}")
     rec = root.find(f"{OAI}GetRecord/{OAI}record")
     if rec is None:
         return None
@@ -154,14 +177,16 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     if chosen:
         found.add("abstractNote", chosen[1], source, url, 0.9)
     confidence = float(context.settings.get("subject_confidence", 0.9))
+    subjects = [(subject.get(XML_LANG, ""), subject.text or "") for subject in dc.findall(f"{DC}subject")]
+    wanted = subject_language([sl for sl, _ in subjects], record.language, lang)
     seen: set[str] = set()
-    for subject in dc.findall(f"{DC}subject"):
-        subject_lang = subject.get(XML_LANG, "")
-        if lang and subject_lang and not _lang_matches(subject_lang, lang):
+    for subject_lang, text in subjects:
+        if wanted and subject_lang and not _lang_matches(subject_lang, wanted):
             continue  # the keywords in the other language of a bilingual journal
-        for term in re.split(r"\s*;\s*", plain(subject.text or "")):
-            term = term.strip(" .")
-            if term and term.casefold() not in seen:
-                seen.add(term.casefold())
+        for term in re.split(r"\s*;\s*", plain(text)):
+            term = term.strip(_TRAILING)
+            key = _subject_key(term)
+            if key and key not in seen:
+                seen.add(key)
                 found.add(SUBJECT, term, source, url, confidence)
     return found
