@@ -179,3 +179,78 @@ def test_import_a_ris_file_from_the_file_menu_and_again_merges(window: Any, qtbo
     assert ctx.library.count() == 2 and "2 already in the library" in window.job_label.text()
     wait_done(qtbot, window.import_file(str(tmp_path / "missing.ris")))
     assert "missing.ris" in window.job_label.text() and "Traceback" not in window.job_label.toolTip()
+
+
+def test_several_lines_import_each_and_keep_the_lines_not_added(window: Any, qtbot: Any, ctx: AppContext) -> None:
+    """A pasted list mixing URLs, a bad ISSN, an ISBN and garbage: the good lines are imported, the others stay
+    in the box, each with its reason."""
+    with PageServer(delay=0).running() as server:
+        text = f"{server.url}/article/1\n  \ngarbage\r\n{server.url}/article/2\n2076-7405\n978-0-306-40615-7\n"
+        dlg = window.open_add_dialog(text)
+        hint = dlg.hint.text()
+        assert "2 of 5 lines" in hint and "line 2" in hint and "garbage" in hint, hint
+        assert dlg.add_button.isEnabled()
+        with qtbot.waitSignal(dlg.imported, timeout=20000) as blocker:
+            dlg.start()
+    assert blocker.args[0].message().startswith("2 identifiers: added 2")
+    assert sorted(r.title for r in ctx.library.records()) == ["Waiting for page 1", "Waiting for page 2"]
+    assert dlg.isVisible() and dlg.input.isEnabled()
+    assert dlg.input.text().splitlines() == ["garbage", "2076-7405", "978-0-306-40615-7"]
+    status = dlg.status.text()
+    assert dlg.status.property("error") and "3 lines were not added" in status
+    assert "expected 4" in status and "ISBN" in status and "'garbage' is not" in status
+    dlg.reject()
+
+
+def test_an_isbn_is_named_as_not_importable_before_add(window: Any, qtbot: Any, ctx: AppContext) -> None:
+    dlg = window.open_add_dialog("978-0-306-40615-7")
+    assert "not supported" in dlg.hint.text() and "9780306406157" in dlg.hint.text()
+    assert not dlg.add_button.isEnabled()
+    dlg.start()
+    assert dlg.worker is None and "not supported" in dlg.status.text() and dlg.status.property("error")
+    dlg.reject()
+
+
+def test_pasting_what_is_not_an_identifier_says_why(window: Any, qtbot: Any) -> None:
+    window.table.setFocus()
+    QGuiApplication.clipboard().setText("just some words")
+    window.paste_identifier()
+    dlg = window.dialogs["add"]
+    assert dlg.input.text() == "just some words" and "is not a URL, DOI" in dlg.hint.text()
+    assert dlg.worker is None
+    dlg.reject()
+    QGuiApplication.clipboard().setText("10.5555/one\n10.5555/two")
+    window.paste_identifier()
+    dlg = window.dialogs["add"]
+    assert dlg.input.text().splitlines() == ["10.5555/one", "10.5555/two"] and "2 of 2 lines" in dlg.hint.text()
+    assert dlg.worker is None  # a list is shown to be checked, not fetched at once
+    dlg.reject()
+    QGuiApplication.clipboard().clear()
+    window.paste_identifier()
+    assert "clipboard" in window.job_label.text() and window.job_label.property("error")
+
+
+def test_dropping_several_links_or_files_loses_none(window: Any, qtbot: Any, ctx: AppContext, tmp_path: Path) -> None:
+    def drop(mime: QMimeData) -> None:
+        window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                    Qt.KeyboardModifier.NoModifier))
+
+    ris = tmp_path / "one.ris"
+    ris.write_text("TY  - JOUR\nTI  - Lichens of the tundra\nAU  - Berg, Nils\nPY  - 2011\nER  - \n", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(_csl_file(tmp_path))), QUrl.fromLocalFile(str(ris))])
+    drop(mime)
+    qtbot.waitUntil(lambda: ctx.library.count() == 3 and not window.jobs, timeout=20000)
+    assert sorted(r.title for r in ctx.library.records()) == ["Forests of the north", "Lichens of the tundra", "Peat and permafrost"]
+    mime = QMimeData()
+    mime.setUrls([QUrl("https://example.org/a"), QUrl("https://example.org/b")])
+    drop(mime)
+    dlg = window.dialogs["add"]
+    assert dlg.input.text().splitlines() == ["https://example.org/a", "https://example.org/b"] and dlg.worker is None
+    dlg.reject()
+    mime = QMimeData()
+    mime.setUrls([QUrl("javascript:alert(1)")])
+    drop(mime)
+    dlg = window.dialogs["add"]
+    assert "only http and https" in dlg.hint.text() and dlg.worker is None
+    dlg.reject()

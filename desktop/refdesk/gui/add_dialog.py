@@ -4,6 +4,10 @@ What the text is, is decided by the core (``dispatch.classify_input``) and shown
 as you type. A URL, DOI, ISBN or file is imported in a worker with a busy bar and
 a Cancel button; an ISSN hands over to the journal picker, because a journal is
 many articles and the user picks which.
+
+Several lines (a pasted list) are checked line by line: the lines that can be
+imported are, one after the other, and the others stay in the box with the reason
+for each, so nothing the user pasted is dropped silently.
 """
 
 from __future__ import annotations
@@ -17,7 +21,12 @@ from refdesk.gui import jobs
 from refdesk.gui.widgets import JobDialog, Role, add_label, button, button_row, show_status
 from refdesk.gui.workers import Task, WorkerPool
 from refdesk.identifiers import Identifier, Kind, describe
-from refdesk.importers.dispatch import classify_input
+from refdesk.importers.dispatch import classify_input, not_importable
+
+
+def input_lines(text: str) -> list[str]:
+    """The non-blank lines of the box, stripped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class AddDialog(JobDialog):
@@ -55,18 +64,51 @@ class AddDialog(JobDialog):
     # -- classification ---------------------------------------------------
     def _classify(self, text: str) -> Identifier | None:
         try:
-            return classify_input(text)
+            ident = classify_input(text)
         except RefdeskError as exc:
             show_status(self.hint, str(exc), error=True)
             return None
+        reason = not_importable(ident)
+        if reason:
+            show_status(self.hint, reason, error=True)
+            return None
+        return ident
+
+    @staticmethod
+    def _check_lines(lines: list[str]) -> list[tuple[str, Identifier | None, str]]:
+        """Each line of a list: (line, what it is, "") or (line, None, why it cannot be added)."""
+        out: list[tuple[str, Identifier | None, str]] = []
+        for line in lines:
+            try:
+                ident = classify_input(line)
+            except RefdeskError as exc:
+                out.append((line, None, str(exc)))
+                continue
+            reason = not_importable(ident)
+            if ident.kind is Kind.ISSN:
+                reason = f"{describe(ident)} is a journal: add it alone to choose which of its articles to import"
+            out.append((line, None, reason) if reason else (line, ident, ""))
+        return out
 
     def _classify_live(self, text: str) -> None:
         show_status(self.status, "")
-        if not text.strip():
+        lines = input_lines(text)
+        if not lines:
             show_status(self.hint, "refdesk recognises the kind of identifier as you type.")
             self.add_button.setEnabled(False)
             return
-        ident = self._classify(text)
+        if len(lines) > 1:
+            checked = self._check_lines(lines)
+            good = sum(ident is not None for _line, ident, _why in checked)
+            bad = [(n, why) for n, (_line, ident, why) in enumerate(checked, 1) if ident is None]
+            self.add_button.setEnabled(good > 0)
+            hint = f"{good} of {len(lines)} lines can be added" + (": Add will import them one by one." if good else ".")
+            if bad:
+                n, why = bad[0]
+                hint += f" Not added: line {n}: {why}" + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
+            show_status(self.hint, hint, error=bool(bad))
+            return
+        ident = self._classify(lines[0])
         self.add_button.setEnabled(ident is not None)
         if ident is not None:
             action = "choose articles of the journal" if ident.kind is Kind.ISSN else "import it"
@@ -76,6 +118,10 @@ class AddDialog(JobDialog):
     def start(self) -> None:
         """Import what the box holds (or open the journal picker for an ISSN)."""
         if self.worker is not None:
+            return
+        lines = input_lines(self.input.text())
+        if len(lines) > 1:
+            self._start_list(lines)
             return
         ident = self._classify(self.input.text())
         if ident is None:
@@ -95,6 +141,44 @@ class AddDialog(JobDialog):
             return jobs.import_identifier(ctx, task, ident)
 
         self.run(job, name="add", on_result=self._done, on_error=self._failed, on_progress=self._progress)
+
+    def _start_list(self, lines: list[str]) -> None:
+        """Import each line that can be; keep the others (and those whose import fails) in the box."""
+        checked = self._check_lines(lines)
+        items = [(line, ident) for line, ident, _why in checked if ident is not None]
+        if not items:
+            show_status(self.status, self.hint.text(), error=True)
+            return
+        self.input.setEnabled(False)
+        self.add_button.setEnabled(False)
+        self.progress.show()
+        show_status(self.status, f"Fetching {len(items)} identifiers…")
+        ctx = self.ctx
+
+        def job(task: Task) -> jobs.ImportSummary:
+            return jobs.import_identifiers(ctx, task, items, f"{len(items)} identifiers")
+
+        def done(summary: jobs.ImportSummary) -> None:
+            failed = dict(summary.failed)
+            left = [(line, why or failed[line]) for line, _ident, why in checked if why or line in failed]
+            self.imported.emit(summary)
+            if left:
+                self._lines_left(summary, left)
+            else:
+                self.accept()
+
+        self.run(job, name="add", on_result=done, on_error=self._failed, on_progress=self._progress)
+
+    def _lines_left(self, summary: jobs.ImportSummary, left: list[tuple[str, str]]) -> None:
+        """After a list: the lines not added stay in the box, and the status says why for each."""
+        self.progress.hide()
+        self.input.setEnabled(True)
+        self.input.setText("\n".join(line for line, _why in left))
+        added = summary.message() if summary.outcomes else "Nothing was added."
+        many = len(left) != 1
+        show_status(self.status, f"{added}\n{len(left)} line{'s were' if many else ' was'} not added (left in the box):\n"
+                    + "\n".join(why for _line, why in left), error=True)
+        self.input.setFocus()
 
     def _progress(self, done: int, total: int, message: str) -> None:
         if total:

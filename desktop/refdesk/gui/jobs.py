@@ -24,6 +24,7 @@ class ImportSummary:
 
     what: str
     outcomes: list[ImportOutcome] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (input as given, why it was not imported)
 
     @property
     def keys(self) -> list[str]:
@@ -33,15 +34,18 @@ class ImportSummary:
         added = sum(o.status == "added" for o in self.outcomes)
         updated = sum(o.status == "updated" for o in self.outcomes)
         same = sum(o.status == "unchanged" for o in self.outcomes)
-        if not self.outcomes:
+        if not self.outcomes and not self.failed:
             return f"Nothing found for {self.what}"
-        parts = []
+        parts = [] if self.outcomes else ["nothing added"]
         if added:
             parts.append(f"added {added}")
         if updated:
             parts.append(f"updated {updated}")
         if same:
             parts.append(f"{same} already in the library")
+        if self.failed:
+            parts.append(f"{len(self.failed)} could not be added ({self.failed[0][1]}"
+                         + (f", and {len(self.failed) - 1} more)" if len(self.failed) > 1 else ")"))
         title = self.outcomes[0].record.title if len(self.outcomes) == 1 else ""
         return f"{self.what}: " + ", ".join(parts) + (f" — {title}" if title else "")
 
@@ -70,6 +74,28 @@ def import_identifier(ctx: AppContext, task: Task, ident: Identifier) -> ImportS
     records = records_for(ctx, ident, ImportOptions(), task.say)
     task.check()
     return store_records(ctx, task, records, source_for(ident.kind), what)
+
+
+def import_identifiers(ctx: AppContext, task: Task, items: list[tuple[str, Identifier]], what: str) -> ImportSummary:
+    """Fetch and store several inputs in turn; one that fails is noted in ``failed`` and the rest go on."""
+    from refdesk.errors import RefdeskError
+    from refdesk.gui.workers import readable_error
+    from refdesk.importers.dispatch import ImportOptions, records_for
+
+    summary = ImportSummary(what)
+    for n, (text, ident) in enumerate(items):
+        task.check()
+        task.progress(n, len(items), f"Fetching {describe(ident)} ({n + 1} of {len(items)})…")
+        try:
+            records = records_for(ctx, ident, ImportOptions(), task.say)
+        except (RefdeskError, OSError) as exc:
+            summary.failed.append((text, readable_error(exc)))
+            continue
+        for rec in records:
+            task.check()
+            summary.outcomes.append(ctx.library.import_record(rec, source_for(ident.kind)))
+    task.progress(len(items), len(items), "")
+    return summary
 
 
 def export_records(ctx: AppContext, task: Task, keys: list[str], fmt: str, path: Path) -> int:

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QModelIndex, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -542,7 +542,8 @@ class MainWindow(QMainWindow):
         return dlg
 
     def _imported(self, summary: jobs.ImportSummary) -> None:
-        self.say(summary.message())
+        self.say(summary.message(), error=bool(summary.failed),
+                 tip="\n".join(why for _text, why in summary.failed))
         self.refresh_sources()
         self.refresh_table(summary.keys)
 
@@ -568,10 +569,31 @@ class MainWindow(QMainWindow):
         return self.run_job(lambda task: jobs.import_identifier(ctx, task, ident), name="import-file",
                             on_result=self._imported, busy=f"Importing {Path(path).name}…")
 
+    def import_paths(self, paths: list[str]) -> Worker | None:
+        """Import several files in one worker; a file that cannot be read is named and the others go on."""
+        if len(paths) == 1:
+            return self.import_file(paths[0])
+        from refdesk.identifiers import Identifier, Kind
+
+        items = [(path, Identifier(Kind.FILE, path)) for path in paths]
+        ctx = self.ctx
+
+        def done(summary: jobs.ImportSummary) -> None:
+            self._imported(summary)
+            if summary.failed:
+                self.show_error(f"{summary.message()}\n\n" + "\n".join(why for _path, why in summary.failed))
+
+        return self.run_job(lambda task: jobs.import_identifiers(ctx, task, items, f"{len(paths)} files"),
+                            name="import-file", on_result=done, busy=f"Importing {len(paths)} files…")
+
     def paste_identifier(self) -> None:
+        """Ctrl+V on the table: an identifier is added at once; anything else (a list, text that is not an
+        identifier) opens the Add dialog with it, which says what each line is or why it cannot be added."""
         text = QGuiApplication.clipboard().text()
-        if looks_like_identifier(text):
-            self.open_add_dialog(text.strip(), start=True)
+        if not text.strip():
+            self.show_error("The clipboard holds no text to add: copy a URL, DOI, ISSN or ISBN first")
+            return
+        self.open_add_dialog(text.strip(), start=looks_like_identifier(text))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Paste) and not isinstance(self.focusWidget(), QLineEdit):
@@ -580,28 +602,26 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_text(event.mimeData()):
+        mime = event.mimeData()
+        if (mime.hasUrls() and mime.urls()) or (mime.hasText() and mime.text().strip()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        text = self._dropped_text(event.mimeData())
+        """Dropped files are imported (all of them); dropped links and text go to the Add dialog, which imports
+        a single identifier at once and shows anything else (a list, an address it refuses) with the reason."""
+        mime = event.mimeData()
+        urls = mime.urls() if mime.hasUrls() else []
+        files = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        text = "\n".join(u.toString() for u in urls if not u.isLocalFile())
+        if not urls and mime.hasText():
+            text = mime.text().strip()
+        if not files and not text:
+            return
+        event.acceptProposedAction()
+        if files:
+            self.import_paths(files)
         if text:
-            event.acceptProposedAction()
-            if text.startswith("file://"):
-                self.import_file(QUrl(text).toLocalFile())
-            else:
-                self.open_add_dialog(text, start=True)
-
-    @staticmethod
-    def _dropped_text(mime: QMimeData) -> str:
-        if mime.hasUrls() and mime.urls():
-            url = mime.urls()[0]
-            if url.isLocalFile():
-                return url.toString()
-            return url.toString() if url.scheme() in ("http", "https") else ""
-        if mime.hasText() and looks_like_identifier(mime.text()):
-            return mime.text().strip()
-        return ""
+            self.open_add_dialog(text, start=looks_like_identifier(text))
 
     # -- export and citations -------------------------------------------------
     def export_selected(self, path: str | None = None, fmt: str | None = None) -> Worker | None:

@@ -39,11 +39,18 @@ def records_for(
         from refdesk.importers.journal import import_issn
 
         return import_issn(ctx, ident.value, options.query, options.limit, options.year, options.refresh, say)
-    raise ImporterError(f"Import by ISBN is not supported yet ({ident.value}); import the book by its URL or a RIS/BibTeX file")
+    raise ImporterError(not_importable(ident) or f"Cannot import {ident.kind.value} {ident.value}")
+
+
+def not_importable(ident: Identifier) -> str | None:
+    """Why ``ident``, a well-formed identifier, cannot be imported (yet), or None when it can."""
+    if ident.kind is Kind.ISBN:
+        return f"Import by ISBN is not supported yet ({ident.value}); import the book by its URL or a RIS/BibTeX file"
+    return None
 
 
 def classify_input(text: str) -> Identifier:
     return classify(text)
 
 
-__all__ = ["ImportOptions", "Kind", "classify_input", "records_for"]
+__all__ = ["ImportOptions", "Kind", "classify_input", "not_importable", "records_for"]
