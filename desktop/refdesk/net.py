@@ -238,7 +238,9 @@ class HttpClient:
             return slot
 
     def _with_retries(self, url: str, headers: dict[str, str], timeout: float | None) -> Response:
+        """With a ``timeout``, the call (retries included) fits in it: a wait that would not fails at once."""
         attempts = max(0, int(self.settings.retries)) + 1
+        deadline = time.monotonic() + timeout if timeout else None
         for attempt in range(attempts):
             try:
                 return self._follow(url, headers, timeout)
@@ -246,13 +248,17 @@ class HttpClient:
                 if attempt == attempts - 1:
                     raise retry.error from None
                 wait = retry.wait
+                asked = wait is not None
                 if wait is None:
                     base = float(self.settings.retry_backoff)
                     wait = base * (2**attempt) * (1 + random.random() / 4)
-                if wait > self.settings.max_retry_wait:
+                too_late = deadline is not None and time.monotonic() + wait > deadline
+                if wait > self.settings.max_retry_wait or (asked and too_late):
                     raise NetworkError(
                         retry.error.url, f"{retry.error.reason}; the server asks to wait {wait:.0f} s before retrying", retry.error.status
                     ) from None
+                if too_late:
+                    raise retry.error from None
                 time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 

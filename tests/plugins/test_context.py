@@ -83,3 +83,19 @@ def test_memo_is_shared_across_threads() -> None:
     for t in threads:
         t.join()
     assert calls == [1]
+
+
+def test_a_retry_after_longer_than_the_call_may_take_fails_at_once_saying_so(httpserver: HTTPServer) -> None:
+    """A 429 asking to wait past the add-on's timeout is a plain failure now, not a sleep the host then times out."""
+    import time
+
+    from refdesk.config import Settings
+    from refdesk.net import HttpClient
+
+    httpserver.expect_request("/busy").respond_with_data("slow down", status=429, headers={"Retry-After": "20"})
+    context = PluginContext(name="t", http=HttpClient(Settings(http_cache=False, retries=2)), timeout=2.0)
+    started = time.monotonic()
+    with pytest.raises(NetworkError) as raised:
+        context.get_json(httpserver.url_for("/busy"))
+    assert time.monotonic() - started < 2.0
+    assert raised.value.status == 429 and "asks to wait 20 s" in str(raised.value)
