@@ -238,3 +238,22 @@ def test_changing_library_during_a_search_counts_in_the_background(ctx: AppConte
     qtbot.waitUntil(lambda: win.model.exact, timeout=5000)
     assert win.model.rowCount() == PAGE + 5 and win.model.counter is not None and win.model.counter.counts == counts + 1
     win.close()
+
+
+def test_delete_with_nothing_selected_says_so_and_the_last_item_can_go(
+    records: list[Record], window: Any, qtbot: Any, ctx: AppContext
+) -> None:
+    window.table.clearSelection()
+    assert window.delete_selected(confirm=False) is None
+    assert "Select the items to delete" in window.job_label.text() and ctx.library.count() == len(records)
+    window.search.setText("Article number 7 about")
+    window.apply_search()
+    window.select_keys([records[7].key])
+    wait_done(qtbot, window.delete_selected(confirm=False))
+    assert not ctx.library.exists(records[7].key) and window.count_label.text() == "0 matching"
+    window.search.setText("")
+    window.apply_search()
+    window.table.selectAll()
+    wait_done(qtbot, window.delete_selected(confirm=False))
+    assert ctx.library.count() == 0 and window.model.rowCount() == 0 and window.item_pane.record is None
+    assert "Your library is empty" in window.table.empty_text

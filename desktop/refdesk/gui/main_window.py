@@ -693,6 +693,7 @@ class MainWindow(QMainWindow):
         """Delete the selection in a worker (one transaction; each deletion is journaled for sync)."""
         keys = self.selected_keys()
         if not keys:
+            self.show_error("Select the items to delete first")
             return None
         n = len(keys)
         if confirm:
