@@ -131,9 +131,12 @@ def _scored(items: object, minimum: float) -> list[tuple[str, float]]:
             continue
         name = item.get("display_name")
         name = name.strip() if isinstance(name, str) else ""
+        raw = item.get("score")
+        if not isinstance(raw, int | float | str) or isinstance(raw, bool):
+            continue  # null or missing: no score, no subject
         try:
-            score = float(item.get("score"))
-        except (TypeError, ValueError):
+            score = float(raw)
+        except ValueError:
             continue
         if name and score >= max(minimum, 0.0):
             out.append((name, min(score, 1.0)))
