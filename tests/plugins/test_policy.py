@@ -109,3 +109,22 @@ def test_repeated_suggestions_are_stored_once_and_rejections_stick(lib: Library)
         accept(lib, [first[0].id], store)
     with pytest.raises(NotFoundError, match="No suggestion with id 999"):
         reject(lib, [999], store)
+
+
+def test_subjects_differing_in_case_or_trailing_punctuation_make_one_tag(lib: Library) -> None:
+    """Services write the same keyword as "Fire." and "fire" or "Climate change;": one tag, without the stray mark."""
+    rec = seed_record()
+    rec.add_tag("Diplomacy")  # the user's own tag
+    store = _stored(lib, rec, "a", Suggestion(SUBJECT, "Fire.", "A", confidence=0.9), Suggestion(SUBJECT, "Climate change;", "A"),
+                    Suggestion(SUBJECT, "diplomacy.", "A"))
+    store.add(rec.key, "b", [Suggestion(SUBJECT, "fire", "B", confidence=0.8), Suggestion(SUBJECT, "Climate change", "B")])
+    store.add(rec.key, "a", [Suggestion(SUBJECT, "FIRE", "A", confidence=0.9)])  # the same value again from the same add-on
+    store.add(rec.key, "c", [Suggestion(SUBJECT, "U.S.A.", "C")])
+    assert len(store.query(rec.key)) == 6
+    apply_safe(lib, [rec.key])
+    assert sorted((t["tag"], t.get("type")) for t in lib.get(rec.key).tags) == [
+        ("Climate change", 1), ("Diplomacy", None), ("Fire", 1), ("U.S.A.", 1)]
+    statuses = {(s.plugin, s.value): s.status for s in store.query(rec.key, None)}
+    assert statuses[("a", "diplomacy.")] == "present"
+    assert statuses[("a", "Fire.")] == statuses[("a", "Climate change;")] == "accepted"
+    assert [s.plugin for s in store.tag_provenance(lib.get(rec.key))["Fire"]] == ["a", "b"]

@@ -2,8 +2,8 @@
 
 The safe policy (``apply_safe``) only ever adds information: it fills an empty
 field, replaces an abstract that is a truncated prefix of the proposed one, and
-adds subjects as automatic tags (``type: 1``) unless an equal tag (up to case and
-accents) is there. A non-empty field the user typed is never overwritten by it.
+adds subjects as automatic tags (``type: 1``) unless an equal tag (up to case,
+accents and a trailing full stop or separator) is there. A non-empty field the user typed is never overwritten by it.
 Accepted changes are saved with ``source="plugin:<name>"``, so they are journaled
 and marked dirty for the next Zotero sync. Accepted subject suggestions remain
 here as the provenance of each tag, which Zotero cannot hold.
@@ -69,9 +69,27 @@ class ApplyReport:
             self.changed.setdefault(key, []).extend(f for f in fields if f not in self.changed[key])
 
 
+#: Marks that services leave at the end of a keyword ("Fire.", "Climate change;"): not part of the subject.
+_SUBJECT_END = " .,;:"
+
+
+def subject_key(value: str) -> str:
+    """Subjects (and tags) are the same up to case, accents, spacing and trailing punctuation."""
+    return fold(value).rstrip(_SUBJECT_END)
+
+
+def tag_text(subject: str) -> str:
+    """A subject as a tag: without the separator or full stop a keyword list left at its end ("Fire." -> "Fire");
+    an abbreviation's stop stays ("U.S.A.")."""
+    text = subject.strip().rstrip(" ,;:")
+    if text.endswith(".") and "." not in text[:-1]:
+        text = text[:-1].rstrip(" ,;:")
+    return text or subject
+
+
 def value_key(field_name: str, value: str) -> str:
-    """The dedupe key of a value: folded (case, accents, spacing); long values by their hash."""
-    folded = fold(" ".join(value.split()))
+    """The dedupe key of a value: folded (case, accents, spacing; subjects also trailing punctuation); long values by their hash."""
+    folded = subject_key(" ".join(value.split())) if field_name == SUBJECT else fold(" ".join(value.split()))
     return folded if len(folded) <= 200 else "sha1:" + hashlib.sha1(folded.encode("utf-8")).hexdigest()
 
 
@@ -163,8 +181,8 @@ class SuggestionStore:
         accepted = self._rows("WHERE item_key = ? AND field = ? AND status = 'accepted' ORDER BY id", [record.key, SUBJECT])
         by_key: dict[str, list[StoredSuggestion]] = defaultdict(list)
         for s in accepted:
-            by_key[fold(s.value)].append(s)
-        return {tag: by_key.get(fold(tag), []) for tag in record.tag_names()}
+            by_key[subject_key(s.value)].append(s)
+        return {tag: by_key.get(subject_key(tag), []) for tag in record.tag_names()}
 
 
 def tag_origin_lines(library: Library, record: Record) -> list[str]:
@@ -185,7 +203,9 @@ def tag_origin_lines(library: Library, record: Record) -> list[str]:
 def _write(record: Record, s: StoredSuggestion) -> bool:
     """Put one suggestion into the record; True when the record changed."""
     if s.field == SUBJECT:
-        return record.add_tag(s.value, automatic=True)
+        if subject_key(s.value) in {subject_key(t) for t in record.tag_names()}:
+            return False  # the same subject, spelt with a trailing mark or in another case, is a tag already
+        return record.add_tag(tag_text(s.value), automatic=True)
     if not schema.has_field(record.item_type, s.field):
         return False
     value = plain_abstract(s.value) if s.field == "abstractNote" else clean(s.value)
@@ -215,11 +235,11 @@ def _decide(record: Record, pending: list[StoredSuggestion]) -> tuple[list[Store
     by_field: dict[str, list[StoredSuggestion]] = defaultdict(list)
     for s in pending:
         by_field[s.field].append(s)
-    tags = {fold(t.get("tag", "")): t for t in record.tags}
+    tags = {subject_key(t.get("tag", "")): t for t in record.tags}
     for s in sorted(by_field.pop(SUBJECT, []), key=lambda s: -s.confidence):
-        existing = tags.get(fold(s.value))
+        existing = tags.get(subject_key(s.value))
         if existing is None:
-            tags[fold(s.value)] = {"tag": s.value, "type": 1}
+            tags[subject_key(s.value)] = {"tag": s.value, "type": 1}
             accept.append(s)
         elif existing.get("type") == 1:
             accept.append(s)  # another add-on (or an import) already proposed it: one more source for the tag
