@@ -23,8 +23,10 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 IDENTIFIER_NS = "{http://www.openarchives.org/OAI/2.0/oai-identifier}"
 
 _ARTICLE = re.compile(r"^(?P<base>https?://[^?#]+?)/article/view/(?P<id>\d+)(?:[/?#].*)?$")
-_TAG = re.compile(r"<[^>]+>")
-_BREAK = re.compile(r"</p\s*>|<br\s*/?>", re.IGNORECASE)
+#: Any HTML tag: a name right after "<" (so "p < 0.05" is text, not a tag).
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+#: A tag that ends a block of text (paragraph, line, heading, list item) rather than sitting inside a word.
+_BREAK = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|table|tr)\b[^<>]*>", re.IGNORECASE)
 
 
 class OaiError(Exception):
@@ -73,8 +75,9 @@ def repository_identifier(root: ET.Element) -> str:
 
 def plain(text: str) -> str:
     """OJS descriptions are often HTML (escaped inside the XML): keep the words and paragraphs."""
-    text = _BREAK.sub("\n\n", text)
-    text = html.unescape(_TAG.sub(" ", text))
+    text = html.unescape(_TAG.sub("", _BREAK.sub("\n\n", text)))
+    if _TAG.search(text):  # the HTML was escaped once more: "&lt;p&gt;" is "<p>" only now
+        text = html.unescape(_TAG.sub("", _BREAK.sub("\n\n", text)))
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
     return "\n\n".join(p for p in paragraphs if p)
 
