@@ -66,10 +66,10 @@ def test_null_values_do_not_crash_or_give_garbage(httpserver: HTTPServer) -> Non
 def test_inline_markup_and_entities_become_plain_text(httpserver: HTTPServer) -> None:
     """<i>, <sup> inside words stay glued to them; paragraphs stay paragraphs; escaped markup is markup too."""
     abstract = ("<p>Growth of <i>Pinus</i>-stands rose by 10<sup>3</sup> m<sup>2</sup>, p &lt; 0.05 (caf&eacute;).</p>"
-                "<p>&lt;b&gt;Second&lt;/b&gt; paragraph.</p>")
+                "<p>&lt;b&gt;Second&lt;/b&gt; paragraph, q &amp;gt; 1.</p>")
     httpserver.expect_request('/api/search/articles/doi:"10.1234/markup"').respond_with_json({"results": [{"bibjson": {
         "identifier": [{"type": "doi", "id": "10.1234/markup"}], "abstract": abstract, "keywords": ["<i>Pinus</i>", "A &amp; B"]}}]})
     rec = RecordView.from_data({"itemType": "journalArticle", "DOI": "10.1234/markup"})
     fields = _by_field(plugin.enrich(record=rec, context=_ctx(httpserver, journal_subjects=False)))
-    assert fields["abstractNote"] == ["Growth of Pinus-stands rose by 103 m2, p < 0.05 (café).\n\nSecond paragraph."]
+    assert fields["abstractNote"] == ["Growth of Pinus-stands rose by 103 m2, p < 0.05 (café).\n\nSecond paragraph, q > 1."]
     assert fields[SUBJECT] == ["Pinus", "A & B"]

@@ -57,7 +57,7 @@ def _plain(text: str) -> str:
     so "10<sup>3</sup>" stays "103"; block tags end a paragraph."""
     text = html.unescape(_strip_markup(text))
     if _TAG.search(text):  # the markup was escaped: "&lt;p&gt;" is "<p>" once unescaped
-        text = _strip_markup(text)
+        text = html.unescape(_strip_markup(text))
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
     return "\n\n".join(p for p in paragraphs if p)
 

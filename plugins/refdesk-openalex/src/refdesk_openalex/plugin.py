@@ -44,7 +44,7 @@ def plain_text(text: str) -> str:
     """OpenAlex abstracts keep the publisher's JATS/HTML tags and entities as words: turn them into plain text."""
     text = html.unescape(_strip_markup(text))
     if _TAG.search(text):  # the markup was entity-escaped
-        text = _strip_markup(text)
+        text = html.unescape(_strip_markup(text))
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
     return "\n\n".join(p for p in paragraphs if p)
 
