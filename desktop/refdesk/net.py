@@ -197,7 +197,14 @@ class HttpClient:
         return resp
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
+        """The decoded JSON answer; a cached answer that is not JSON (a 200 error page) is asked for again."""
         resp = self.get(url, **kwargs)
+        try:
+            return resp.json()
+        except ValueError:
+            if not resp.from_cache:
+                raise NetworkError(url, "the answer is not valid JSON") from None
+        resp = self.get(url, **{**kwargs, "refresh": True})
         try:
             return resp.json()
         except ValueError:

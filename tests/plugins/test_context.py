@@ -99,3 +99,19 @@ def test_a_retry_after_longer_than_the_call_may_take_fails_at_once_saying_so(htt
         context.get_json(httpserver.url_for("/busy"))
     assert time.monotonic() - started < 2.0
     assert raised.value.status == 429 and "asks to wait 20 s" in str(raised.value)
+
+
+def test_a_bad_answer_is_not_served_again_from_the_cache(httpserver: HTTPServer) -> None:
+    """An HTML error page sent with status 200 is cached like any 200; once the service is back, the next
+    call must get the real answer, not the cached page for the rest of the day."""
+    from refdesk.config import Settings
+    from refdesk.net import HttpClient
+
+    httpserver.expect_oneshot_request("/works/1").respond_with_data("<html><body>Maintenance</body></html>", content_type="text/html")
+    httpserver.expect_request("/works/1").respond_with_json({"ok": 1})
+    context = PluginContext(name="t", http=HttpClient(Settings(http_cache=True, retries=0)), timeout=5.0)
+    with pytest.raises(NetworkError, match="not valid JSON"):
+        context.get_json(httpserver.url_for("/works/1"))
+    assert context.get_json(httpserver.url_for("/works/1")) == {"ok": 1}
+    assert context.get_json(httpserver.url_for("/works/1")) == {"ok": 1}
+    assert len(httpserver.log) == 2  # the good answer is cached
