@@ -65,3 +65,25 @@ def test_bad_answers_are_reported_once_each_and_the_good_service_still_counts(
     assert text.code == 0
     for name in ("crossref", "openalex", "doaj"):
         assert sum(line.strip().startswith(f"{name} on {key}") for line in text.err.splitlines()) == 1
+
+
+def test_a_cut_short_oai_answer_is_not_served_again_from_the_cache(httpserver: HTTPServer) -> None:
+    """A truncated GetRecord (status 200, so cached like any answer) must not keep failing once the endpoint is well."""
+    from refdesk.config import Settings
+    from refdesk.net import HttpClient
+    from refdesk.plugins.api import PluginContext, RecordView
+    from refdesk_oai import plugin
+
+    xml = "text/xml; charset=utf-8"
+    whole = (SEED / "oai-getrecord-147.xml").read_bytes()
+    httpserver.expect_request("/jour/oai", query_string={"verb": "Identify"}).respond_with_data(
+        (SEED / "oai-identify.xml").read_bytes(), content_type=xml)
+    httpserver.expect_oneshot_request("/jour/oai").respond_with_data(whole[: len(whole) // 2], content_type=xml)
+    httpserver.expect_oneshot_request("/jour/oai").respond_with_data(whole[: len(whole) // 3], content_type=xml)
+    httpserver.expect_request("/jour/oai").respond_with_data(whole, content_type=xml)
+    context = PluginContext(name="oai", http=HttpClient(Settings(http_cache=True, retries=0)), timeout=5.0)
+    record = RecordView.from_data({"itemType": "journalArticle", "url": httpserver.url_for("/jour/article/view/147"), "language": "en"})
+    with pytest.raises(plugin.OaiError, match="not well-formed XML"):
+        plugin.enrich(record=record, context=context)
+    found = plugin.enrich(record=record, context=context)
+    assert found is not None and "Soviet diplomacy" in [s.value for s in found]

@@ -134,7 +134,13 @@ def _subject_key(term: str) -> str:
 def _get(context: PluginContext, endpoint: str, params: dict[str, str]) -> tuple[ET.Element, str]:
     url = f"{endpoint}?{urlencode(params)}"
     response = context.http.get(endpoint, params=params, timeout=context.timeout)
-    return _parse(response.content, endpoint), url
+    try:
+        return _parse(response.content, endpoint), url
+    except OaiError:
+        # A damaged answer (cut short, an HTML page) comes with status 200, so refdesk's cache may be
+        # holding it from an earlier call: ask the endpoint itself once more before calling it broken.
+        response = context.http.get(endpoint, params=params, refresh=True, timeout=context.timeout)
+        return _parse(response.content, endpoint), url
 
 
 def _repository(context: PluginContext, target: Target) -> str:
