@@ -40,3 +40,18 @@ def test_non_http_schemes_refused(url: str) -> None:
 
 def test_find_doi_in_pdf_url() -> None:
     assert find_doi("https://example.org/pdf/10.1234/abc.5678.pdf") == "10.1234/abc.5678.pdf"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("10.1000/", "the suffix is missing"),
+        ("10.1000", "the suffix is missing"),
+        ("doi:10.48015/", "the suffix is missing"),
+        ("https://doi.org/", "without a DOI"),
+        ("https://dx.doi.org/not-a-doi", "without a DOI"),
+    ],
+)
+def test_what_is_not_a_whole_doi_is_named_not_taken_for_a_file_or_page(text: str, says: str) -> None:
+    with pytest.raises(InvalidInputError, match=says):
+        classify(text)

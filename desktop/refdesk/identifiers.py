@@ -41,6 +41,9 @@ _DOI_IN_TEXT = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>&]+)", re.IGNORECASE)
 _ISSN_SHAPE = re.compile(r"^(?:issn:?\s*)?(\d{4})-?(\d{3}[\dXx])$", re.IGNORECASE)
 _ISBN_SHAPE = re.compile(r"^(?:isbn:?\s*)?([\d\- ]{9,17}[\dXx])$", re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+#: What starts as a DOI (or a DOI resolver's address) but is not one: the suffix after the '/' is missing.
+_DOI_INCOMPLETE = re.compile(r"^(?:doi:\s*)?10\.\d{4,9}/?$", re.IGNORECASE)
+_DOI_RESOLVER = re.compile(r"^https?://(?:dx\.)?doi\.org(?:/|$)", re.IGNORECASE)
 
 
 def normalize_doi(text: str) -> str | None:
@@ -109,6 +112,10 @@ def classify(text: str) -> Identifier:
     doi = normalize_doi(s)
     if doi:
         return Identifier(Kind.DOI, doi)
+    if _DOI_INCOMPLETE.match(s) and not Path(s).exists():
+        raise InvalidInputError(f"'{s}' is not a whole DOI: a DOI is 10.<registrant>/<suffix>, and the suffix is missing")
+    if _DOI_RESOLVER.match(s):
+        raise InvalidInputError(f"'{s}' is a doi.org address without a DOI in it (10.<registrant>/<suffix>)")
     scheme = _SCHEME.match(s)
     if scheme and len(scheme.group(1)) > 1 and not s.lower().startswith(("issn", "isbn")):
         return Identifier(Kind.URL, check_url(s))
