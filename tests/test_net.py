@@ -326,3 +326,30 @@ def test_charset_sniffing_never_fails(body: bytes, content_type: str, declaratio
     data = declaration + body
     name = charset.encoding_for(data, content_type)
     data.decode(name, errors="replace")
+
+
+def test_a_429_holds_every_request_to_its_host_until_its_wait_passes(server: WebServer, http: HttpClient) -> None:
+    """Retry-After on a 429 speaks for the client as a whole: the next request to that host, for any address,
+    fails at once naming the wait instead of asking again (each record of an enrichment run would)."""
+    server.add("/later", status=429, headers={"Retry-After": "3600"}, body=b"")
+    server.add("/other", body=b"{}")
+    with pytest.raises(NetworkError, match="asks to wait 3600 s"):
+        http.get(server.url("/later"))
+    with pytest.raises(NetworkError, match=r"429 too many requests; the server asks to wait 3\d\d\d s more") as err:
+        http.get_json(server.url("/other"))
+    assert err.value.status == 429 and server.hits.get("/other", 0) == 0 and server.hits["/later"] == 1
+
+
+def test_a_short_429_wait_is_waited_once_then_asked_again(server: WebServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("refdesk.net.time.sleep", waits.append)
+
+    def once(req: Request) -> Answer:
+        if req.hit == 1:
+            return Answer(429, {"Retry-After": "2", "Content-Type": "text/plain"}, b"slow down")
+        return Answer(200, {"Content-Type": "application/json"}, b'{"ok": true}')
+
+    server.add("/once", handler=once)
+    client = HttpClient(make_settings(retries=2, http_cache=False))
+    assert client.get_json(server.url("/once")) == {"ok": True}
+    assert len(waits) == 1 and 1.9 <= waits[0] <= 2.0 and server.hits["/once"] == 2

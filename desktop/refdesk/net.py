@@ -151,6 +151,7 @@ class HttpClient:
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
         self._inflight: dict[str, tuple[threading.Lock, int]] = {}
+        self._paused: dict[str, float] = {}  # host -> monotonic time before which a 429's Retry-After holds
         self.requests_sent = 0  # network requests actually made (the cache's savings show here)
         self._count_lock = threading.Lock()
 
@@ -249,9 +250,14 @@ class HttpClient:
         attempts = max(0, int(self.settings.retries)) + 1
         deadline = time.monotonic() + timeout if timeout else None
         for attempt in range(attempts):
+            self._wait_for_host(url, deadline)
             try:
                 return self._follow(url, headers, timeout)
             except _Retry as retry:
+                if retry.error.status == 429 and retry.wait is not None:
+                    self._pause_host(url, retry.wait)  # the next request to the host waits, whoever makes it
+                    if attempt < attempts - 1 and retry.wait <= self.settings.max_retry_wait:
+                        continue
                 if attempt == attempts - 1:
                     raise retry.error from None
                 wait = retry.wait
@@ -268,6 +274,28 @@ class HttpClient:
                     raise retry.error from None
                 time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pause_host(self, url: str, seconds: float) -> None:
+        """A 429 with ``Retry-After`` speaks for the whole client: no request goes to the host before it passes."""
+        host = _host_key(url)
+        with self._hosts_lock:
+            self._paused[host] = max(self._paused.get(host, 0.0), time.monotonic() + seconds)
+
+    def _wait_for_host(self, url: str, deadline: float | None) -> None:
+        """Wait out a pause the host asked for, or fail at once (without asking again) when it is too long."""
+        host = _host_key(url)
+        with self._hosts_lock:
+            until = self._paused.get(host, 0.0)
+        remaining = until - time.monotonic()
+        if remaining <= 0:
+            return
+        if remaining > self.settings.max_retry_wait or (deadline is not None and time.monotonic() + remaining > deadline):
+            reason = f"HTTP 429 {_REASONS[429]}; the server asks to wait {remaining:.0f} s more before asking again"
+            raise NetworkError(url, reason, 429)
+        time.sleep(remaining)
+        with self._hosts_lock:
+            if self._paused.get(host) == until:
+                del self._paused[host]
 
     def _follow(self, url: str, headers: dict[str, str], timeout: float | None) -> Response:
         """One attempt: follow redirects by hand, at most ``max_redirects``, naming a loop."""

@@ -33,7 +33,8 @@ def bad_sources(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTP
         "<html><body>Service Unavailable</body></html>", status=503, content_type="text/html")
     httpserver.expect_request("/doaj/search/journals/issn:2076-7404").respond_with_json({})
     monkeypatch.setenv("REFDESK_DOAJ_API_URL", httpserver.url_for("/doaj"))
-    monkeypatch.setenv("REFDESK_OPENALEX_API_URL", httpserver.url_for("/openalex"))
+    # OpenAlex on a host of its own, as in the world: the pause its 429 asks for holds back that host only
+    monkeypatch.setenv("REFDESK_OPENALEX_API_URL", httpserver.url_for("/openalex").replace("//localhost:", "//127.0.0.1:"))
     monkeypatch.setenv("REFDESK_CROSSREF_API_URL", httpserver.url_for("/crossref"))
     return httpserver
 
