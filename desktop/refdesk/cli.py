@@ -58,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     owns_process = argv is None
     if owns_process:
         _state.update(interrupted=False, reported=False)
+        sys.unraisablehook = _unraisable
         _signal.signal(_signal.SIGINT, _on_interrupt)
     code = _run(list(sys.argv[1:] if argv is None else argv))
     if owns_process and _state["interrupted"]:
@@ -144,13 +145,26 @@ def _check_text_arguments(args: argparse.Namespace) -> None:
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     global _timer
     if not _state["interrupted"]:
-        import threading
-
         _state["interrupted"] = True
-        _timer = threading.Timer(INTERRUPT_GRACE, _exit_now, args=(130,))
-        _timer.daemon = True
-        _timer.start()
+        try:
+            import threading
+
+            _timer = threading.Timer(INTERRUPT_GRACE, _exit_now, args=(130,))
+        except (AttributeError, ImportError):  # Ctrl-C while threading itself loads: no worker threads to outwait yet
+            pass
+        else:
+            _timer.daemon = True
+            _timer.start()
     raise KeyboardInterrupt
+
+
+def _unraisable(info: sys.UnraisableHookArgs) -> None:
+    """Ctrl-C that lands where Python cannot raise it (a finaliser, an import's callback) is not a crash: the
+    interrupt is already noted and ends the process (``_exit_now``), so Python's 'Exception ignored' report of it
+    is dropped; anything else is reported as usual."""
+    if isinstance(info.exc_value, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(info)
 
 
 def _report_interrupt() -> None:
