@@ -158,3 +158,24 @@ def test_large_runs_go_in_batches_and_a_given_up_add_on_stays_out(
     assert {s.item_key for s in report.suggestions} == set(keys)
     assert len(hangs.calls) <= 4
     assert any(p.plugin == "hangs" and "not run for 7 more record(s)" in p.message for p in report.problems)
+
+
+def test_a_whole_subject_list_is_cut_to_the_first_ones_and_said(with_plugins: Callable[..., AppContext]) -> None:
+    """An OAI repository that sends its 2,000 subject headings for one record offers the first 50, and says so."""
+    from refdesk.plugins.validation import MAX_SUBJECTS
+
+    def flood(record: RecordView, context: PluginContext) -> Enrichment:
+        found = Enrichment()
+        for n in range(2000):
+            found.add(SUBJECT, f"Heading {n}", "Repository")
+        found.add("abstractNote", SEED_CUT_ABSTRACT.removesuffix("In the…") + "In the end, it all worked out.", "Repository")
+        return found
+
+    app = with_plugins(flood=FnPlugin(flood))
+    (key,) = _add(app)
+    report = manager.enrich(app, [key])
+    [problem] = report.problems
+    assert problem.kind == "invalid" and f"suggested 2000 subjects; the first {MAX_SUBJECTS} are offered, 1950 left out" in problem.message
+    offered = manager.suggestions(app, key, None)
+    assert [s.value for s in offered if s.field == SUBJECT] == [f"Heading {n}" for n in range(MAX_SUBJECTS)]
+    assert any(s.field == "abstractNote" for s in offered)

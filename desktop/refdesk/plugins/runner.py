@@ -22,7 +22,7 @@ from typing import Literal
 import pluggy
 
 from refdesk.plugins.api import PluginContext, RecordView, Suggestion
-from refdesk.plugins.validation import Rejected, check_result, check_suggestion
+from refdesk.plugins.validation import MAX_SUBJECTS, Rejected, cap_subjects, check_result, check_suggestion
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +218,10 @@ def run(
                         result.problems.append(Problem(name, record.key, "invalid", f"suggestion{what} rejected: {ok.reason}"))
                     else:
                         good.append(ok)
+                good, dropped = cap_subjects(good)
+                if dropped:
+                    result.problems.append(Problem(name, record.key, "invalid", f"suggested {MAX_SUBJECTS + dropped} subjects; "
+                                                   f"the first {MAX_SUBJECTS} are offered, {dropped} left out"))
                 outcome = Outcome(name, record.key, good, seconds)
                 result.outcomes.append(outcome)
                 per_record[record.key].append(outcome)

@@ -18,6 +18,9 @@ from refdesk.text import clean, nfc
 #: Longest value accepted per field, in characters; longer ones are refused, never cut.
 MAX_CHARS = {"abstractNote": 50_000, SUBJECT: 200, "extra": 10_000}
 DEFAULT_MAX_CHARS = 2_000
+#: Most subjects one add-on may suggest for one record: a repository's whole subject list (thousands of
+#: ``dc:subject``) is not a record's subjects; the first ones, in the service's order, are kept.
+MAX_SUBJECTS = 50
 
 _TAGS = (r"(?:[a-z][\w.-]*:[a-z][\w.-]*|p|br|hr|div|span|i|b|u|em|strong|sup|sub|a|html|body|head|title|ul|ol|li|dl|dt|dd"
          r"|table|thead|tbody|tr|td|th|h[1-6]|script|style|img|font|section|article|meta|link|abstract|sec|italic|bold|mml:math|math)")
@@ -98,3 +101,17 @@ def check_suggestion(s: Suggestion, item_type: str, plugin: str) -> Suggestion |
     if evidence is None or (evidence and (len(evidence) > 2_000 or not _URL.match(evidence))):
         return Rejected("the evidence URL is not an http(s) address", s.field)
     return replace(s, value=value, source=source or plugin, evidence_url=evidence, confidence=confidence)
+
+
+def cap_subjects(suggestions: list[Suggestion]) -> tuple[list[Suggestion], int]:
+    """``suggestions`` with at most ``MAX_SUBJECTS`` subjects (the first ones), and how many subjects were left out."""
+    kept: list[Suggestion] = []
+    subjects = dropped = 0
+    for s in suggestions:
+        if s.field == SUBJECT:
+            subjects += 1
+            if subjects > MAX_SUBJECTS:
+                dropped += 1
+                continue
+        kept.append(s)
+    return kept, dropped
