@@ -28,6 +28,38 @@ def strip_tags(text: str) -> str:
     return clean(_TAG.sub(" ", text))
 
 
+#: A leading "Abstract" heading some deposits put inside the abstract itself.
+_ABSTRACT_HEADING = re.compile(
+    r"^\s*<(?:jats:)?title[^<>]*>\s*(?:abstract|summary|аннотация|resumo|résumé|resumen)\s*[.:]?\s*</(?:jats:)?title>\s*",
+    re.IGNORECASE,
+)
+#: A tag that ends a block of text (paragraph, line, heading, list item, section) rather than sitting inside a word.
+_BLOCK_TAG = re.compile(
+    r"</?(?:jats:)?(?:p|div|br|break|li|list-item|ul|ol|h[1-6]|sec|section|title|blockquote|table|tr)\b[^<>]*>",
+    re.IGNORECASE,
+)
+#: Any HTML/XML tag: a name right after "<" (so "p < 0.05" is text, not a tag).
+_ANY_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def _drop_tags(text: str) -> str:
+    text = _CDATA.sub(lambda m: m.group(1).replace("&", "&amp;").replace("<", "&lt;"), text.strip())
+    return _ANY_TAG.sub("", _BLOCK_TAG.sub("\n\n", _ABSTRACT_HEADING.sub("", text)))
+
+
+def markup_to_text(text: str) -> str:
+    """JATS or HTML as services send abstracts and keywords, as plain text: inline tags dropped where they stand
+    ("10<sup>3</sup>" is "103"), block tags end a paragraph, entities decoded; markup escaped once more
+    ("&lt;p&gt;") is stripped too. Paragraphs are separated by one blank line."""
+    plain = html.unescape(_drop_tags(text))
+    if _ANY_TAG.search(plain):  # the markup was entity-escaped: "&lt;p&gt;" is "<p>" only now
+        plain = html.unescape(_drop_tags(plain))
+    paragraphs = [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(plain)]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive key: 'Économie' and 'economie' compare equal.
 

@@ -66,7 +66,7 @@ def test_each_misfit_is_listed_with_a_reason_and_never_run(fake_eps: list[metada
     host = PluginHost(load_settings(), entry_points=fake_eps)
     infos = {i.name: i for i in host.infos()}
     assert infos["ok"].compatible and infos["ok"].enabled and infos["ok"].message == ""
-    assert not infos["future"].compatible and "needs plugin API 2.0, this refdesk offers 1.1" in infos["future"].message
+    assert not infos["future"].compatible and "needs plugin API 2.0, this refdesk offers 1.2" in infos["future"].message
     assert "does not declare REFDESK_API_VERSION" in infos["unversioned"].message
     assert "failed to load rd_broken: ModuleNotFoundError" in infos["broken"].message
     assert "does not fit the plugin API" in infos["badhook"].message and "something_else" in infos["badhook"].message
@@ -81,7 +81,7 @@ def test_installed_add_ons_are_discovered_with_their_origin() -> None:
     for name in ("crossref", "openalex", "doaj", "oai"):
         info = infos[name]
         assert info.compatible and info.enabled, info.message
-        assert info.distribution == f"refdesk-{name}" and info.version == "0.1.0" and info.api_version == "1.1"
+        assert info.distribution == f"refdesk-{name}" and info.version == "0.1.0" and info.api_version == "1.2"
         assert info.origin.startswith("editable: ") and info.origin.endswith(f"plugins/refdesk-{name}")
 
 

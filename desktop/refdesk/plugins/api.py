@@ -3,7 +3,7 @@
 An add-on is an ordinary Python distribution that declares an entry point in the
 group ``refdesk.plugins`` pointing at a module (or object) with
 
-* ``REFDESK_API_VERSION = "1.1"``: the API version it was written for, and
+* ``REFDESK_API_VERSION = "1.2"``: the API version it was written for, and
 * one or more ``@hookimpl`` functions named after the hookspecs below.
 
 Everything an add-on needs reaches it through its arguments: a read-only
@@ -27,10 +27,11 @@ from typing import Any, Protocol, TypeVar
 import pluggy
 
 from refdesk.net import NetworkError
+from refdesk.text import markup_to_text
 
 #: MAJOR.MINOR. An add-on written for X.Y runs on a host with the same X and a minor >= Y.
-#: 1.1 added ``PluginContext.get_json`` and ``PluginContext.memo``.
-API_VERSION = "1.1"
+#: 1.1 added ``PluginContext.get_json`` and ``PluginContext.memo``; 1.2 ``markup_to_text``.
+API_VERSION = "1.2"
 
 PROJECT = "refdesk"
 ENTRY_POINT_GROUP = "refdesk.plugins"
@@ -55,6 +56,7 @@ __all__ = [
     "Suggestion",
     "hookimpl",
     "hookspec",
+    "markup_to_text",
     "suggestions_of",
 ]
 

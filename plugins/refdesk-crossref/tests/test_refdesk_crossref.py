@@ -13,7 +13,7 @@ def test_jats_to_plain_text() -> None:
     jats = ("<jats:title>Abstract</jats:title><jats:sec><jats:title>Background</jats:title>"
             "<jats:p>Spiders <jats:italic>Meta bourneti</jats:italic> live in caves &amp; mines.</jats:p></jats:sec>"
             "<jats:p>Second   paragraph.</jats:p>")
-    assert plugin.jats_to_text(jats) == "Background\n\nSpiders Meta bourneti live in caves & mines.\n\nSecond paragraph."
+    assert plugin.markup_to_text(jats) == "Background\n\nSpiders Meta bourneti live in caves & mines.\n\nSecond paragraph."
 
 
 def test_recorded_work_gives_its_abstract_and_the_journal_subjects(crossref: HTTPServer) -> None:
@@ -62,8 +62,8 @@ def test_null_and_empty_values_give_no_garbled_subjects(httpserver: HTTPServer) 
 
 def test_escaped_markup_and_cdata_become_plain_text() -> None:
     """Some deposits hold their abstract's HTML entity-escaped, or in CDATA: still plain text, nothing lost."""
-    assert plugin.jats_to_text("&lt;p&gt;We study &lt;i&gt;Pinus&lt;/i&gt; at p &amp;lt; 0.05.&lt;/p&gt;&lt;p&gt;Second.&lt;/p&gt;") == (
+    assert plugin.markup_to_text("&lt;p&gt;We study &lt;i&gt;Pinus&lt;/i&gt; at p &amp;lt; 0.05.&lt;/p&gt;&lt;p&gt;Second.&lt;/p&gt;") == (
         "We study Pinus at p < 0.05.\n\nSecond.")
-    assert plugin.jats_to_text("<jats:p><![CDATA[Spiders & caves]]></jats:p>") == "Spiders & caves"
-    assert plugin.jats_to_text("<jats:p>Growth of 10<jats:sup>3</jats:sup> when p &lt; 0.05 and q &gt; 1.</jats:p>") == (
+    assert plugin.markup_to_text("<jats:p><![CDATA[Spiders & caves]]></jats:p>") == "Spiders & caves"
+    assert plugin.markup_to_text("<jats:p>Growth of 10<jats:sup>3</jats:sup> when p &lt; 0.05 and q &gt; 1.</jats:p>") == (
         "Growth of 103 when p < 0.05 and q > 1.")

@@ -144,6 +144,6 @@ def test_bad_answers_are_errors_naming_the_endpoint(httpserver: HTTPServer, body
 
 def test_html_descriptions_become_plain_text_without_stray_spaces() -> None:
     """OJS keeps abstracts as HTML: inline tags vanish where they stand, block tags end paragraphs, escaped HTML too."""
-    assert plugin.plain("<p>Growth of <em>Pinus</em>-stands by 10<sup>3</sup> m<sup>2</sup>, p &lt; 0.05.</p><p>Second.</p>") == (
+    assert plugin.markup_to_text("<p>Growth of <em>Pinus</em>-stands by 10<sup>3</sup> m<sup>2</sup>, p &lt; 0.05.</p><p>Second.</p>") == (
         "Growth of Pinus-stands by 103 m2, p < 0.05.\n\nSecond.")
-    assert plugin.plain("&lt;p&gt;Escaped &lt;i&gt;twice&lt;/i&gt;, p &amp;lt; 0.05.&lt;/p&gt;") == "Escaped twice, p < 0.05."
+    assert plugin.markup_to_text("&lt;p&gt;Escaped &lt;i&gt;twice&lt;/i&gt;, p &amp;lt; 0.05.&lt;/p&gt;") == "Escaped twice, p < 0.05."

@@ -8,41 +8,13 @@ fragment and ``subject`` (a list of category names, where still provided);
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 from urllib.parse import quote
 
-from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl
+from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl, markup_to_text
 
-REFDESK_API_VERSION = "1.1"
+REFDESK_API_VERSION = "1.2"
 SOURCE = "Crossref"
-
-_LEADING_ABSTRACT_TITLE = re.compile(r"^\s*<(?:jats:)?title[^>]*>\s*(?:abstract|summary|аннотация|resumo|résumé)\s*[.:]?\s*</(?:jats:)?title>",
-                                     re.IGNORECASE)
-_BLOCK_END = re.compile(r"</(?:jats:)?(?:p|sec|list-item|title)\s*>|<(?:jats:)?break\s*/?>|<br\s*/?>", re.IGNORECASE)
-#: Any tag: a name right after "<" (so an unescaped "p < 0.05" is text, not a tag).
-_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
-
-
-def _strip_markup(jats: str) -> str:
-    text = _CDATA.sub(lambda m: m.group(1).replace("&", "&amp;").replace("<", "&lt;"), jats.strip())
-    text = _LEADING_ABSTRACT_TITLE.sub("", text)
-    return _TAG.sub("", _BLOCK_END.sub("\n\n", text))
-
-
-def jats_to_text(jats: str) -> str:
-    """A JATS (or HTML) abstract as plain text; paragraphs and section titles on their own lines.
-
-    Some deposits hold the markup entity-escaped (``&lt;p&gt;``): once unescaped it is stripped as well.
-    """
-    text = html.unescape(_strip_markup(jats))
-    if _TAG.search(text):
-        text = html.unescape(_strip_markup(text))
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
-    return "\n\n".join(p for p in paragraphs if p)
-
 
 def _text(value: object) -> str:
     """A string value trimmed; "" for null, numbers, lists and the rest (never the text "None")."""
@@ -83,7 +55,7 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     if work is None:
         return None
     found = Enrichment()
-    abstract = jats_to_text(_text(work.get("abstract")))
+    abstract = markup_to_text(_text(work.get("abstract")))
     if abstract:
         found.add("abstractNote", abstract, SOURCE, url, 0.85)
     confidence = float(context.settings.get("subject_confidence", 0.6))

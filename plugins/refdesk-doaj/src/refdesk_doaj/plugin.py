@@ -8,23 +8,15 @@ each result holding its metadata under ``bibjson``.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from typing import Any
 from urllib.parse import quote
 
-from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl
+from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl, markup_to_text
 
-REFDESK_API_VERSION = "1.1"
+REFDESK_API_VERSION = "1.2"
 SOURCE = "DOAJ"
-
-#: A tag that ends a block of text (a paragraph, a line, a heading) rather than sitting inside a word.
-_BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|section|sec|title|blockquote|tr|table)\b[^<>]*>", re.IGNORECASE)
-#: Any HTML/XML tag: a name right after "<" (so "p < 0.05" is text, not a tag).
-_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
-
 
 def _text(value: object) -> str:
     """A string value; "" for null and anything that is not text (never the text "None")."""
@@ -45,21 +37,6 @@ def _key(text: str) -> str:
     """Titles compared without case, accents, punctuation or spacing."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     return re.sub(r"\W+", "", "".join(c for c in folded if not unicodedata.combining(c)))
-
-
-def _strip_markup(text: str) -> str:
-    text = _CDATA.sub(lambda m: m.group(1), text)
-    return _TAG.sub("", _BLOCK.sub("\n\n", text))
-
-
-def _plain(text: str) -> str:
-    """HTML (also entity-escaped HTML, which DOAJ holds too) as plain text: inline tags dropped where they stand,
-    so "10<sup>3</sup>" stays "103"; block tags end a paragraph."""
-    text = html.unescape(_strip_markup(text))
-    if _TAG.search(text):  # the markup was escaped: "&lt;p&gt;" is "<p>" once unescaped
-        text = html.unescape(_strip_markup(text))
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
-    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _search(context: PluginContext, kind: str, query: str) -> tuple[list[dict[str, Any]], str]:
@@ -116,7 +93,7 @@ def _journal_subjects(issn: str, context: PluginContext) -> tuple[tuple[str, ...
         if issn.upper() not in {_text(bib.get("eissn")).upper(), _text(bib.get("pissn")).upper()}:
             continue
         subjects = [s for s in _list(bib.get("subject")) if isinstance(s, dict) and s.get("scheme") == "LCC"]
-        terms = tuple(t for t in (" ".join(_plain(_text(s.get("term"))).split()) for s in subjects) if t)
+        terms = tuple(t for t in (" ".join(markup_to_text(_text(s.get("term"))).split()) for s in subjects) if t)
         if terms:  # several entries for one ISSN (a journal listed twice): the first that has subjects
             return terms, url
     return (), url
@@ -131,11 +108,11 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     if article is not None:
         result, url = article
         bib = result["bibjson"]
-        abstract = _plain(_text(bib.get("abstract")))
+        abstract = markup_to_text(_text(bib.get("abstract")))
         if abstract:
             found.add("abstractNote", abstract, SOURCE, url, 0.8)
         for keyword in _list(bib.get("keywords")):
-            term = " ".join(_plain(_text(keyword)).split())
+            term = " ".join(markup_to_text(_text(keyword)).split())
             if term:
                 found.add(SUBJECT, term, SOURCE, url, keyword_confidence)
     if context.settings.get("journal_subjects", True):

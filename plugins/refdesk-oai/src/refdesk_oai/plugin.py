@@ -7,15 +7,14 @@ record as unqualified Dublin Core, with ``xml:lang`` on language-specific values
 
 from __future__ import annotations
 
-import html
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl
+from refdesk.plugins.api import SUBJECT, Enrichment, NetworkError, PluginContext, RecordView, hookimpl, markup_to_text
 
-REFDESK_API_VERSION = "1.1"
+REFDESK_API_VERSION = "1.2"
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -23,10 +22,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 IDENTIFIER_NS = "{http://www.openarchives.org/OAI/2.0/oai-identifier}"
 
 _ARTICLE = re.compile(r"^(?P<base>https?://[^?#]+?)/article/view/(?P<id>\d+)(?:[/?#].*)?$")
-#: Any HTML tag: a name right after "<" (so "p < 0.05" is text, not a tag).
-_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
-#: A tag that ends a block of text (paragraph, line, heading, list item) rather than sitting inside a word.
-_BREAK = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|table|tr)\b[^<>]*>", re.IGNORECASE)
 
 
 class OaiError(Exception):
@@ -71,15 +66,6 @@ def repository_identifier(root: ET.Element) -> str:
         if desc.text and desc.text.strip():
             return desc.text.strip()
     return ""
-
-
-def plain(text: str) -> str:
-    """OJS descriptions are often HTML (escaped inside the XML): keep the words and paragraphs."""
-    text = html.unescape(_TAG.sub("", _BREAK.sub("\n\n", text)))
-    if _TAG.search(text):  # the HTML was escaped once more: "&lt;p&gt;" is "<p>" only now
-        text = html.unescape(_TAG.sub("", _BREAK.sub("\n\n", text)))
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
-    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _lang_matches(value_lang: str, wanted: str) -> bool:
@@ -180,7 +166,7 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
         return None
     source = f"OAI-PMH {repository}"
     found = Enrichment()
-    descriptions = [(d.get(XML_LANG, ""), plain(d.text or "")) for d in dc.findall(f"{DC}description")]
+    descriptions = [(d.get(XML_LANG, ""), markup_to_text(d.text or "")) for d in dc.findall(f"{DC}description")]
     chosen = pick_description([d for d in descriptions if d[1]], record.language, record.abstract)
     lang = chosen[0] if chosen else ""
     if chosen:
@@ -192,7 +178,7 @@ def enrich(record: RecordView, context: PluginContext) -> Enrichment | None:
     for subject_lang, text in subjects:
         if wanted and subject_lang and not _lang_matches(subject_lang, wanted):
             continue  # the keywords in the other language of a bilingual journal
-        for term in re.split(r"\s*;\s*", plain(text)):
+        for term in re.split(r"\s*;\s*", markup_to_text(text)):
             term = term.strip(_TRAILING)
             key = _subject_key(term)
             if key and key not in seen:

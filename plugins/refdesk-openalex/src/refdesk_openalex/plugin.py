@@ -7,15 +7,14 @@ OpenAlex Work objects (https://docs.openalex.org/api-entities/works/work-object)
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from typing import Any
 from urllib.parse import quote
 
-from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl
+from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl, markup_to_text
 
-REFDESK_API_VERSION = "1.1"
+REFDESK_API_VERSION = "1.2"
 SOURCE = "OpenAlex"
 
 
@@ -26,27 +25,6 @@ def _fold(text: str) -> str:
 
 def _title_key(text: str) -> str:
     return re.sub(r"\W+", "", _fold(text))
-
-
-_LEADING_ABSTRACT_TITLE = re.compile(
-    r"^\s*<(?:jats:)?title[^<>]*>\s*(?:abstract|summary|аннотация|resumo|résumé|resumen)\s*[.:]?\s*</(?:jats:)?title>\s*", re.IGNORECASE)
-#: A tag that ends a block of text (paragraph, section, title, line break) rather than sitting inside a word.
-_BLOCK = re.compile(r"</?(?:jats:)?(?:p|div|br|break|li|list-item|h[1-6]|sec|section|title)\b[^<>]*>", re.IGNORECASE)
-#: Any HTML/XML tag: a name right after "<" (so "p < 0.05" is text, not a tag).
-_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
-
-
-def _strip_markup(text: str) -> str:
-    return _TAG.sub("", _BLOCK.sub("\n\n", _LEADING_ABSTRACT_TITLE.sub("", text)))
-
-
-def plain_text(text: str) -> str:
-    """OpenAlex abstracts keep the publisher's JATS/HTML tags and entities as words: turn them into plain text."""
-    text = html.unescape(_strip_markup(text))
-    if _TAG.search(text):  # the markup was entity-escaped
-        text = html.unescape(_strip_markup(text))
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
-    return "\n\n".join(p for p in paragraphs if p)
 
 
 def abstract_from_inverted_index(index: object) -> str:
@@ -67,7 +45,7 @@ def abstract_from_inverted_index(index: object) -> str:
             slots[p] = word
     if sorted(slots) != list(range(len(slots))):
         return ""
-    return plain_text(" ".join(slots[p] for p in range(len(slots))))
+    return markup_to_text(" ".join(slots[p] for p in range(len(slots))))
 
 
 def _params(context: PluginContext, **extra: str) -> dict[str, str]:
