@@ -28,7 +28,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	QT_QPA_PLATFORM=offscreen tools/with-keyring.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	REFDESK_SHARED_DIR="$$($(BIN)/python tests/shared.py)" QT_QPA_PLATFORM=offscreen tools/with-keyring.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test: $(STAMP)
 	@tools/system-deps.sh test

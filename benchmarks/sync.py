@@ -41,7 +41,7 @@ USER = "1"
 class Emulator:
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "servers" / "zotero.py"), "--latency", str(LATENCY), "--user-id", USER],
+            [sys.executable, "-m", "tests.servers.zotero", "--latency", str(LATENCY), "--user-id", USER], cwd=ROOT,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         self.url, self.key = self.proc.stdout.readline().split()

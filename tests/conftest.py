@@ -14,10 +14,9 @@ import pytest
 from refdesk.app import AppContext
 from refdesk.config import load_settings
 
+from tests.shared import FIXTURES  # noqa: F401 - the tests import FIXTURES from here
 from tests.zotero_fixtures import MemoryKeyring
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FIXTURES = SHARED / "fixtures"
 TESTDATA = Path(__file__).resolve().parent / "data"
 
 _SERVICE_VARS = (

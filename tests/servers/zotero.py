@@ -34,7 +34,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "zotero" / "schema.json"
+from tests.shared import FIXTURES
+
+SCHEMA_PATH = FIXTURES / "zotero" / "schema.json"
 KEY_RE = re.compile(r"^[23456789ABCDEFGHIJKLMNPQRSTUVWXYZ]{8}$")
 LINK_MODES = ("imported_file", "imported_url", "linked_file", "linked_url", "embedded_image")
 MAX_WRITE = 50

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.servers.web import Route, WebServer
+from tests.shared import FIXTURES
 
 CASES = Path(__file__).resolve().parent / "cases"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 
 
 @dataclass

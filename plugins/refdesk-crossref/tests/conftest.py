@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 HERE = Path(__file__).resolve().parent
-RECORDED = HERE.parents[3] / "shared" / "fixtures" / "crossref"
+#: ``make test`` names the shared folder (REFDESK_SHARED_DIR, see tests/shared.py); else it is beside the checkout.
+RECORDED = Path(os.environ.get("REFDESK_SHARED_DIR") or HERE.parents[3] / "shared") / "fixtures" / "crossref"
 DATA = HERE / "data"
 
 
