@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from refdesk import schema
@@ -101,29 +100,14 @@ def cmd_remove(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
-    lib = ctx.library
-    keys = list(dict.fromkeys(args.keys))  # a key given twice is one record, as Zotero exports a selection
-    records = [lib.get(k) for k in keys] if keys else lib.records()
-    text = write(records, args.format)
+    from refdesk.exporting import export_file, export_records
+
     if args.output:
-        _write_file(args.output, text)
-        print(f"Wrote {len(records)} records to {shown(args.output)}", file=sys.stderr)
+        n = export_file(ctx, args.keys, args.format, args.output)
+        print(f"Wrote {n} record{'' if n == 1 else 's'} to {shown(args.output)}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(write(export_records(ctx, args.keys), args.format))
     return 0
-
-
-def _write_file(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except IsADirectoryError:
-        raise InvalidInputError(f"Cannot write {shown(path)}: it is a folder; give a file name") from None
-    except FileNotFoundError:
-        parent = os.path.dirname(path) or "."
-        raise InvalidInputError(f"Cannot write {shown(path)}: no such folder {shown(parent)}") from None
-    except OSError as exc:
-        raise InvalidInputError(f"Cannot write {shown(path)}: {exc.strerror or exc}") from None
 
 
 __all__ = ["print_records", "register"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refdesk.app import AppContext
-from refdesk.gui.workers import Task
+from refdesk.gui.workers import Cancelled, Task
 from refdesk.identifiers import Identifier, Kind, describe
 from refdesk.library import ImportOutcome
 from refdesk.model import Record
@@ -99,21 +99,13 @@ def import_identifiers(ctx: AppContext, task: Task, items: list[tuple[str, Ident
 
 
 def export_records(ctx: AppContext, task: Task, keys: list[str], fmt: str, path: Path) -> int:
-    """Write the records to ``path`` in ``fmt`` (the core's writer); returns how many."""
-    from refdesk.importers.files import write
+    """The app's File → Export: the core's ``export_file``, with the task's progress and cancel."""
+    from refdesk.exporting import ExportCancelled, export_file
 
-    records = []
-    for n, key in enumerate(keys, 1):
-        task.check()
-        records.append(ctx.library.get(key))
-        if n % 200 == 0:
-            task.progress(n, len(keys), f"Reading {n} of {len(keys)}")
-    text = write(records, fmt)
-    task.check()
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return len(records)
+    try:
+        return export_file(ctx, keys, fmt, path, progress=task.progress, cancel=task.cancel_event)
+    except ExportCancelled:
+        raise Cancelled() from None
 
 
 def remove_records(ctx: AppContext, keys: list[str]) -> int:

@@ -25,7 +25,10 @@ def records_for(
     """Records for one classified input; nothing is stored here."""
     if ident.kind is Kind.FILE:
         from refdesk.importers.files import read_file
+        from refdesk.library.connection import is_library_file
 
+        if is_library_file(ident.value, ctx.library_path):
+            raise ImporterError(f"{ident.value} is the library itself, not a file to import; it was left untouched")
         return read_file(ident.value)
     if ident.kind is Kind.URL:
         from refdesk.importers.web import import_url

@@ -1,13 +1,18 @@
 """Opening a library file safely: refuse foreign, newer, locked or read-only files plainly.
 
-Checks run on a read-only connection first, so a file that is not ours is never
-modified (not even switched to WAL).
+A file that is not ours is refused before anything is written to it (not even the switch
+to WAL). The file is opened by anything but SQLite only once per process, before the
+process holds any connection to it: closing such a descriptor would drop SQLite's POSIX
+locks, and the next process to close would take itself for the last user and delete the
+write-ahead log under the others (the corruption issue 12 found). Nothing opens a live
+library as ``immutable`` either.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from refdesk.errors import LibraryError
@@ -32,34 +37,9 @@ def _read_only(path: Path) -> bool:
     return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK) or not mode & 0o222
 
 
-def _inspect(path: Path) -> None:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except PermissionError:
-        raise LibraryError(f"Cannot read the library {path}: permission denied") from None
-    except IsADirectoryError:
-        raise LibraryError(f"The library path {path} is a folder, not a file") from None
-    if not head:
-        return  # empty file: treat as new
-    if head != _SQLITE_MAGIC:
-        raise LibraryError(f"{path} is not a refdesk library (not an SQLite database); it was left untouched")
-    try:
-        # With no -wal beside it nobody has the file open and all of it is in the main file: read it as
-        # immutable, which creates no -wal/-shm next to a file that may be refused (and must stay untouched).
-        wal = path.with_name(path.name + "-wal").exists()
-        ro = sqlite3.connect(f"file:{path}?mode=ro{'' if wal else '&immutable=1'}", uri=True, timeout=BUSY_TIMEOUT)
-        try:
-            app_id = ro.execute("PRAGMA application_id").fetchone()[0]
-            version = ro.execute("PRAGMA user_version").fetchone()[0]
-            tables = ro.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        finally:
-            ro.close()
-    except sqlite3.DatabaseError as exc:
-        if _is_locked(exc):
-            raise LibraryError(f"The library {path} is locked by another program; close it and try again") from None
-        raise LibraryError(f"Cannot read the library {path}: {exc}; it was left untouched") from None
-    if app_id != APPLICATION_ID and tables:
+def _refuse(path: Path, app_id: int, version: int, has_tables: bool) -> None:
+    """Raise when the file is someone else's database or a newer refdesk's library."""
+    if app_id != APPLICATION_ID and has_tables:
         raise LibraryError(f"{path} is an SQLite database but not a refdesk library; it was left untouched")
     if version > SCHEMA_VERSION:
         raise LibraryError(
@@ -68,11 +48,83 @@ def _inspect(path: Path) -> None:
         )
 
 
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not ours from its first 100 bytes, before SQLite touches it.
+
+    Only called while this process holds no connection to the file (see ``connect``): closing a file
+    descriptor drops every POSIX lock the process holds on that file, SQLite's included.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(100)
+    except PermissionError:
+        raise LibraryError(f"Cannot read the library {path}: permission denied") from None
+    except IsADirectoryError:
+        raise LibraryError(f"The library path {path} is a folder, not a file") from None
+    if not head:
+        return  # empty file: treat as new
+    if not head.startswith(_SQLITE_MAGIC):
+        raise LibraryError(f"{path} is not a refdesk library (not an SQLite database); it was left untouched")
+    if len(head) < 100:
+        raise LibraryError(f"The library {path} is damaged (cut short at {len(head)} bytes); it was left untouched")
+    wal_mode = head[18] == 2 and path.with_name(path.name + "-wal").exists()
+    if wal_mode:
+        return  # the header may be older than the write-ahead log: SQLite itself checks (connect)
+    schema_cookie, version, app_id = (int.from_bytes(head[i:i + 4], "big") for i in (40, 60, 68))
+    _refuse(path, app_id, version, schema_cookie != 0)
+
+
+#: Real paths of library files this process has opened with SQLite. Once a path is here, the process may hold a
+#: connection to it, and nothing but SQLite may open the file again (SQLite's "How To Corrupt", section 2.2).
+_opened: set[str] = set()
+_opened_lock = threading.Lock()
+
+
+def _first_open(path: Path) -> None:
+    """Check the header when this process has never opened the file; from then on only SQLite reads it."""
+    key = os.path.realpath(path)
+    with _opened_lock:
+        if key in _opened:
+            return
+        if path.exists():
+            _check_header(path)
+        _opened.add(key)
+
+
+def is_library_file(candidate: Path | str, library: Path) -> bool:
+    """Whether ``candidate`` is the library file or one of SQLite's files beside it.
+
+    Reading or writing one of them outside SQLite (``refdesk import library.sqlite``, an export over
+    it) would drop SQLite's locks or overwrite the library; callers refuse such a path. Compared by
+    real path and inode, never by opening anything.
+    """
+    target = os.path.realpath(candidate)
+    for name in (library, *(library.with_name(library.name + s) for s in ("-wal", "-shm", "-journal"))):
+        if target == os.path.realpath(name):
+            return True
+        try:
+            if os.path.samefile(target, name):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _check_through_sqlite(conn: sqlite3.Connection, path: Path) -> None:
+    """The same checks as the header's, read by SQLite (which sees the write-ahead log), before any write."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    _refuse(path, app_id, version, bool(tables))
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A migrated connection in WAL mode with foreign keys on, or a LibraryError."""
     path = path.expanduser()
+    if path.is_dir():
+        raise LibraryError(f"The library path {path} is a folder, not a file")
+    _first_open(path)
     if path.exists():
-        _inspect(path)
         if _read_only(path):
             raise LibraryError(
                 f"The library {path} is read-only; refdesk needs to write to it and its folder. It was left untouched"
@@ -86,6 +138,7 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        _check_through_sqlite(conn, path)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise LibraryError(f"The library {path} is locked by another program")
