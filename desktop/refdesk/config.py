@@ -7,8 +7,10 @@ API key is only in the OS keyring.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,14 @@ class Settings:
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     zotero_user_id: str = ""
     zotero_groups: list[str] = field(default_factory=list)
+
+    def plugin_settings_for(self, name: str) -> dict[str, Any]:
+        """The ``[plugin_settings.<name>]`` table of one add-on (its name compared as ``plugin_name_key``)."""
+        found: dict[str, Any] = {}
+        for table, values in self.plugin_settings.items():
+            if plugin_name_key(table) == plugin_name_key(name) and isinstance(values, dict):
+                found.update(values)
+        return found
 
     def library_path(self) -> Path:
         return Path(self.library) if self.library else data_dir() / "library.sqlite"
@@ -183,7 +193,75 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             except ValueError as exc:
                 raise InvalidInputError(f"Environment variable {name} must be {exc}, got {raw!r}") from None
             setattr(settings, f.name, value)
+    _apply_plugin_overrides(settings, env)
     return settings
+
+
+#: ``REFDESK_PLUGIN_<NAME>__<KEY>`` sets one key of ``[plugin_settings.<name>]`` for one run.
+PLUGIN_ENV_PREFIX = "REFDESK_PLUGIN_"
+_PLUGIN_ENV_EXAMPLE = "REFDESK_PLUGIN_MY_SOURCE__BASE_URL=http://127.0.0.1:8000 sets base_url of the add-on my-source"
+
+
+def plugin_name_key(name: str) -> str:
+    """An add-on name as compared everywhere: case, '-' and '_' do not matter (MY_SOURCE is my-source)."""
+    return name.strip().lower().replace("_", "-")
+
+
+def _apply_plugin_overrides(settings: Settings, env: Mapping[str, str]) -> None:
+    """Per-run overrides of add-on settings from ``REFDESK_PLUGIN_<NAME>__<KEY>`` variables.
+
+    Two underscores part the add-on's name from the key, because both may contain one (my_source, base_url),
+    and so ``REFDESK_PLUGIN_TIMEOUT`` (refdesk's own ``plugin_timeout``) is never read as an add-on's.
+    A variable of this family that cannot be read is an error rather than silently ignored.
+    """
+    from refdesk.errors import InvalidInputError
+
+    own = {f"REFDESK_{f.name.upper()}" for f in fields(Settings)} - {"REFDESK_PLUGIN_SETTINGS"}
+    for var in sorted(env):
+        if not var.upper().startswith(PLUGIN_ENV_PREFIX) or var.upper() in own:
+            continue
+        plugin, sep, key = var[len(PLUGIN_ENV_PREFIX):].partition("__")
+        if var.upper() == "REFDESK_PLUGIN_SETTINGS" or not (sep and plugin.strip("_") and key.strip("_")):
+            raise InvalidInputError(
+                f"Environment variable {var} is not read: set one add-on setting per variable as "
+                f"REFDESK_PLUGIN_<NAME>__<KEY>, two underscores between the add-on's name and the key "
+                f"(e.g. {_PLUGIN_ENV_EXAMPLE})"
+            )
+        table_name = next((n for n in settings.plugin_settings if plugin_name_key(n) == plugin_name_key(plugin)),
+                          plugin_name_key(plugin))
+        table = dict(settings.plugin_settings.get(table_name) or {})
+        key_name = next((k for k in table if k.lower() == key.lower()), key.lower())
+        try:
+            table[key_name] = _plugin_value(table.get(key_name), env[var])
+        except ValueError as exc:
+            raise InvalidInputError(f"Environment variable {var} must be {exc} (as {key_name} in the settings "
+                                    f"file is), got {env[var]!r}") from None
+        settings.plugin_settings[table_name] = table
+
+
+def _plugin_value(current: Any, raw: str) -> Any:
+    """An add-on setting's text: of the type the settings file gives the key; else a TOML number, boolean or
+    array when it reads as one (0.4, true, ["a", "b"]); else the text itself."""
+    if isinstance(current, bool | int | float | list):
+        if isinstance(current, list) and raw.strip().startswith("["):
+            return _toml_literal(raw, list)
+        return _coerce(current, raw)
+    if current is not None:
+        return raw
+    try:
+        return _toml_literal(raw, bool | int | float | list)
+    except ValueError:
+        return raw
+
+
+def _toml_literal(raw: str, kind: Any) -> Any:
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise ValueError("a TOML array, like [\"a\", \"b\"]") from None
+    if not isinstance(value, kind):
+        raise ValueError("a TOML array, like [\"a\", \"b\"]")
+    return value
 
 
 def _toml_value(value: Any) -> str:
@@ -200,14 +278,71 @@ def _toml_value(value: Any) -> str:
 
 
 def save_setting(name: str, value: Any, path: Path | None = None) -> None:
-    """Write one setting to the TOML file, keeping the others."""
+    """Change one top-level setting in the TOML file and nothing else: the user's comments, key order,
+    tables and quoting stay as written (tomlkit edits the document in place). The new text is written
+    to a temporary file beside it and renamed over it, so a crash leaves the old file or the new one."""
     if name not in {f.name for f in fields(Settings)}:
         raise KeyError(name)
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    from refdesk.errors import InvalidInputError
+
     file = path or settings_file()
-    values: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
-    values[name] = value
+    text = file.read_text(encoding="utf-8") if file.exists() else ""
+    try:
+        doc = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise InvalidInputError(f"Settings file {file} is not valid TOML, so {name} was not saved: {exc}") from None
+    current = doc.get(name)
+    if file.exists() and current is not None and _plain(current) == value:
+        return  # already so: the file is not rewritten
+    if isinstance(current, tomlkit.items.Array) and isinstance(value, list):
+        current.clear()  # in place: a comment after the closing bracket stays
+        current.extend(value)
+    elif current is not None:
+        doc[name] = value  # replaced where it stands; a comment after it stays
+    else:
+        _add_top_level(doc, name, value)
+    _write_atomically(file, tomlkit.dumps(doc))
+
+
+def _add_top_level(doc: Any, name: str, value: Any) -> None:
+    """A new top-level key goes right after the last top-level key, not after the comment that heads the
+    first table (tomlkit's own ``doc[name] = value`` puts it there, splitting the comment from its table)."""
+    import tomlkit
+
+    plain = (tomlkit.items.Table, tomlkit.items.AoT, tomlkit.items.Whitespace, tomlkit.items.Comment)
+    last = [i for i, (key, item) in enumerate(doc.body) if key is not None and not isinstance(item, plain)]
+    insert_at = getattr(doc, "_insert_at", None)  # tomlkit's, private; without it the key still lands correctly
+    if last and callable(insert_at):
+        insert_at(last[-1] + 1, name, value)
+    else:
+        doc[name] = value
+
+
+def _plain(item: Any) -> Any:
+    """A tomlkit item as the plain Python value it stands for."""
+    unwrap = getattr(item, "unwrap", None)
+    return unwrap() if callable(unwrap) else item
+
+
+def _write_atomically(file: Path, text: str) -> None:
+    """Write ``text`` to a temporary file in ``file``'s folder, flush it to disk, rename it over ``file``."""
+    import tempfile
+
     file.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"{k} = {_toml_value(v)}" for k, v in values.items()]
-    tmp = file.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(file)
+    mode = file.stat().st_mode & 0o777 if file.exists() else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -133,7 +133,7 @@ def context_factory(ctx: AppContext) -> runner.ContextFactory:
     settings = ctx.settings
 
     def make(name: str, cancelled: Callable[[], bool]) -> PluginContext:
-        own = MappingProxyType(dict(settings.plugin_settings.get(name, {}) or {}))
+        own = MappingProxyType(settings.plugin_settings_for(name))
         return PluginContext(
             name=name,
             http=http,
@@ -168,7 +168,7 @@ def enrich(
     plugins = host_for(ctx).runnable(plugin)
     if not plugins:
         raise InvalidInputError("No add-on is enabled; see `refdesk plugins list`")
-    wanted = list(dict.fromkeys(keys)) if keys is not None else library.keys()
+    wanted = list(dict.fromkeys(keys)) if keys is not None else library.keys(trash=False)
     missing = [k for k in wanted if not library.exists(k)] if keys is not None else []
     if missing:
         raise NotFoundError(f"No record with key {', '.join(missing[:5])} in the library")
