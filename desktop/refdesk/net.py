@@ -151,7 +151,7 @@ class HttpClient:
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
         self._inflight: dict[str, tuple[threading.Lock, int]] = {}
-        self._paused: dict[str, float] = {}  # host -> monotonic time before which a 429's Retry-After holds
+        self._paused: dict[str, tuple[float, str, float]] = {}  # host -> (monotonic end, URL that got the 429, wall-clock end)
         self.requests_sent = 0  # network requests actually made (the cache's savings show here)
         self._count_lock = threading.Lock()
 
@@ -249,11 +249,13 @@ class HttpClient:
         """With a ``timeout``, the call (retries included) fits in it: a wait that would not fails at once."""
         attempts = max(0, int(self.settings.retries)) + 1
         deadline = time.monotonic() + timeout if timeout else None
+        last: NetworkError | None = None
         for attempt in range(attempts):
-            self._wait_for_host(url, deadline)
+            self._wait_for_host(url, deadline, last)
             try:
                 return self._follow(url, headers, timeout)
             except _Retry as retry:
+                last = retry.error
                 if retry.error.status == 429 and retry.wait is not None:
                     self._pause_host(url, retry.wait)  # the next request to the host waits, whoever makes it
                     if attempt < attempts - 1 and retry.wait <= self.settings.max_retry_wait:
@@ -278,23 +280,37 @@ class HttpClient:
     def _pause_host(self, url: str, seconds: float) -> None:
         """A 429 with ``Retry-After`` speaks for the whole client: no request goes to the host before it passes."""
         host = _host_key(url)
+        until = time.monotonic() + seconds
         with self._hosts_lock:
-            self._paused[host] = max(self._paused.get(host, 0.0), time.monotonic() + seconds)
+            if until > self._paused.get(host, (0.0, "", 0.0))[0]:
+                self._paused[host] = (until, url, time.time() + seconds)
 
-    def _wait_for_host(self, url: str, deadline: float | None) -> None:
-        """Wait out a pause the host asked for, or fail at once (without asking again) when it is too long."""
+    def _wait_for_host(self, url: str, deadline: float | None, last: NetworkError | None = None) -> None:
+        """Wait out a pause the host asked for, or fail at once (without asking again) when it is too long.
+
+        The failure says the request was not sent and which URL's 429 holds the host until when; a retry
+        held so (``last`` is the answer it would repeat) keeps that answer's status and reason: a 500 stays a 500.
+        """
         host = _host_key(url)
         with self._hosts_lock:
-            until = self._paused.get(host, 0.0)
+            held = self._paused.get(host)
+        if held is None:
+            return
+        until, asker, wall = held
         remaining = until - time.monotonic()
         if remaining <= 0:
             return
         if remaining > self.settings.max_retry_wait or (deadline is not None and time.monotonic() + remaining > deadline):
-            reason = f"HTTP 429 {_REASONS[429]}; the server asks to wait {remaining:.0f} s more before asking again"
-            raise NetworkError(url, reason, 429)
+            wait = f"the server asks to wait {remaining:.0f} s more (until {time.strftime('%H:%M:%S', time.localtime(wall))})"
+            if last is not None and last.status == 429 and asker == url:
+                raise NetworkError(url, f"{last.reason}; {wait}; not asked again", 429)
+            why = f"{asker} answered HTTP 429 {_REASONS[429]}; {wait}"
+            if last is not None:
+                raise NetworkError(last.url, f"{last.reason}; not asked again: {why}", last.status)
+            raise NetworkError(url, f"not sent: {why}", 429)
         time.sleep(remaining)
         with self._hosts_lock:
-            if self._paused.get(host) == until:
+            if self._paused.get(host) == held:
                 del self._paused[host]
 
     def _follow(self, url: str, headers: dict[str, str], timeout: float | None) -> Response:
