@@ -10,6 +10,8 @@ from typing import Any
 
 from refdesk import schema
 from refdesk.dates import from_date_parts, iso_parts, parse_date, season_of, store_form
+from refdesk.importers import extra as extra_vars
+from refdesk.importers.fileformat import add_extra
 from refdesk.model import Record
 from refdesk.names import parse_name
 from refdesk.text import clean, strip_tags
@@ -112,6 +114,10 @@ def record_from_csl(obj: dict[str, Any], source: str) -> Record:
         raw = obj.get(csl_field)
         if raw in (None, "", []):
             continue
+        if csl_field == "note" and isinstance(raw, str):  # extra: one line each, never run together
+            for line in raw.split("\n"):
+                add_extra(rec, clean(line), source)
+            continue
         if csl_field in _LISTED and isinstance(raw, list):
             value = _LISTED[csl_field].join(dict.fromkeys(v for v in (clean(str(x)) for x in raw) if v))
         else:
@@ -187,7 +193,36 @@ def record_to_csl(rec: Record) -> dict[str, Any]:
         out.setdefault(role, []).append(person)
     if rec.tags:
         out["keyword"] = ", ".join(rec.tag_names())
+    _lift_extra(rec, out)
     return out
+
+
+def _has_home(item_type: str, variable: str) -> bool:
+    """True when the CSL variable maps to a field or creator type of ``item_type`` (an import would fill that, not extra)."""
+    mappings = schema.csl_mappings()
+    if variable == "author":
+        return True
+    names = {csl: zt for zt, csl in mappings["names"].items()}
+    if variable in names:
+        return names[variable] in schema.creator_types_for(item_type)
+    fields = mappings["fields"]["text"].get(variable) or []
+    date_field = mappings["fields"]["date"].get(variable)
+    candidates = [*fields, date_field] if date_field else fields
+    return any(schema.has_field(item_type, f) or schema.field_for_base(item_type, f) for f in candidates)
+
+
+def _lift_extra(rec: Record, out: dict[str, Any]) -> None:
+    """CSL variables kept in ``extra`` (``original-title: …``) as CSL-JSON variables too, for processors that do not
+    read ``note``. ``note`` keeps every line, so an import gets ``extra`` back as it was; a variable the record's
+    fields already give, or that an import would put in a field, is not repeated."""
+    given = set(out)
+    for var in extra_vars.variables(rec.get("extra")):
+        if var.name in given or _has_home(rec.item_type, var.name):
+            continue
+        if var.kind == "name":
+            out.setdefault(var.name, []).append(extra_vars.csl_name(var.value))
+        elif var.name not in out:
+            out[var.name] = extra_vars.csl_date(var.value) if var.kind == "date" else var.value
 
 
 def _interval(value: str, iso: str) -> list[str]:

@@ -364,7 +364,7 @@ def record_to_ris(rec: Record) -> dict[str, Any]:
         done.update(("ISSN", "ISBN"))
     roles = [CREATORS + str(c.get("creatorType", "author")) for c in rec.creators]
     for name in [*rec.field_names(), *dict.fromkeys(roles)]:
-        if name in done:
+        if name in done or name == "extra":  # extra is written below, one N1 line each, never as a fallback tag
             continue
         tag = next((t for t in FALLBACK_TAGS if t not in out and tag_target(t, item_type) == name), "AU")
         out.setdefault(tag, []).extend(_values(rec, tag, name))

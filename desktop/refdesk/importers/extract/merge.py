@@ -117,18 +117,48 @@ def _other_languages(name: str, chosen: Value, ordered: list[Found], lang: str) 
 
 
 def _keep_people(people: list[Person], lang: str) -> tuple[list[Person], list[Person]]:
-    """Authors in the article's language (pages list them twice, e.g. in Latin and Cyrillic)."""
+    """(authors, other-language forms of them): pages may list each author twice, in Latin and in Cyrillic.
+
+    A name in another script than the article's is another form of an author only when it is a transliteration of
+    a distinct one of them; any other name (a foreign co-author) is an author itself, in document order.
+    """
     if not lang:
         scripts = {languages.script_of_text(p.text) for p in people}
         if len(scripts) <= 1:
             return people, []
         first = languages.script_of_text(people[0].text)
-        keep = [p for p in people if languages.script_of_text(p.text) == first]
-        return keep, [p for p in people if p not in keep]
-    keep = [p for p in people if languages.in_language(p.text, p.lang, lang) is not False]
-    if not keep:
-        return people, []
-    return keep, [p for p in people if p not in keep]
+        main = [p for p in people if languages.script_of_text(p.text) == first]
+    else:
+        main = [p for p in people if languages.in_language(p.text, p.lang, lang) is not False]
+        if not main:
+            return people, []
+    forms = _other_forms(main, [p for p in people if all(p is not m for m in main)])
+    return [p for p in people if all(p is not f for f in forms)], forms
+
+
+def _other_forms(main: list[Person], rest: list[Person]) -> list[Person]:
+    """The names of ``rest`` that are the same people as names of ``main`` written in another script.
+
+    Cyrillic and Latin names are compared under transliteration, each pairing with one name of ``main`` at most.
+    Scripts that cannot be compared letter by letter (Han, Greek, Arabic…) are the other forms when both lists are
+    as long, as a page lists its authors twice.
+    """
+    script = languages.script_of_text
+    forms: list[Person] = []
+    free = list(main)
+    incomparable = []
+    for p in rest:
+        comparable = [m for m in free if languages.can_transliterate(script(p.text), script(m.text))]
+        if not comparable and not any(languages.can_transliterate(script(p.text), script(m.text)) for m in main):
+            incomparable.append(p)
+            continue
+        match = next((m for m in comparable if languages.is_transliteration(m.creator, p.creator)), None)
+        if match is not None:
+            free = [m for m in free if m is not match]
+            forms.append(p)
+    if incomparable and len(incomparable) == len(main):
+        forms.extend(incomparable)
+    return forms
 
 
 def _original_author(p: Person) -> str:
@@ -188,8 +218,9 @@ def _merge_people(rec: Record, ordered: list[Found], lang: str) -> None:
         return
     holder = _holder_in_language(holders, lang, "people")
     keep, others = _keep_people(holder.people, lang)
-    if holder is not holders[0]:
-        others = others + [p for p in holders[0].people if languages.in_language(p.text, p.lang, lang) is False]
+    if holder is not holders[0]:  # a better source's names in the other language, when they are these authors'
+        foreign = [p for p in holders[0].people if languages.in_language(p.text, p.lang, lang) is False]
+        others = others + _other_forms(keep, foreign)
     allowed = schema.creator_types_for(rec.item_type)
     creators = []
     for p in keep:
