@@ -14,7 +14,7 @@ from typing import Any
 
 from refdesk import schema
 from refdesk.dates import year_of
-from refdesk.text import clean, fold, nfc
+from refdesk.text import clean, fold, markup_to_text, nfc
 
 KEY_ALPHABET = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
 
@@ -23,6 +23,18 @@ Tag = dict[str, Any]
 
 #: Item-data keys that are not simple string fields.
 STRUCTURED_KEYS = frozenset({"creators", "tags", "collections", "relations"})
+
+
+#: Longest title taken from a note's first line (Zotero's ``Zotero.Notes.MAX_TITLE_LENGTH``).
+NOTE_TITLE_MAX = 120
+
+
+def note_title(note: str) -> str:
+    """A note's first line of text: its title in the item list, as Zotero's ``noteToTitle`` makes it."""
+    if not note:
+        return ""
+    first = next((line for line in markup_to_text(note).splitlines() if line.strip()), "")
+    return first.strip()[:NOTE_TITLE_MAX]
 
 
 def new_key() -> str:
@@ -154,7 +166,18 @@ class Record:
     # -- derived ----------------------------------------------------------
     @property
     def title(self) -> str:
+        """The title; a note's is its first line of text, an annotation's its text or comment (as Zotero shows them)."""
+        if self.item_type == "note":
+            return note_title(self.get("note"))
+        if self.item_type == "annotation":
+            return note_title(self.get("annotationText") or self.get("annotationComment"))
         return self.get("title")
+
+    @property
+    def trashed(self) -> bool:
+        """In the Trash: Zotero's ``deleted`` flag (1 or true from the server; absent once restored)."""
+        flag = self.data.get("deleted")
+        return bool(flag) and str(flag).lower() not in ("0", "false")
 
     @property
     def year(self) -> str:

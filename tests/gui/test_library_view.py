@@ -182,7 +182,7 @@ def test_columns_and_splitter_are_remembered(records: list[Record], ctx: AppCont
     again.close()
 
 
-def test_enter_starts_editing_and_delete_removes(records: list[Record], window: Any, qtbot: Any, ctx: AppContext) -> None:
+def test_enter_starts_editing_and_delete_moves_to_the_trash(records: list[Record], window: Any, qtbot: Any, ctx: AppContext) -> None:
     window.select_keys([records[3].key])
     window.table.setFocus()
     qtbot.waitUntil(lambda: window.table.hasFocus())
@@ -190,7 +190,8 @@ def test_enter_starts_editing_and_delete_removes(records: list[Record], window: 
     qtbot.waitUntil(lambda: window.item_pane.title_edit.hasFocus())
     window.table.setFocus()
     wait_done(qtbot, window.delete_selected(confirm=False))
-    assert not ctx.library.exists(records[3].key)
+    assert ctx.library.get(records[3].key).trashed  # Delete moves to the Trash, as in Zotero
+    assert records[3].key not in ctx.library.keys(trash=False)
     assert window.model.rowCount() == len(records) - 1
 
 
@@ -250,7 +251,7 @@ def test_delete_with_nothing_selected_says_so_and_the_last_item_can_go(
     window.apply_search()
     window.select_keys([records[7].key])
     wait_done(qtbot, window.delete_selected(confirm=False))
-    assert not ctx.library.exists(records[7].key) and window.count_label.text() == "0 matching"
+    assert ctx.library.get(records[7].key).trashed and window.count_label.text() == "0 matching"
     window.search.setText("")
     window.apply_search()
     window.table.selectAll()

@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     json="print a JSON array of records")
     p.add_argument("--search", "-s", metavar="TEXT", help="full-text search over title, creators, journal, abstract, tags")
     p.add_argument("--limit", type=positive_int, default=None, help="at most this many records")
+    p.add_argument("--trash", action="store_true", help="list the items in the Trash instead")
 
     p = add_command(sub, "show", cmd_show, "show one record with every field and where it came from",
                     json="print the record as JSON")
@@ -30,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--add-tag", action="append", default=[], metavar="TAG")
     p.add_argument("--remove-tag", action="append", default=[], metavar="TAG")
 
-    p = add_command(sub, "remove", cmd_remove, "delete a record (the deletion syncs to Zotero)")
+    p = add_command(sub, "remove", cmd_remove, "move records to the Trash with their notes and attachments (synced to "
+                    "Zotero; `refdesk trash` restores or deletes for good)")
     p.add_argument("key", nargs="+")
 
     p = add_command(sub, "export", cmd_export, "write records as CSL-JSON, RIS or BibTeX to standard output")
@@ -40,10 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
-    records = ctx.library.records(search=args.search, limit=args.limit)
+    records = ctx.library.records(search=args.search, limit=args.limit, trash=args.trash)
     print_records(records, args.json)
     if not args.json and not records:
-        print("No records match." if args.search else "The library is empty.", file=sys.stderr)
+        empty = "The Trash is empty." if args.trash else "The library is empty."
+        print("No records match." if args.search else empty, file=sys.stderr)
     return 0
 
 
@@ -92,10 +95,10 @@ def cmd_edit(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def cmd_remove(ctx: AppContext, args: argparse.Namespace) -> int:
-    with ctx.library.transaction():
-        removed = [ctx.library.remove(k) for k in args.key]
-    for rec in removed:
-        print(f"Removed {rec.key}: {rec.title}")
+    from refdesk.commands.trash import report_moved
+
+    moved = ctx.library.trash(args.key)
+    report_moved(moved, args.key, "Moved to the Trash")
     return 0
 
 

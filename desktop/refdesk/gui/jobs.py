@@ -109,9 +109,15 @@ def export_records(ctx: AppContext, task: Task, keys: list[str], fmt: str, path:
 
 
 def remove_records(ctx: AppContext, keys: list[str]) -> int:
-    """Delete records in one transaction (the store journals each deletion for sync)."""
-    lib = ctx.library
-    with lib.transaction():
-        for key in keys:
-            lib.remove(key)
-    return len(keys)
+    """Move records to the Trash with their children (``Library.trash``, as ``refdesk remove``); how many moved."""
+    return len(ctx.library.trash(keys))
+
+
+def restore_records(ctx: AppContext, keys: list[str]) -> int:
+    """Bring records back from the Trash (``Library.restore``, as ``refdesk trash restore``); how many came back."""
+    return len(ctx.library.restore(keys))
+
+
+def empty_trash(ctx: AppContext, keys: list[str] | None) -> int:
+    """Delete for good the Trash, or ``keys`` in it (``Library.empty_trash``, as ``refdesk trash empty``)."""
+    return len(ctx.library.empty_trash(keys))

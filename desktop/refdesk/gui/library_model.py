@@ -74,6 +74,17 @@ def _display_added(value: str) -> str:
 
 Filter = tuple[str | None, str | None, str | None]  # search, library_id, collection
 
+#: The left pane's Trash, shown like a collection: a name no collection key can be.
+TRASH = ":trash"
+
+
+def count_of(library: Library, where: Filter) -> int:
+    """How many rows a filter shows; the Trash lists trashed items, everything else the items outside it."""
+    search, library_id, collection = where
+    if collection == TRASH:
+        return library.count(search, library_id, None, trash=True)
+    return library.count(search, library_id, collection)
+
 
 class Counter(QObject):
     """Counts matches in a worker, on a library connection of its own (opened there on first use), so a
@@ -113,7 +124,7 @@ class Counter(QObject):
     def _count(self, where: Filter) -> int:
         if self._library is None:  # only this worker thread uses it, one count at a time
             self._library = Library.open(self.path)
-        return self._library.count(*where)
+        return count_of(self._library, where)
 
     def _finished(self) -> None:
         self._running = False
@@ -142,7 +153,7 @@ class LibraryModel(QAbstractTableModel):
         self.library = library
         self.search: str | None = None
         self.library_id: str | None = None
-        self.collection: str | None = None  # a collection key: only its members
+        self.collection: str | None = None  # a collection key: only its members; TRASH: the Trash
         self.order: Order = "added"
         self.descending: bool | None = None
         self._count = 0
@@ -184,7 +195,7 @@ class LibraryModel(QAbstractTableModel):
             self._count = len(self._page(0))
             self._count_later()
         else:
-            self._count = self.known = self.library.count(self.search, self.library_id, self.collection)
+            self._count = self.known = count_of(self.library, (self.search, self.library_id, self.collection))
             self.exact = True
         self.endResetModel()
 
@@ -269,9 +280,10 @@ class LibraryModel(QAbstractTableModel):
 
     def _read(self, number: int) -> list[Row]:
         self.page_reads += 1
+        in_trash = self.collection == TRASH
         return self.library.rows(
-            offset=number * PAGE, limit=PAGE, order=self.order, search=self.search,
-            library_id=self.library_id, descending=self.descending, collection=self.collection,
+            offset=number * PAGE, limit=PAGE, order=self.order, search=self.search, library_id=self.library_id,
+            descending=self.descending, collection=None if in_trash else self.collection, trash=in_trash,
         )
 
     def _page(self, number: int) -> list[Row]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
+from refdesk.gui.library_model import TRASH
 from refdesk.library import Library
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ class SourcesPane(QTreeWidget):
         self.setObjectName("sources")
         self.setHeaderHidden(True)
         self.currentItemChanged.connect(self._changed)
+
+    def in_trash(self) -> bool:
+        item = self.currentItem()
+        return item is not None and item.data(0, SourceRole)[1] == TRASH
 
     def has_groups(self) -> bool:
         return self.topLevelItemCount() > 1
@@ -70,6 +75,13 @@ class SourcesPane(QTreeWidget):
             for _lib, key, _name, parent in mine:
                 holder = nodes.get(str(parent)) if parent else None  # a sub-collection sits under its parent
                 (holder or top).addChild(nodes[key])
+            trash = QTreeWidgetItem(["Trash"])  # last under its library, as in Zotero
+            trash.setData(0, SourceRole, (lib_id, TRASH))
+            trash.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
+            trash.setToolTip(0, "Items moved to the Trash, with their notes and attachments")
+            top.addChild(trash)
+            if current == (lib_id, TRASH):
+                selected = trash
         self.expandToDepth(0)
         first = selected or self.topLevelItem(0)
         if first is not None:

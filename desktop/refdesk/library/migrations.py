@@ -289,7 +289,60 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
 ]
 
+MIGRATIONS.append((
+    10,
+    """
+    -- Zotero's Trash and child items as columns the library keeps from each record (Library._columns):
+    -- trashed = the item's "deleted" flag, parent_key = its "parentItem". Items in the Trash leave the
+    -- search index (a search never shows them, and the index's count stays the count a search shows);
+    -- the partial index counts the Trash without reading every row. A note's title column becomes its
+    -- first line (Record.title). The rows to change are rewritten by _trash_and_note_titles below.
+    ALTER TABLE items ADD COLUMN trashed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN parent_key TEXT;
+    CREATE INDEX items_parent ON items(parent_key) WHERE parent_key IS NOT NULL;
+    CREATE INDEX items_trashed ON items(library_id) WHERE trashed = 1;
+    """,
+))
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def _trash_and_note_titles(conn: sqlite3.Connection) -> None:
+    """Migration 10's rows: trashed and parent columns, note titles, and the search index without the Trash.
+
+    Written in Python so the index gets exactly the values ``Library`` writes (a contentless index
+    can only forget an entry given the values it was made from).
+    """
+    import json
+    from pathlib import Path
+
+    from refdesk.library.store import Library
+    from refdesk.model import Record
+
+    lib = Library(conn, Path())
+    rows = conn.execute(
+        "SELECT id, key, data, version, title FROM items WHERE item_type IN ('note', 'annotation')"
+        " OR instr(data, '\"deleted\"') OR instr(data, '\"parentItem\"')"
+    ).fetchall()
+    for item_id, key, data, version, old_title in rows:
+        rec = Record(data=json.loads(data), key=key, version=version)
+        cols = lib._columns(rec)
+        if rec.trashed or cols["title"] != old_title:
+            conn.execute(
+                "INSERT INTO items_fts(items_fts, rowid, title, creators, publication, abstract, tags)"
+                " VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+                (item_id, old_title, *lib._fts_values(rec)[1:]),
+            )
+            if not rec.trashed:
+                lib._write_fts(item_id, rec)
+        conn.execute(
+            "UPDATE items SET title = ?, title_key = ?, trashed = ?, parent_key = ? WHERE id = ?",
+            (cols["title"], cols["title_key"], cols["trashed"], cols["parent_key"], item_id),
+        )
+
+
+#: Steps a migration's SQL cannot do, run in the same transaction right after it.
+_PYTHON_STEPS = {10: _trash_and_note_titles}
 
 
 def apply(conn: sqlite3.Connection) -> None:
@@ -302,6 +355,8 @@ def apply(conn: sqlite3.Connection) -> None:
         try:
             for statement in _statements(sql):
                 conn.execute(statement)
+            if version in _PYTHON_STEPS:
+                _PYTHON_STEPS[version](conn)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")

@@ -233,13 +233,28 @@ class Library:
         with self._lock:
             return self._conn.execute("SELECT 1 FROM items WHERE key = ?", (key,)).fetchone() is not None
 
-    def _where(self, search: str | None, library_id: str | None, collection: str | None = None) -> tuple[str, list[Any]]:
+    def _where(
+        self, search: str | None, library_id: str | None, collection: str | None = None, trash: bool | None = False,
+    ) -> tuple[str, list[Any]]:
+        """``WHERE`` of a listing; ``trash`` False keeps items outside the Trash, True only those in it, None both.
+
+        Items in the Trash are not in the search index, so a search of the Trash reads its (few) rows' text.
+        """
         clauses: list[str] = []
         params: list[Any] = []
+        if trash is not None:
+            clauses.append("trashed = 1" if trash else "trashed = 0")
         if collection:
             members, params = _members(library_id, collection)
             clauses.append(f"id IN (SELECT item_id {members})")
-        if search:
+        if search and trash:
+            words = _TOKEN.findall(search)
+            if not words:
+                return "WHERE 0", []
+            for word in words:
+                clauses.append("(title LIKE ? OR creators_text LIKE ? OR publication LIKE ?)")
+                params.extend([f"%{word}%"] * 3)
+        elif search:
             q = fts_query(search)
             if q is None:
                 return "WHERE 0", []
@@ -250,15 +265,21 @@ class Library:
             params.append(library_id)
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def count(self, search: str | None = None, library_id: str | None = None, collection: str | None = None) -> int:
-        """How many records match; ``collection`` (a collection key) keeps only its members."""
-        if search and not library_id and not collection:
-            return self._fts_count(search)
-        if collection and not search:
+    def count(
+        self, search: str | None = None, library_id: str | None = None, collection: str | None = None,
+        trash: bool | None = False,
+    ) -> int:
+        """How many records match; ``collection`` (a collection key) keeps only its members; ``trash`` as ``_where``."""
+        if search and not library_id and not collection and trash is False:
+            return self._fts_count(search)  # the index holds exactly the items outside the Trash
+        if not search and trash is False:
+            # everything minus the Trash: both counts walk an index, where "trashed = 0" would read every row
+            return self.count(None, library_id, collection, None) - self.count(None, library_id, collection, True)
+        if collection and not search and trash is None:
             members, params = _members(library_id, collection)
             with self._lock:
                 return int(self._conn.execute(f"SELECT count(*) {members}", params).fetchone()[0])
-        where, params = self._where(search, library_id, collection)
+        where, params = self._where(search, library_id, collection, trash)
         with self._lock:
             return int(self._conn.execute(f"SELECT count(*) FROM items {where}", params).fetchone()[0])
 
@@ -281,13 +302,15 @@ class Library:
         library_id: str | None = None,
         descending: bool | None = None,
         collection: str | None = None,
+        trash: bool | None = False,
     ) -> list[Row]:
-        """One page of the item table, straight from indexed columns (no JSON parsing)."""
+        """One page of the item table, straight from indexed columns (no JSON parsing); ``trash`` as ``_where``."""
         columns = "key, item_type, title, creators_text, year, publication, date_added"
-        streamed = self._streamed_search(columns, search, order, library_id, collection, descending, limit, offset)
-        if streamed is not None:
-            return [Row(*r) for r in streamed]
-        where, params = self._where(search, library_id, collection)
+        if trash is False:
+            streamed = self._streamed_search(columns, search, order, library_id, collection, descending, limit, offset)
+            if streamed is not None:
+                return [Row(*r) for r in streamed]
+        where, params = self._where(search, library_id, collection, trash)
         order_sql = _ORDER_SQL[order]
         if descending is not None:
             col = order_sql.split(",")[0].split()[0]
@@ -297,7 +320,7 @@ class Library:
         # Many matches: walk the order's index and keep the matching rows, instead of loading and
         # sorting every match (what SQLite picks by itself); 10x faster for a type-ahead search.
         # A stale cached count only changes the plan, never the result.
-        indexed = self._index_walk(search, order, library_id, collection)
+        indexed = self._index_walk(search, order, library_id, collection) if trash is False else ""
         sql = f"SELECT {columns} FROM items{indexed} {where} ORDER BY {order_sql} LIMIT ? OFFSET ?"
         with self._lock:
             return [Row(*r) for r in self._conn.execute(sql, [*params, limit, offset])]
@@ -363,28 +386,34 @@ class Library:
 
     def records(
         self, search: str | None = None, limit: int | None = None, offset: int = 0, order: Order = "added",
-        library_id: str | None = None,
+        library_id: str | None = None, trash: bool | None = False,
     ) -> list[Record]:
-        if limit is not None:
+        """Full records of a listing (outside the Trash unless ``trash`` says otherwise, as ``_where``)."""
+        if limit is not None and trash is False:
             streamed = self._streamed_search("id, key, data, version", search, order, library_id, None, None, limit, offset)
             if streamed is not None:
                 with self._lock:
                     return [self._record_from_row(r) for r in streamed]
-        where, params = self._where(search, library_id)
-        indexed = self._index_walk(search, order, library_id, None) if limit is not None else ""  # a page, as rows() does
+        where, params = self._where(search, library_id, None, trash)
+        # a page walks the order's index as rows() does
+        indexed = self._index_walk(search, order, library_id, None) if limit is not None and trash is False else ""
         sql = f"SELECT id, key, data, version FROM items{indexed} {where} ORDER BY {_ORDER_SQL[order]} LIMIT ? OFFSET ?"
         with self._lock:
             rows = self._conn.execute(sql, [*params, -1 if limit is None else limit, offset]).fetchall()
             return [self._record_from_row(r) for r in rows]
 
-    def keys(self, library_id: str | None = None) -> list[str]:
-        where, params = self._where(None, library_id)
+    def keys(self, library_id: str | None = None, trash: bool | None = None) -> list[str]:
+        """Keys in id order; every item unless ``trash`` is False (outside the Trash) or True (in it)."""
+        where, params = self._where(None, library_id, None, trash)
         with self._lock:
             return [r[0] for r in self._conn.execute(f"SELECT key FROM items {where} ORDER BY id", params)]
 
     # -- duplicates -------------------------------------------------------
     def find_duplicate(self, record: Record, library_id: str = "user") -> tuple[Record, str] | None:
-        """The stored record that is the same work: same DOI, else URL, else title+first author+year."""
+        """The stored record that is the same work: same DOI, else URL, else title+first author+year.
+
+        Items in the Trash are not matched: an import of a trashed work is a new item, as in Zotero.
+        """
         checks: list[tuple[str, str, str | None]] = [
             ("DOI", "doi", record.get("DOI").lower() or None),
             ("URL", "url", normalize_url(record.get("url")) if record.get("url") else None),
@@ -395,7 +424,8 @@ class Library:
                 if not value:
                     continue
                 row = self._conn.execute(
-                    f"SELECT id, key, data, version FROM items WHERE {column} = ? AND library_id = ? AND key != ? LIMIT 1",
+                    f"SELECT id, key, data, version FROM items WHERE {column} = ? AND library_id = ? AND key != ?"
+                    " AND trashed = 0 LIMIT 1",
                     (value, library_id, record.key),
                 ).fetchone()
                 if row:
@@ -418,6 +448,8 @@ class Library:
             "doi": doi,
             "url": url,
             "title_key": dedupe_title_key(record, year),
+            "trashed": int(record.trashed),
+            "parent_key": record.get("parentItem") or None,
         }
 
     def _fts_values(self, record: Record) -> tuple[str, str, str, str, str]:
@@ -430,9 +462,14 @@ class Library:
         )
 
     def _write_fts(self, item_id: int, record: Record, old: Record | None = None) -> None:
-        """Index ``record``; ``old`` is what was indexed before (the index keeps no copy of the text)."""
-        if old is not None:
+        """Index ``record``; ``old`` is what was indexed before (the index keeps no copy of the text).
+
+        Items in the Trash are not indexed: the index holds exactly the items a search may show.
+        """
+        if old is not None and not old.trashed:
             self._delete_fts(item_id, old)
+        if record.trashed:
+            return
         self._conn.execute(
             "INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?, ?, ?, ?, ?, ?)",
             (item_id, *self._fts_values(record)),
@@ -470,9 +507,9 @@ class Library:
             try:
                 conn.execute(
                     "INSERT INTO items(id, key, library_id, item_type, data, version, dirty, date_added, date_modified,"
-                    " title, creators_text, year, publication, doi, url, title_key) VALUES"
+                    " title, creators_text, year, publication, doi, url, title_key, trashed, parent_key) VALUES"
                     " (:id, :key, :library_id, :item_type, :data, :version, :dirty, :added, :modified, :title,"
-                    " :creators_text, :year, :publication, :doi, :url, :title_key)",
+                    " :creators_text, :year, :publication, :doi, :url, :title_key, :trashed, :parent_key)",
                     {**cols, "id": item_id, "key": record.key, "library_id": library_id, "version": record.version,
                      "dirty": int(dirty), "added": record.data["dateAdded"], "modified": stamp},
                 )
@@ -511,8 +548,9 @@ class Library:
             c = self._columns(rec)
             prepared.append((
                 (rec.key, library_id, c["item_type"], c["data"], rec.version, int(dirty), rec.data["dateAdded"], stamp,
-                 c["title"], c["creators_text"], c["year"], c["publication"], c["doi"], c["url"], c["title_key"]),
-                self._fts_values(rec),
+                 c["title"], c["creators_text"], c["year"], c["publication"], c["doi"], c["url"], c["title_key"],
+                 c["trashed"], c["parent_key"]),
+                None if rec.trashed else self._fts_values(rec),
                 [(f, p.source, p.at) for f, p in rec.provenance.items()],
             ))  # fmt: skip
         journal_rows = [(library_id, rec.key, "create", "[]", source, stamp) for rec in records] if dirty else []
@@ -520,12 +558,13 @@ class Library:
             ids = _new_ids(conn, [rec.data["dateAdded"] for rec in records])
             conn.executemany(
                 "INSERT INTO items(id, key, library_id, item_type, data, version, dirty, date_added, date_modified, title,"
-                " creators_text, year, publication, doi, url, title_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " creators_text, year, publication, doi, url, title_key, trashed, parent_key)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(item_id, *item) for item_id, (item, _, _) in zip(ids, prepared, strict=True)],
             )
             conn.executemany(
                 "INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?,?,?,?,?,?)",
-                [(item_id, *fts) for item_id, (_, fts, _) in zip(ids, prepared, strict=True)],
+                [(item_id, *fts) for item_id, (_, fts, _) in zip(ids, prepared, strict=True) if fts is not None],
             )
             conn.executemany(
                 "INSERT OR REPLACE INTO provenance(item_id, field, source, at) VALUES (?,?,?,?)",
@@ -552,7 +591,8 @@ class Library:
             conn.execute(
                 "UPDATE items SET item_type=:item_type, data=:data, version=:version, title=:title,"
                 " creators_text=:creators_text, year=:year, publication=:publication, doi=:doi, url=:url,"
-                " title_key=:title_key, date_modified=:modified, dirty = CASE WHEN :dirty THEN 1 ELSE dirty END"
+                " title_key=:title_key, trashed=:trashed, parent_key=:parent_key, date_modified=:modified,"
+                " dirty = CASE WHEN :dirty THEN 1 ELSE dirty END"
                 " WHERE id=:id",
                 {**cols, "version": record.version, "modified": stamp, "dirty": int(dirty), "id": item_id},
             )
@@ -569,11 +609,83 @@ class Library:
             if row is None:
                 raise NotFoundError(f"No record with key {key} in the library")
             record = self._record_from_row(row[:4])
-            self._delete_fts(row[0], record)
+            if not record.trashed:
+                self._delete_fts(row[0], record)
             conn.execute("DELETE FROM items WHERE id = ?", (row[0],))
             if dirty:
                 self._journal(row[4], key, "delete", [], source)
         return record
+
+    # -- the Trash ---------------------------------------------------------
+    def _descendants(self, keys: Iterable[str]) -> list[str]:
+        """Every child of ``keys`` (notes, attachments) and theirs (a PDF's annotations), parents first."""
+        out: list[str] = []
+        frontier = list(dict.fromkeys(keys))
+        seen = set(frontier)
+        while frontier:
+            marks = ",".join("?" * len(frontier[:500]))
+            batch, frontier = frontier[:500], frontier[500:]
+            for (child,) in self._conn.execute(f"SELECT key FROM items WHERE parent_key IN ({marks}) ORDER BY id", batch):
+                if child not in seen:
+                    seen.add(child)
+                    out.append(child)
+                    frontier.append(child)
+        return out
+
+    def _set_trashed(self, keys: Sequence[str], trashed: bool, source: str) -> list[Record]:
+        changed: list[Record] = []
+        for key in keys:
+            rec = self.get(key)
+            if rec.trashed == trashed:
+                continue
+            if trashed:
+                rec.data["deleted"] = 1
+            else:
+                rec.data.pop("deleted", None)
+            self.save(rec, source, changed=["deleted"])
+            changed.append(rec)
+        return changed
+
+    def trash(self, keys: Sequence[str], source: str = "user") -> list[Record]:
+        """Move items to the Trash with their notes, attachments and annotations (Zotero's ``deleted`` flag, synced
+        as an edit); the records that moved. Unknown keys raise before anything moves."""
+        with self.transaction():
+            for key in keys:
+                self.get(key)
+            return self._set_trashed([*dict.fromkeys(keys), *self._descendants(keys)], True, source)
+
+    def _ancestors(self, key: str) -> list[str]:
+        out: list[str] = []
+        parent = self._conn.execute("SELECT parent_key FROM items WHERE key = ?", (key,)).fetchone()
+        while parent and parent[0] and parent[0] not in out:
+            out.append(parent[0])
+            parent = self._conn.execute("SELECT parent_key FROM items WHERE key = ?", (parent[0],)).fetchone()
+        return out
+
+    def restore(self, keys: Sequence[str], source: str = "user") -> list[Record]:
+        """Bring items back from the Trash with their children, and a child's parent with it (so no restored child
+        sits under a parent still in the Trash); the records that came back."""
+        with self.transaction():
+            for key in keys:
+                if not self.get(key).trashed:
+                    raise LibraryError(f"{key} is not in the Trash")
+            family = [a for k in keys for a in reversed(self._ancestors(k))]
+            family += [*keys, *self._descendants(keys)]
+            return self._set_trashed(list(dict.fromkeys(family)), False, source)
+
+    def empty_trash(self, keys: Sequence[str] | None = None, source: str = "user") -> list[Record]:
+        """Delete for good the items in the Trash (or only ``keys``, which must be in it) with all their children;
+        each deletion is journaled, so sync deletes them in Zotero too."""
+        with self.transaction():
+            if keys is None:
+                chosen = self.keys(trash=True)
+            else:
+                for key in keys:
+                    if not self.get(key).trashed:
+                        raise LibraryError(f"{key} is not in the Trash; move it there first")
+                chosen = list(dict.fromkeys(keys))
+            doomed = list(dict.fromkeys([*chosen, *self._descendants(chosen)]))
+            return [self.remove(key, source) for key in reversed(doomed)]  # children before their parents
 
     def import_record(self, record: Record, source: str, library_id: str = "user") -> ImportOutcome:
         """Store an imported record, or merge it into the same work already here (dedupe)."""
