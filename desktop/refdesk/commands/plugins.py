@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refdesk.app import AppContext
 from refdesk.commands import add_command
 from refdesk.output import dump_json
+
+if TYPE_CHECKING:
+    from refdesk.plugins.host import PluginInfo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,13 +51,29 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     if not infos:
         print("No add-ons installed. Try `refdesk plugins install FOLDER` or `refdesk plugins new NAME`.")
         return 0
-    for i in infos:
-        state = "enabled" if i.enabled and i.compatible else "disabled"
-        fit = "compatible" if i.compatible else "INCOMPATIBLE"
-        print(f"{i.name:<12} {i.distribution} {i.version or '-'}  {state}, {fit}  from {i.origin}")
-        if i.message and i.message != "disabled in settings":
-            print(f"{'':<12} {i.message}")
+    print(environment_line())
+    rows = [(i.name, i.distribution, i.version or "-", state_of(i), f"from {i.origin}") for i in infos]
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]  # long names keep the columns aligned
+    for info, row in zip(infos, rows, strict=True):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+        if not info.compatible and info.message:
+            print(" " * (widths[0] + 2) + info.message.removeprefix("cannot run: "))
     return 0
+
+
+def state_of(info: PluginInfo) -> str:
+    """What the user set (enabled, disabled) and whether it can run at all; never "disabled" for what the user did not."""
+    if not info.compatible:
+        return "cannot run" if info.enabled else "disabled, cannot run"
+    return "enabled" if info.enabled else "disabled"
+
+
+def environment_line() -> str:
+    """Which Python's environment the add-ons live in: the one to install into and to run add-on tests with."""
+    from refdesk import __version__
+    from refdesk.plugins.api import API_VERSION
+
+    return f"Add-ons of refdesk {__version__} (plugin API {API_VERSION}) in the environment of {sys.executable}"
 
 
 def cmd_install(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -78,10 +99,10 @@ def cmd_enable(ctx: AppContext, args: argparse.Namespace) -> int:
 
     info = manager.set_enabled(ctx, args.name, args.enabled)
     state = "enabled" if args.enabled else "disabled"
-    note = ""
     if args.enabled and not info.compatible:
-        note = f" (but it cannot run: {info.message})"
-    print(f"{info.name} {state}{note}")
+        print(f"{info.name} enabled, but it still {info.message}")
+        return 1
+    print(f"{info.name} {state}")
     return 0
 
 

@@ -3,7 +3,7 @@
 An add-on is an ordinary Python distribution that declares an entry point in the
 group ``refdesk.plugins`` pointing at a module (or object) with
 
-* ``REFDESK_API_VERSION = "1.2"``: the API version it was written for, and
+* ``REFDESK_API_VERSION = "1.3"``: the API version it was written for, and
 * one or more ``@hookimpl`` functions named after the hookspecs below.
 
 Everything an add-on needs reaches it through its arguments: a read-only
@@ -16,6 +16,7 @@ with ``API_VERSION``.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -26,12 +27,14 @@ from typing import Any, Protocol, TypeVar
 
 import pluggy
 
-from refdesk.net import NetworkError
+from refdesk import net as _net
+from refdesk import text as _text
 from refdesk.text import markup_to_text
 
 #: MAJOR.MINOR. An add-on written for X.Y runs on a host with the same X and a minor >= Y.
-#: 1.1 added ``PluginContext.get_json`` and ``PluginContext.memo``; 1.2 ``markup_to_text``.
-API_VERSION = "1.2"
+#: 1.1 added ``PluginContext.get_json`` and ``PluginContext.memo``; 1.2 ``markup_to_text``;
+#: 1.3 ``NetworkError`` defined here, ``title_key``, and ``PluginContext.for_tests``'s ``retries``.
+API_VERSION = "1.3"
 
 PROJECT = "refdesk"
 ENTRY_POINT_GROUP = "refdesk.plugins"
@@ -58,7 +61,30 @@ __all__ = [
     "hookspec",
     "markup_to_text",
     "suggestions_of",
+    "title_key",
 ]
+
+
+class NetworkError(Exception):
+    """A request through ``PluginContext.http`` or ``PluginContext.get_json`` failed.
+
+    ``url`` is the address asked for, ``reason`` a sentence saying what went wrong, ``status`` the HTTP
+    status for an HTTP error (404, 500...; 429 also for a request not sent because the host asked
+    refdesk to wait), else None (a timeout, a refused connection, an answer that is not JSON).
+    Let it through: refdesk reports it with the add-on's name.
+    """
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+def title_key(title: str) -> str:
+    """A title reduced for comparing two titles: case, accents, punctuation and spaces ignored
+    (``title_key("The Cell.") == title_key("the  cell")``); the key refdesk itself finds duplicates by."""
+    return _text.title_key(title)
 
 
 # -- what a plugin returns ------------------------------------------------------
@@ -128,6 +154,59 @@ class HttpClient(Protocol):
     ) -> HttpResponse: ...
 
     def get_json(self, url: str, **kwargs: Any) -> Any: ...
+
+
+class _HostHttp:
+    """refdesk's shared client as an add-on sees it: failures raise this module's ``NetworkError``, an answer
+    that is not JSON says what it is (an HTML page, an empty answer), and ``refresh`` (``refdesk enrich
+    --refresh``) asks every request past the cache, storing the fresh answers."""
+
+    def __init__(self, client: _net.HttpClient, refresh: bool = False) -> None:
+        self.client = client
+        self.refresh = refresh
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        refresh: bool = False,
+        timeout: float | None = None,
+    ) -> HttpResponse:
+        try:
+            return self.client.get(url, params=params, headers=headers, refresh=refresh or self.refresh, timeout=timeout)
+        except _net.NetworkError as exc:
+            raise NetworkError(exc.url, exc.reason, exc.status) from None
+
+    def get_json(self, url: str, **kwargs: Any) -> Any:
+        """The decoded JSON answer; a cached answer that is not JSON (a 200 error page) is asked for once more."""
+        resp = self.get(url, **kwargs)
+        try:
+            return resp.json()
+        except ValueError:
+            if getattr(resp, "from_cache", False):
+                resp = self.get(url, **{**kwargs, "refresh": True})
+                try:
+                    return resp.json()
+                except ValueError:
+                    pass
+        raise NetworkError(resp.url, _not_json(resp))
+
+
+def _not_json(resp: HttpResponse) -> str:
+    """Why an answer is not JSON, in words: an HTML page (with its title), nothing at all, or other text."""
+    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    where = f"HTTP {resp.status}" + (f", {ctype}" if ctype else "")
+    head = resp.content[:4096].lstrip().lower()
+    if "html" in ctype or head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
+        found = re.search(r"<title[^>]*>(.*?)</title>", resp.text[:65536], re.IGNORECASE | re.DOTALL)
+        title = " ".join(found.group(1).split())[:80] if found else ""
+        return f"the answer is not valid JSON: it is an HTML page, not JSON ({where}{f', titled {title!r}' if title else ''})"
+    if not resp.content.strip():
+        return f"the answer is not valid JSON: it is empty ({where})"
+    start = " ".join(resp.text[:60].split())
+    return f"the answer is not valid JSON ({where}; it starts {start!r})"
 
 
 class RecordView(Mapping[str, Any]):
@@ -250,6 +329,10 @@ class PluginContext:
     timeout: float = 30.0
     cancelled: Callable[[], bool] = field(default=lambda: False)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.http, _net.HttpClient):  # add-ons see this module's NetworkError, never refdesk.net's
+            object.__setattr__(self, "http", _HostHttp(self.http))
+
     def service_url(self, name: str) -> str:
         """The configured base URL of a service, without a trailing slash (KeyError if unknown)."""
         return self.services[name].rstrip("/")
@@ -281,7 +364,8 @@ class PluginContext:
         new key at once may both compute it. At most ``MEMO_SIZE`` keys are kept, the least recently used dropped first.
         """
         with _MEMOS_LOCK:
-            memo = _MEMOS.setdefault(self.http, {}).setdefault(self.name, OrderedDict())
+            session = self.http.client if isinstance(self.http, _HostHttp) else self.http
+            memo = _MEMOS.setdefault(session, {}).setdefault(self.name, OrderedDict())
             if key in memo:
                 memo.move_to_end(key)
                 return memo[key]
@@ -300,19 +384,30 @@ class PluginContext:
         services: Mapping[str, str] | None = None,
         settings: Mapping[str, Any] | None = None,
         timeout: float = 10.0,
+        retries: int = 3,
+        retry_backoff: float = 0.5,
+        contact_email: str = "",
+        cancelled: Callable[[], bool] | None = None,
     ) -> PluginContext:
-        """A context with a real refdesk HTTP client, for an add-on's own tests against a local server."""
-        from refdesk.config import Settings
-        from refdesk.net import HttpClient as _Client
+        """A context for an add-on's own tests against a local server, with refdesk's real HTTP client.
 
-        app_settings = Settings(http_cache=False, retries=0, read_timeout=timeout, connect_timeout=timeout)
+        The client behaves as in refdesk (``retries`` 3: a 500, 502, 503, 504, 429 or a dropped connection is
+        asked up to 4 times, waiting ``retry_backoff`` seconds, doubled each time, or the server's
+        ``Retry-After``; all within ``timeout``), but keeps no cache. ``retries=0`` makes a failure test quick.
+        """
+        from refdesk.config import Settings
+
+        app_settings = Settings(http_cache=False, retries=retries, retry_backoff=retry_backoff, read_timeout=timeout,
+                                connect_timeout=timeout, contact_email=contact_email)
         return cls(
             name=name,
-            http=_Client(app_settings),
+            http=_HostHttp(_net.HttpClient(app_settings)),
             settings=dict(settings or {}),
             log=logging.getLogger(f"refdesk.plugins.{name}"),
             services=dict(services or {}),
+            contact_email=contact_email,
             timeout=timeout,
+            cancelled=cancelled or (lambda: False),
         )
 
 

@@ -7,6 +7,7 @@ stop refdesk from starting.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -106,6 +107,49 @@ def origin_of(dist: metadata.Distribution | None) -> str:
     return url.removeprefix("file://") if url.startswith("file://") else url
 
 
+#: How the message of an add-on that cannot run begins (``refdesk plugins list`` shows it beside the add-on).
+CANNOT_RUN = "cannot run: "
+
+
+def load_error(exc: BaseException) -> str:
+    """An import failure in one line, with the add-on's file and line for a syntax error."""
+    if isinstance(exc, SyntaxError):
+        where = f" ({exc.filename}, line {exc.lineno})" if exc.filename else ""
+        return f"SyntaxError: {exc.msg}{where}"
+    return " ".join(f"{exc.__class__.__name__}: {exc}".split())
+
+
+def _signature(fn: object) -> tuple[str, list[str]]:
+    try:
+        params = list(inspect.signature(fn).parameters)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        params = []
+    return f"{getattr(fn, '__name__', '?')}({', '.join(params)})", params
+
+
+def check_hooks(obj: object) -> str:
+    """"" when every ``@hookimpl`` of ``obj`` names a hook of the specification with parameters it passes,
+    else one readable sentence (pluggy says the same in several lines, meant for a plugin system's developer)."""
+    specs = {name: fn for name, fn in vars(EnrichSpec).items() if hasattr(fn, f"{PROJECT}_spec")}
+    for attr in dir(obj):
+        try:
+            fn = getattr(obj, attr)
+        except Exception:  # a property of an add-on object that raises: pluggy reports it
+            continue
+        if not callable(fn) or not hasattr(fn, f"{PROJECT}_impl"):
+            continue
+        shown, params = _signature(fn)
+        if attr not in specs:
+            offered = ", ".join(_signature(spec)[0].replace("(self, ", "(") for spec in specs.values())
+            return f"does not fit the plugin API: @hookimpl {shown} is not a refdesk hook; the hooks are {offered}"
+        spec_params = [p for p in _signature(specs[attr])[1] if p != "self"]
+        extra = [p for p in params if p not in spec_params and p != "self"]
+        if extra:
+            return (f"does not fit the plugin API: the hook {shown} asks for {', '.join(extra)}, which refdesk does not pass: "
+                    f"its parameters must be among {attr}({', '.join(spec_params)})")
+    return ""
+
+
 def _make_manager(name: str, obj: object) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(EnrichSpec)
@@ -150,15 +194,16 @@ class PluginHost:
             return LoadedPlugin(info)
         declared = getattr(obj, "REFDESK_API_VERSION", None)
         info = replace(info, api_version=str(declared or ""))
-        problem = check_refdesk_requirement(dist) or check_api_version(declared)
+        problem = check_refdesk_requirement(dist) or check_api_version(declared) or check_hooks(obj)
         if problem:
-            return LoadedPlugin(replace(info, message=f"disabled: {problem}"))
+            return LoadedPlugin(replace(info, message=f"{CANNOT_RUN}{problem}"))
         try:
             manager = _make_manager(name, obj)
         except Exception as exc:  # pluggy validation errors, or anything a broken add-on does
-            return LoadedPlugin(replace(info, message=f"disabled: does not fit the plugin API: {exc}"))
+            detail = " ".join(str(exc).split())  # one line: pluggy's text spans several
+            return LoadedPlugin(replace(info, message=f"{CANNOT_RUN}does not fit the plugin API: {detail}"))
         if not manager.hook.enrich.get_hookimpls():
-            return LoadedPlugin(replace(info, message="disabled: implements no hook (expected @hookimpl def enrich)"))
+            return LoadedPlugin(replace(info, message=f"{CANNOT_RUN}implements no hook (expected @hookimpl def enrich)"))
         return LoadedPlugin(replace(info, compatible=True, message="" if enabled else "disabled in settings"), manager)
 
     def loaded(self) -> dict[str, LoadedPlugin]:
@@ -175,7 +220,7 @@ class PluginHost:
                 obj: object | None = ep.load()
                 error = ""
             except Exception as exc:
-                obj, error = None, f"disabled: failed to load {ep.value}: {exc.__class__.__name__}: {exc}"
+                obj, error = None, f"{CANNOT_RUN}failed to load {ep.value}: {load_error(exc)}"
             found[ep.name] = self._load(ep.name, obj, dist, error)
         for name, obj in self._objects.items():
             found[name] = self._load(name, obj, None, "")
@@ -201,7 +246,7 @@ class PluginHost:
         if only is not None:
             p = self.find(only)
             if p.manager is None or not p.info.compatible:
-                raise NotFoundError(f"The add-on '{p.info.name}' cannot run: {p.info.message}")
+                raise NotFoundError(f"The add-on '{p.info.name}' {p.info.message}")
             return [(p.info.name, p.manager)]
         return [(name, p.manager) for name, p in self.loaded().items() if p.runnable and p.manager is not None]
 

@@ -19,7 +19,7 @@ from refdesk.app import AppContext
 from refdesk.errors import InvalidInputError, NotFoundError
 from refdesk.plugins import install as _install
 from refdesk.plugins import runner
-from refdesk.plugins.api import PluginContext, RecordView
+from refdesk.plugins.api import PluginContext, RecordView, _HostHttp
 from refdesk.plugins.host import PluginHost, PluginInfo
 from refdesk.plugins.install import InstallSummary
 from refdesk.plugins.suggestions import ApplyReport, StoredSuggestion, SuggestionStore
@@ -127,8 +127,9 @@ def services_of(ctx: AppContext) -> dict[str, str]:
     return {"crossref": s.crossref_api_url, "openalex": s.openalex_api_url, "doaj": s.doaj_api_url, "doi": s.doi_resolver_url}
 
 
-def context_factory(ctx: AppContext) -> runner.ContextFactory:
-    http = ctx.http  # created here, on the caller's thread, and shared by every add-on
+def context_factory(ctx: AppContext, *, refresh: bool = False) -> runner.ContextFactory:
+    """Contexts for the add-ons of one run; ``refresh`` sends their requests past the HTTP cache."""
+    http = _HostHttp(ctx.http, refresh=refresh)  # created here, on the caller's thread, and shared by every add-on
     services = MappingProxyType(services_of(ctx))
     settings = ctx.settings
 
