@@ -11,7 +11,7 @@
    ``library/`` an ``UPDATE items`` may set only sync's bookkeeping (``SYNC_COLUMNS``), plus ``data`` in the
    functions of ``DATA_WRITERS``, which change nothing in it but its ``collections`` list (which feeds no
    column and no index; SQLite triggers keep ``item_collections`` from it). The search index is contentless:
-   removing an entry needs the values indexed before, which only the library knows.
+   removing an entry needs the values indexed before, which only the library knows. Only library/ imports sqlite3.
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ LAYERS: list[set[str]] = [
     {"refdesk", "data", "errors", "text", "charset", "httpcache"},
     {"schema", "dates", "names", "identifiers", "config"},
     {"model", "net"},
-    {"library", "output"},
+    {"library"},
     {"app"},
     {"importers", "plugins", "zotero"},
+    {"output"},
     {"exporting"},
     {"commands", "gui"},
     {"cli"},
@@ -256,6 +257,14 @@ def test_only_the_library_writes_items_and_only_the_store_writes_the_search_inde
         seen_sync_update = True
     assert not wrong, "writes that belong to library/:\n" + "\n".join(wrong)
     assert seen_sync_update, "the scan found no UPDATE items outside library/: has the SQL moved or the regex broken?"
+
+
+def test_only_the_library_imports_sqlite3() -> None:
+    """Everything else reaches the library file through ``Library``: only library/ opens SQLite files."""
+    wrong = [f"{path.relative_to(ROOT)}:{line}" for path in sorted(PACKAGE.rglob("*.py"))
+             if not path.relative_to(PACKAGE).as_posix().startswith("library/")
+             for line, name in _imports(path) if name.split(".")[0] == "sqlite3"]
+    assert not wrong, "sqlite3 imported outside library/:\n" + "\n".join(wrong)
 
 
 def test_the_scan_sees_what_it_must_refuse() -> None:
