@@ -46,6 +46,8 @@ DEFAULT_LIMIT = 25
 # Item properties that are not item-data fields.
 _ITEM_STRUCTURE = {"key", "version", "itemType", "creators", "tags", "collections", "relations", "dateAdded",
                    "dateModified", "deleted", "parentItem", "inPublications"}
+# Flags the server leaves out when they are off: a write erases them with false (or 0, or "").
+_ERASED_WHEN_FALSE = {"deleted", "parentItem"}
 _NOTE_FIELDS = {"note"}
 _ATTACHMENT_FIELDS = {"linkMode", "contentType", "charset", "filename", "md5", "mtime", "path", "note"}
 
@@ -704,6 +706,8 @@ class ZoteroServer:
                 raise ApiError(400, f"'{name}' is not a valid field for type '{item_type}'")
             if name not in _ATTACHMENT_FIELDS and not isinstance(value, str):
                 raise ApiError(400, f"'{name}' value must be a string")
+        if "deleted" in obj and obj["deleted"] not in (0, 1, True, False, "", None):
+            raise ApiError(400, "'deleted' must be true, false, 1 or 0")
         if existing is not None and "dateAdded" in obj and obj["dateAdded"] != existing.data.get("dateAdded"):
             raise ApiError(400, "'dateAdded' cannot be modified for existing items")
         creators = obj.get("creators", base.get("creators", []))
@@ -767,6 +771,9 @@ class ZoteroServer:
                 data["itemType"] = item_type
         for name, value in obj.items():
             if name in ("key", "version"):
+                continue
+            if name in _ERASED_WHEN_FALSE and value in ("", None, False):  # (0 == False: "deleted": 0 restores)
+                data.pop(name, None)  # restored from the Trash / made top-level: Zotero omits the property
                 continue
             if name not in allowed and name not in _ITEM_STRUCTURE and value in ("", None, False):
                 continue

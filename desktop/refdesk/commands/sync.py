@@ -19,13 +19,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_sync(ctx: AppContext, args: argparse.Namespace) -> int:
     from refdesk.commands.zotero import format_conflict_lines
-    from refdesk.zotero.sync import Progress, sync
+    from refdesk.zotero.errors import ZoteroPausedError
+    from refdesk.zotero.sync import Progress, SyncReport, sync
 
     def progress(p: Progress) -> None:
         if p.total and not args.json and sys.stderr.isatty():
             print(f"\r{p.library_id}: {p.phase} {p.done}/{p.total}", end="", file=sys.stderr, flush=True)
 
-    report = sync(ctx, args.library_id or None, progress=progress)
+    try:
+        report = sync(ctx, args.library_id or None, progress=progress)
+    except ZoteroPausedError as exc:
+        if not args.json:
+            raise
+        # the same JSON as every other outcome: nothing synced, and until when Zotero asked to wait
+        from refdesk.zotero import conflicts
+
+        report = SyncReport(error=str(exc), paused_until=exc.until, conflicts=conflicts.list_conflicts(ctx.library))
     if args.json:
         dump_json(report.to_json())
         return 0 if report.ok else 5

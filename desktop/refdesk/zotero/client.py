@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from http import HTTPStatus
 from typing import Any
 
 import certifi
@@ -29,7 +30,7 @@ from pyzotero import zotero as pz
 from pyzotero import zotero_errors as ze
 from pyzotero.zotero import retrieve
 
-from refdesk.zotero.errors import SyncCancelledError, ZoteroAuthError, ZoteroError, ZoteroUnavailableError
+from refdesk.zotero.errors import SyncCancelledError, ZoteroAuthError, ZoteroError, ZoteroPausedError, ZoteroUnavailableError
 
 log = logging.getLogger(__name__)
 # httpx2 logs every URL at INFO; URLs carry no key, but keep the sync log about sync.
@@ -39,6 +40,45 @@ DEFAULT_API_URL = "https://api.zotero.org"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 FaultHook = Callable[[httpx2.Request, str], None]
+
+
+def describe_failure(failure: BaseException | int) -> str:
+    """A failed attempt in words: a dropped connection or a status the transport retries."""
+    if isinstance(failure, int):
+        try:
+            return f"the server answered {failure} {HTTPStatus(failure).phrase}"
+        except ValueError:
+            return f"the server answered {failure}"
+    if isinstance(failure, httpx2.RemoteProtocolError):
+        return "the connection was closed before an answer"
+    if isinstance(failure, httpx2.TimeoutException):
+        return "no answer in time"
+    if isinstance(failure, httpx2.ConnectError):
+        return "no connection could be made"
+    if isinstance(failure, httpx2.ReadError | httpx2.WriteError):
+        return "the connection broke"
+    return f"a network error ({type(failure).__name__})"
+
+
+def describe_failures(failures: list[BaseException | int]) -> str:
+    """The mix of failed attempts, most frequent first: 'the connection was closed before an answer (3 times), ...'."""
+    counts: dict[str, int] = {}
+    for f in failures:
+        text = describe_failure(f)
+        counts[text] = counts.get(text, 0) + 1
+    parts = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{text} ({'once' if n == 1 else f'{n} times'})" for text, n in parts)
+
+
+def give_up_message(failures: list[BaseException | int]) -> str:
+    """Why the transport stopped retrying, naming every kind of failure, not only the last."""
+    n = len(failures)
+    attempts = f"{n} attempt{'' if n == 1 else 's'}"
+    if all(isinstance(f, int) for f in failures) and len(set(failures)) == 1:
+        return f"The Zotero server kept answering {describe_failure(failures[0])[len('the server answered '):]} after {attempts}"
+    if not any(isinstance(f, int) for f in failures):
+        return f"Cannot reach the Zotero server after {attempts}: {describe_failures(failures)}"
+    return f"The Zotero server failed {attempts}: {describe_failures(failures)}"
 
 
 def api_url(settings_url: str | None) -> str:
@@ -93,6 +133,7 @@ class ResilientTransport(httpx2.BaseTransport):
         self.waited = 0.0
         self._backoff_until = 0.0
         self.pause_until = 0.0  # wall clock: when Zotero allows requests again (kept across runs by the engine)
+        self.last_attempts = 0  # attempts the last request took (> 1: an earlier one may have been applied)
         self._local = threading.local()
 
     # -- per-request context set by the engine ---------------------------
@@ -114,11 +155,16 @@ class ResilientTransport(httpx2.BaseTransport):
 
     def pause(self, seconds: float) -> None:
         """Honour a server-requested pause: wait when short, otherwise stop here (state is consistent)."""
-        self.pause_until = max(self.pause_until, time.time() + seconds)
+        self.hold_until(time.time() + seconds, seconds)
+
+    def hold_until(self, until: float, asked: float | None = None) -> None:
+        """Make no request before ``until`` (epoch): wait when it is close, otherwise stop with ZoteroPausedError."""
+        self.pause_until = max(self.pause_until, until)
+        seconds = self.pause_until - time.time()
         if seconds > self.max_wait:
-            until = time.strftime("%H:%M:%S", time.localtime(self.pause_until))
-            raise ZoteroUnavailableError(f"Zotero asked clients to pause for {seconds:.0f} s",
-                                         f"nothing was lost, sync again after {until}")
+            at = time.strftime("%H:%M:%S", time.localtime(self.pause_until))
+            raise ZoteroPausedError(f"Zotero asked clients to pause for {asked if asked is not None else seconds:.0f} s",
+                                    self.pause_until, f"nothing was lost, sync again after {at}")
         self._backoff_until = max(self._backoff_until, time.monotonic() + seconds)
 
     @staticmethod
@@ -137,6 +183,7 @@ class ResilientTransport(httpx2.BaseTransport):
         for name, value in getattr(self._local, "headers", {}).items():
             request.headers[name] = value
         attempt = 0
+        failures: list[BaseException | int] = []
         while True:
             if self.cancel is not None and self.cancel.is_set():
                 raise SyncCancelledError("Sync cancelled; it resumes where it stopped next time")
@@ -148,23 +195,23 @@ class ResilientTransport(httpx2.BaseTransport):
             if self.fault_hook is not None:
                 self.fault_hook(request, "send")
             self.requests += 1
+            self.last_attempts = attempt + 1
             try:
                 response = self.inner.handle_request(request)
                 response.read()
             except httpx2.TransportError as exc:
+                failures.append(exc)
                 if attempt >= self.retries:
-                    raise ZoteroUnavailableError(
-                        f"Cannot reach the Zotero server ({type(exc).__name__}) after {attempt + 1} attempts"
-                    ) from None
-                log.info("connection problem (%s), retrying", type(exc).__name__)
+                    raise ZoteroUnavailableError(give_up_message(failures)) from None
+                log.info("connection problem (%s), retrying", describe_failure(exc))
                 self._wait(self._delay(None, attempt))
                 attempt += 1
                 continue
             if response.status_code in RETRY_STATUSES:
+                failures.append(response.status_code)
                 if attempt >= self.retries:
                     response.close()
-                    raise ZoteroUnavailableError(
-                        f"The Zotero server kept answering {response.status_code} after {attempt + 1} attempts")
+                    raise ZoteroUnavailableError(give_up_message(failures))
                 delay = self._delay(response, attempt)
                 log.info("server answered %s, retrying in %.1fs", response.status_code, delay)
                 response.close()
@@ -248,18 +295,47 @@ class ZoteroClient:
         except ze.PyZoteroError as exc:
             if isinstance(exc, ze.PreConditionFailedError | ze.PreConditionRequiredError):
                 raise
-            raise ZoteroError(f"Zotero answered an error while {what}: {self._reason(exc)}") from None
+            raise ZoteroError(self._answered(exc, what)) from None
         except (ValueError, httpx2.HTTPError) as exc:  # e.g. a proxy's HTML page where JSON was expected
             raise ZoteroError(f"Unexpected answer from the Zotero server while {what} ({type(exc).__name__}); "
                               f"is {self.base_url} a Zotero API?") from None
 
-    def _reason(self, exc: BaseException) -> str:
+    @staticmethod
+    def _parts(exc: BaseException) -> tuple[int | None, str]:
+        """The status code and the response text of a pyzotero error (its message has 'Code:' and 'Response:')."""
         text = str(exc)
+        code: int | None = None
         for line in text.splitlines():
-            if line.startswith("Response:"):
-                text = line[len("Response:"):].strip()
-                break
-        return self.redact(text.strip())[:300] or type(exc).__name__
+            if line.startswith("Code:") and line[5:].strip().isdigit():
+                code = int(line[5:].strip())
+        body = text.split("\nResponse:", 1)[1].strip() if "\nResponse:" in text else ""
+        return code, body
+
+    def _answered(self, exc: BaseException, what: str) -> str:
+        """'Zotero answered 413 Request Entity Too Large while uploading items[: its plain-text reason]'.
+
+        Zotero's errors are short plain text; a proxy's or load balancer's HTML page is not shown at all.
+        """
+        code, body = self._parts(exc)
+        if code is None:
+            return f"Zotero answered an error while {what}: {self._reason(exc)}"
+        try:
+            status = f"{code} {HTTPStatus(code).phrase}"
+        except ValueError:
+            status = str(code)
+        if not body or body.lstrip().startswith("<"):
+            return f"Zotero answered {status} while {what}"
+        return f"Zotero answered {status} while {what}: {self.redact(body.splitlines()[0].strip())[:300]}"
+
+    def _reason(self, exc: BaseException) -> str:
+        code, body = self._parts(exc)
+        if code is not None and (not body or body.lstrip().startswith("<")):  # an HTML page: its status says it
+            try:
+                return f"{code} {HTTPStatus(code).phrase}"
+            except ValueError:
+                return f"HTTP {code}"
+        text = body or str(exc)
+        return self.redact(text.strip().splitlines()[0] if text.strip() else "")[:300] or type(exc).__name__
 
     def expect(self, value: Any, kind: type, what: str) -> Any:
         """The decoded answer, if it has the documented shape (a proxy or captive portal may answer HTML)."""

@@ -55,7 +55,8 @@ class Conflict:
 
 
 def _blank(value: Any) -> Any:
-    return None if value == "" else value
+    """Empty values ("", [], {}, false, 0) are an absent field, as on the server."""
+    return None if mapping.is_empty(value) else value
 
 
 def _eq(a: Any, b: Any) -> bool:

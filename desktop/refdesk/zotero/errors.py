@@ -36,5 +36,13 @@ class ZoteroUnavailableError(ZoteroError):
         self.problem = problem
 
 
+class ZoteroPausedError(ZoteroUnavailableError):
+    """Zotero asked for a pause longer than a sync waits; ``until`` is when requests are allowed again (epoch)."""
+
+    def __init__(self, problem: str, until: float, advice: str = SYNC_AGAIN) -> None:
+        super().__init__(problem, advice)
+        self.until = until
+
+
 class SyncCancelledError(ZoteroError):
     exit_code = 130

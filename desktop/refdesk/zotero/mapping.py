@@ -36,8 +36,14 @@ def from_zotero(obj: dict[str, Any]) -> Record:
     return Record(data=data, key=key, version=version)
 
 
-#: What the server treats as an absent field (compared by equality, as JSON values are).
-_EMPTY: tuple[Any, ...] = ("", None, [], {})
+#: What the server treats as an absent field (compared by equality, as JSON values are): ``false``/``0``
+#: too, as a restored item's ``deleted`` flag or a top-level item's ``parentItem`` is sent.
+_EMPTY: tuple[Any, ...] = ("", None, [], {}, False)
+
+
+def is_empty(value: Any) -> bool:
+    """A value Zotero stores as no value at all."""
+    return value in _EMPTY
 
 
 def normalized(data: dict[str, Any] | None) -> dict[str, Any]:
@@ -57,6 +63,38 @@ def same(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
         if v != get(k) and k not in SERVER_MANAGED and (v not in _EMPTY or get(k) not in _EMPTY):
             return False
     return all(k in a or k in SERVER_MANAGED or w in _EMPTY for k, w in b.items())
+
+
+def clear_value(name: str, old: Any) -> Any:
+    """What erases property ``name`` (whose synced value was ``old``) in a write.
+
+    A POST keeps every property it does not name, so a cleared field must be sent empty: ``""`` for
+    a field, ``[]`` for creators, tags and collections, ``{}`` for relations, ``0`` for the Trash flag
+    (restored) and ``false`` for ``parentItem`` (a top-level item), as the Web API's write docs say.
+    """
+    if name == "deleted":
+        return 0
+    if name in ("parentItem", "inPublications") or isinstance(old, bool):
+        return False
+    if isinstance(old, list):
+        return []
+    if isinstance(old, dict):
+        return {}
+    if old is None or isinstance(old, int | float):
+        return None
+    return ""
+
+
+def upload_data(data: dict[str, Any], synced: dict[str, Any] | None) -> dict[str, Any]:
+    """``data`` plus an empty value for every property the synced copy had and ``data`` no longer has."""
+    if not synced:
+        return data
+    out = dict(data)
+    for name, old in synced.items():
+        if name not in SERVER_MANAGED and name not in ("itemType", "dateAdded") and old not in _EMPTY \
+                and out.get(name) in _EMPTY:
+            out[name] = clear_value(name, old)
+    return out
 
 
 def canonical(value: Any) -> str:

@@ -238,6 +238,12 @@ def sent_data(lib: Library, library_id: str, object_type: str = "items") -> dict
     return out
 
 
+def batch_payload(lib: Library, entry_id: int) -> list[dict[str, Any]]:
+    """The objects a journaled batch sent, exactly as sent (with key and version)."""
+    rows = lib.execute("SELECT payload FROM zotero_upload_journal WHERE id = ?", (entry_id,))
+    return list(json.loads(rows[0][0])) if rows and rows[0][0] else []
+
+
 def clear_journal(lib: Library, library_id: str) -> None:
     lib.execute("DELETE FROM zotero_upload_journal WHERE library_id = ?", (library_id,))
 

@@ -17,12 +17,14 @@ token) and no lost change (an item stays dirty until the server confirmed it).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pyzotero import zotero_errors as ze
@@ -81,14 +83,19 @@ class SyncReport:
     requests: int = 0
     seconds: float = 0.0
     conflicts: list[conflicts.Conflict] = field(default_factory=list)
+    paused_until: float = 0.0  # epoch: Zotero asked for a pause until then (0: no pause)
+    error: str | None = None  # the sync stopped before any library (e.g. such a pause)
 
     @property
     def ok(self) -> bool:
-        return all(r.error is None for r in self.libraries)
+        return self.error is None and all(r.error is None for r in self.libraries)
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "requests": self.requests, "seconds": round(self.seconds, 3),
-                "libraries": [asdict(r) for r in self.libraries], "conflicts": [c.to_json() for c in self.conflicts]}
+        paused = (datetime.fromtimestamp(self.paused_until, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                  if self.paused_until else None)
+        return {"ok": self.ok, "error": self.error, "pausedUntil": paused, "requests": self.requests,
+                "seconds": round(self.seconds, 3), "libraries": [asdict(r) for r in self.libraries],
+                "conflicts": [c.to_json() for c in self.conflicts]}
 
 
 class _Stale(Exception):
@@ -110,6 +117,7 @@ class LibrarySync:
         self.zot: RefdeskZotero = client.library(library_id)
         self.skip: set[str] = set()  # items that failed to upload in this run
         self.sent: dict[str, dict[str, Any]] = {}  # what unconfirmed batches sent, by key
+        self.applied: dict[str, dict[str, Any]] = {}  # what batches known to be applied (answer lost) sent, by key
 
     # -- helpers ----------------------------------------------------------
     @property
@@ -124,7 +132,7 @@ class LibrarySync:
 
     def _uploadable(self) -> list[state.ItemState]:
         held = conflicts.held_keys(self.lib, self.library_id)
-        return [i for i in state.dirty_items(self.lib, self.library_id, with_synced=False)
+        return [i for i in state.dirty_items(self.lib, self.library_id)
                 if i.key not in held and i.key not in self.skip]
 
     def _deletable(self) -> list[str]:
@@ -143,6 +151,7 @@ class LibrarySync:
     # -- main loop ----------------------------------------------------------
     def run(self) -> None:
         state.harvest_deletions(self.lib, self.library_id)
+        self._reconcile_conflicts()
         self.report.version_before = self.version
         downloaded = False
         for attempt in range(MAX_RESTARTS):
@@ -167,6 +176,21 @@ class LibrarySync:
         self.report.held = len(conflicts.held_keys(self.lib, self.library_id))
         self.report.pending = state.dirty_count(self.lib, self.library_id) + len(state.deletions(self.lib, self.library_id))
         self.progress(Progress(self.library_id, "done"))
+
+    def _reconcile_conflicts(self) -> None:
+        """Conflicts whose ground changed here since they were opened: the item was deleted here too."""
+        lid = self.library_id
+        open_ = conflicts.list_conflicts(self.lib, lid)
+        if not open_:
+            return
+        present = set(state.item_states(self.lib, sorted({c.key for c in open_}), lid))
+        with self.lib.transaction():
+            for c in open_:
+                if c.key in present or (c.field == conflicts.DELETED and c.local == "deleted"):
+                    continue
+                # changed here and deleted in Zotero, then deleted here as well: nothing left to decide;
+                # a field conflict of an item deleted here since: the deletion is the newest decision
+                conflicts.close(self.lib, c.id, "deleted on both sides" if c.field == conflicts.DELETED else "deleted here")
 
     # -- download -------------------------------------------------------------
     def download(self) -> None:
@@ -257,6 +281,7 @@ class LibrarySync:
             self._set_version(top)
             # everything the server has is applied: unconfirmed batches are settled (dirty objects go again)
             state.clear_journal(self.lib, self.library_id)
+        self.applied = {}
 
     def _apply_items(self, objs: list[dict[str, Any]]) -> None:
         """Apply one response's items: new ones in bulk, the rest one by one (merges, conflicts)."""
@@ -278,6 +303,7 @@ class LibrarySync:
         key, lid = remote.key, self.library_id
         if local is None:
             if key in deletions:
+                # (an open conflict of this key is refreshed with Zotero's newest copy)
                 # deleted here, changed there: nothing silently lost either way
                 full = mapping.to_zotero(remote)
                 conflicts.record(self.lib, lid, key, [conflicts.FieldConflict(conflicts.DELETED, None, "deleted", full)],
@@ -295,13 +321,17 @@ class LibrarySync:
             return
         base = local.synced
         sent = self.sent.get(key)
-        if sent is not None and mapping.same(sent, remote.data):
+        if key in self.applied:
+            base = self.applied[key]  # our write went through (its answer was lost): later changes are theirs or ours
+        elif sent is not None and mapping.same(sent, remote.data):
             base = sent  # the server holds what we sent before a crash: only later local edits are ours
         merged, found = conflicts.merge(base, local.data, remote.data)
         still_open = False
         for name, c in conflicts.open_fields(self.lib, lid, key).items():
             if name == conflicts.DELETED:
-                still_open = True
+                # "changed here, deleted in Zotero", but Zotero has the item again (another client kept its
+                # copy): the ground changed, so this is an ordinary merge now, against the last synced copy
+                conflicts.close(self.lib, c.id, "restored in Zotero")
                 continue
             if conflicts._eq(merged.get(name), remote.data.get(name)):
                 conflicts.close(self.lib, c.id, "same")
@@ -325,13 +355,17 @@ class LibrarySync:
         local = state.item_state(self.lib, key, lid)
         if local is None:
             state.forget_deletions(self.lib, lid, [key])
+            for c in conflicts.open_fields(self.lib, lid, key).values():
+                conflicts.close(self.lib, c.id, "deleted on both sides")  # e.g. deleted here, changed, then deleted there
             return
         if local.dirty and not mapping.same(local.data, local.synced):
-            # changed here, deleted there: keep the local copy pending as a new object
+            # changed here, deleted there: keep the local copy pending as a new object. Its field conflicts are
+            # superseded; the last synced copy stays the base in case the item comes back from another client.
+            for c in conflicts.open_fields(self.lib, lid, key).values():
+                conflicts.close(self.lib, c.id, "deleted in Zotero")
             conflicts.record(self.lib, lid, key, [conflicts.FieldConflict(conflicts.DELETED, None, local.data, "deleted")],
                              0)
-            self.lib.execute("UPDATE items SET version = 0, synced_data = NULL, dirty = 1 WHERE key = ? AND library_id = ?",
-                             (key, lid))
+            self.lib.execute("UPDATE items SET version = 0, dirty = 1 WHERE key = ? AND library_id = ?", (key, lid))
             self.report.new_conflicts += 1
             return
         self.lib.remove(key, "zotero", dirty=False)
@@ -365,9 +399,13 @@ class LibrarySync:
 
     # -- upload ---------------------------------------------------------------
     def upload(self) -> None:
-        for entry in state.pending_batches(self.lib, self.library_id):
-            # a batch sent by a sync that was killed: send it again with the same write token
-            self._send(entry.object_type, entry.keys, entry.token, entry.id)
+        entries = state.pending_batches(self.lib, self.library_id)
+        for entry in entries:
+            # a batch whose answer never came (a killed sync, a lost connection): was it applied?
+            with contextlib.suppress(_Stale):  # settle every unanswered batch before downloading (each merge's base)
+                self._probe(entry.object_type, entry.token, entry.id)
+        if entries:
+            raise _Stale  # a probe carries no library version: what others wrote meanwhile is downloaded next
         cols = self._dirty_collections()
         rows = state.collection_rows(self.lib, self.library_id)
         cols.sort(key=lambda k: bool(rows[k][2].get("parentCollection")))
@@ -381,8 +419,7 @@ class LibrarySync:
         for i in range(0, total, BATCH):
             self.progress(Progress(self.library_id, "uploading", i, total))
             chunk = items[i:i + BATCH]
-            self._send("items", [it.key for it in chunk],
-                       payload=[{"key": it.key, "version": it.version, **it.data} for it in chunk], mark=mark)
+            self._send("items", [it.key for it in chunk], payload=[self._item_payload(it) for it in chunk], mark=mark)
         self._delete("items", self._deletable(), "item")
         self._delete("collections", state.deletions(self.lib, self.library_id, "collection"), "collection")
 
@@ -403,6 +440,17 @@ class LibrarySync:
                 self.lib.save(rec, "zotero", dirty=False, changed=["parentItem"])  # already dirty; not a user edit
                 it.data.pop("parentItem", None)
 
+    @staticmethod
+    def _item_payload(item: state.ItemState) -> dict[str, Any]:
+        """What to POST: the data, and an empty value for each property cleared since the last sync.
+
+        A POST keeps the properties it does not name, so a cleared field, emptied creators or tags, or an
+        item restored from the Trash (``deleted`` gone) must be sent empty or the old value stays in Zotero.
+        A new object (version 0, e.g. re-created after a deletion in Zotero) has nothing to clear.
+        """
+        data = mapping.upload_data(item.data, item.synced) if item.version else item.data
+        return {"key": item.key, "version": item.version, **data}
+
     def _payload(self, object_type: str, keys: list[str]) -> list[dict[str, Any]]:
         out = []
         if object_type == "items":
@@ -410,41 +458,78 @@ class LibrarySync:
             for key in keys:
                 item = states.get(key)
                 if item is not None and item.dirty:
-                    out.append({"key": key, "version": item.version, **item.data})
+                    out.append(self._item_payload(item))
         else:
             rows = state.collection_rows(self.lib, self.library_id)
             for key in keys:
                 if key in rows and rows[key][1]:
-                    out.append({"key": key, "version": rows[key][0], **rows[key][2]})
+                    out.append({"key": key, "version": rows[key][0], **mapping.upload_data(rows[key][2], rows[key][3])})
         return out
 
-    def _send(self, object_type: str, keys: list[str], token: str | None = None, journal_id: int | None = None,
-              payload: list[dict[str, Any]] | None = None, mark: int | None = None) -> None:
+    def _post(self, object_type: str, payload: list[dict[str, Any]], token: str, base: int | None) -> Any:
+        """One write with our token; ``base`` None sends no library version (the objects carry theirs)."""
+        zot = self.zot
+        with self.client.transport.headers(Zotero_Write_Token=token), self.client.errors(f"uploading {object_type}"):
+            if object_type == "items":
+                return zot.create_items(payload, last_modified=base)
+            return zot.create_collections(payload, last_modified=base)
+
+    def _send(self, object_type: str, keys: list[str], payload: list[dict[str, Any]] | None = None,
+              mark: int | None = None) -> None:
         if mark is None or payload is None:
             mark = state.journal_mark(self.lib)
             payload = self._payload(object_type, keys)
         if not payload:
-            if journal_id is not None:
-                state.finish_batch(self.lib, journal_id)
             return
         base = self.version
-        if token is None or journal_id is None:
-            token = uuid.uuid4().hex
-            journal_id = state.journal_batch(self.lib, self.library_id, object_type, token, payload, base)
-        zot = self.zot
+        token = uuid.uuid4().hex
+        journal_id = state.journal_batch(self.lib, self.library_id, object_type, token, payload, base)
         try:
-            with self.client.transport.headers(Zotero_Write_Token=token), self.client.errors(f"uploading {object_type}"):
-                if object_type == "items":
-                    result = zot.create_items(payload, last_modified=base)
-                else:
-                    result = zot.create_collections(payload, last_modified=base)
+            result = self._post(object_type, payload, token, base)
         except (ze.PreConditionFailedError, ze.PreConditionRequiredError):
-            # A stale library version, or a token the server already saw (the batch went through before a
-            # crash or a lost answer). The batch stays journaled: the download recognises our own write in it.
+            if self.client.transport.last_attempts > 1:
+                # an earlier attempt may have been applied before its answer was lost: ask with the token
+                self._probe(object_type, token, journal_id)
+                return
+            state.finish_batch(self.lib, journal_id)  # refused at the first attempt: nothing was written
             raise _Stale from None
+        self._apply_result(object_type, payload, result, journal_id, state.changed_since(self.lib, self.library_id, mark))
+
+    def _probe(self, object_type: str, token: str, journal_id: int) -> None:
+        """Settle a batch whose answer was lost: send it again, as it was, with its token and no library version.
+
+        Without ``If-Unmodified-Since-Version`` a whole-request ``412`` can only mean the token was used: the
+        batch was applied, and what it sent becomes the base of the merge with what Zotero holds now (so a
+        later change made in Zotero is neither overwritten nor taken for a conflict). Otherwise the batch is
+        written now, each object guarded by its own version (one changed in Zotero meanwhile fails with 412
+        and is merged after a download, against the last synced copy, since our write never happened).
+        """
+        payload = state.batch_payload(self.lib, journal_id)
+        if not payload:
+            state.finish_batch(self.lib, journal_id)
+            return
+        try:
+            result = self._post(object_type, payload, token, None)
+        except (ze.PreConditionFailedError, ze.PreConditionRequiredError):
+            if object_type == "items":
+                self.applied.update({str(obj["key"]): self._strip(obj) for obj in payload})
+            raise _Stale from None  # the journal entry stays until the download has merged it
+        # edits made since the batch was first sent keep an item dirty
+        current = state.item_data(self.lib, [str(p["key"]) for p in payload], self.library_id) \
+            if object_type == "items" else {k: row[2] for k, row in state.collection_rows(self.lib, self.library_id).items()}
+        edited = {str(p["key"]) for p in payload if str(p["key"]) in current
+                  and not mapping.same(current[str(p["key"])], self._strip(p))}
+        self._apply_result(object_type, payload, result, journal_id, edited, advance=False)
+
+    def _apply_result(self, object_type: str, payload: list[dict[str, Any]], result: Any, journal_id: int,
+                      edited: set[str], advance: bool = True) -> None:
+        """Record the per-object results. ``advance``: the write was conditional on our library version, so
+        its new version follows ours with nothing in between; after an unconditional one (a probe) others'
+        changes may lie between, and the library version waits for the next download."""
         if not isinstance(result, dict) or "failed" not in result:
             raise ZoteroError(f"Unexpected answer from Zotero while uploading {object_type}")
-        new_version = zot.last_version() or base
+        zot = self.zot
+        new_version = zot.last_version() or self.version
         stale = False
         successful = result.get("successful") or {}
         confirmed: list[tuple[dict[str, Any], dict[str, Any], int, bool]] = []
@@ -458,7 +543,7 @@ class LibrarySync:
             confirmed.append((sent, sent, int(sent.get("version", 0)) or new_version, True))
         with self.lib.transaction():
             if object_type == "items":
-                self._confirm_items(confirmed, state.changed_since(self.lib, self.library_id, mark))
+                self._confirm_items(confirmed, edited)
             else:
                 for sent, saved, version, unchanged in confirmed:
                     self._confirm_collection(sent, saved, version, unchanged)
@@ -471,7 +556,8 @@ class LibrarySync:
                 self.skip.add(sent["key"])
                 self.report.failed.append({"key": sent["key"], "type": object_type[:-1], "code": code,
                                            "message": str(failure.get("message", ""))})
-            self._set_version(new_version)
+            if advance:
+                self._set_version(new_version)
             state.finish_batch(self.lib, journal_id)
         if stale:
             raise _Stale
@@ -601,9 +687,9 @@ def sync(
     report = SyncReport()
     requests_before = zc.requests
     try:
-        paused = float(state.get_meta(lib, "pause_until") or 0) - time.time()
-        if paused > 0:
-            zc.transport.pause(paused)  # a Backoff from an earlier run still holds: wait or stop
+        paused_until = float(state.get_meta(lib, "pause_until") or 0)
+        if paused_until > time.time():
+            zc.transport.hold_until(paused_until)  # a Backoff from an earlier run still holds: wait or stop
         info = zc.key_info()
         if str(info.get("userID")) != str(zc.user_id):
             raise ZoteroAuthError(f"The stored API key belongs to another Zotero user ({info.get('userID')}); "
@@ -629,6 +715,7 @@ def sync(
     finally:
         if zc.transport.pause_until > time.time():
             state.set_meta(lib, "pause_until", repr(zc.transport.pause_until))
+            report.paused_until = zc.transport.pause_until
         report.requests = zc.requests - requests_before
         report.seconds = time.monotonic() - started
         if own_client:
