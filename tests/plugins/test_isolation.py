@@ -179,3 +179,33 @@ def test_a_whole_subject_list_is_cut_to_the_first_ones_and_said(with_plugins: Ca
     offered = manager.suggestions(app, key, None)
     assert [s.value for s in offered if s.field == SUBJECT] == [f"Heading {n}" for n in range(MAX_SUBJECTS)]
     assert any(s.field == "abstractNote" for s in offered)
+
+
+def test_the_add_on_is_given_up_on_at_exactly_three_timeouts(with_plugins: Callable[..., AppContext], hangs: Hanging) -> None:
+    """Four calls in flight: the third timeout stops the add-on; the calls still running are stopped with it
+    (reported as skipped), not counted as more timeouts when they overrun in turn."""
+    app = with_plugins(hangs=hangs)
+    keys = _add(app, 12)
+    report = manager.enrich(app, keys, timeout=0.3, lane_width=4)
+    kinds = [p.kind for p in report.problems]
+    assert kinds.count("timeout") == 3, [str(p) for p in report.problems]
+    per_record = [p for p in report.problems if p.key]
+    assert len(per_record) == len(hangs.calls) <= 4 + 2  # every call it got is reported once
+    assert all("timed out 3 times" in p.message for p in report.problems if p.kind == "skipped")
+    summary = [p for p in report.problems if not p.key]
+    assert len(summary) == 1 and f"not run for {12 - len(hangs.calls)} more record(s)" in summary[0].message
+
+
+def test_an_exception_names_the_add_on_file_and_line_with_the_traceback_kept(with_plugins: Callable[..., AppContext]) -> None:
+    def parse(record: RecordView, context: PluginContext) -> None:
+        import json
+
+        json.loads("{not json")  # the line an author wants to see
+
+    app = with_plugins(broken=FnPlugin(parse))
+    (key,) = _add(app)
+    (problem,) = manager.enrich(app, [key]).problems
+    line = parse.__code__.co_firstlineno + 3
+    assert problem.message.startswith("failed: JSONDecodeError: Expecting property name")
+    assert problem.message.endswith(f"(at {__file__}:{line})"), problem.message
+    assert "Traceback (most recent call last)" in problem.detail and 'json.loads("{not json")' in problem.detail

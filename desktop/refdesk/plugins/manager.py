@@ -60,6 +60,13 @@ class EnrichReport:
     cancelled: bool = False
     seconds: float = 0.0
     plugin_seconds: dict[str, float] = field(default_factory=dict)
+    #: calls (one add-on on one record) that returned a result, possibly empty; 0 with problems = everything failed
+    succeeded: int = 0
+
+    @property
+    def all_failed(self) -> bool:
+        """Every call failed (raised, timed out, was refused): nothing was learnt from any add-on."""
+        return self.succeeded == 0 and any(p.kind in ("error", "timeout", "invalid", "skipped") for p in self.problems)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,7 +75,9 @@ class EnrichReport:
             "suggestions": [s.to_json() for s in self.suggestions],
             "applied": [s.to_json() for s in self.applied.accepted],
             "changed": self.applied.changed,
-            "problems": [{"plugin": p.plugin, "key": p.key, "kind": p.kind, "message": p.message} for p in self.problems],
+            "problems": [{"plugin": p.plugin, "key": p.key, "kind": p.kind, "message": p.message}
+                         | ({"traceback": p.detail} if p.detail else {}) for p in self.problems],
+            "succeeded": self.succeeded,
             "cancelled": self.cancelled,
             "seconds": round(self.seconds, 3),
             "plugin_seconds": {k: round(v, 3) for k, v in self.plugin_seconds.items()},
@@ -159,10 +168,12 @@ def enrich(
     apply: bool = False,
     timeout: float | None = None,
     lane_width: int | None = None,
+    refresh: bool = False,
 ) -> EnrichReport:
     """Run the enabled add-ons (or just ``plugin``) on ``keys`` (None: every record); store suggestions.
 
-    With ``apply`` the safe policy accepts what it may, record by record as they finish.
+    With ``apply`` the safe policy accepts what it may, record by record as they finish; with ``refresh``
+    the add-ons' requests go past the HTTP cache (the fresh answers are stored).
     """
     library = ctx.library
     store = SuggestionStore(library)
@@ -174,10 +185,11 @@ def enrich(
     if missing:
         raise NotFoundError(f"No record with key {', '.join(missing[:5])} in the library")
     report = EnrichReport(records=len(wanted), plugins=[name for name, _ in plugins])
-    make_context = context_factory(ctx)
+    make_context = context_factory(ctx, refresh=refresh)
     started = time.monotonic()
 
     def on_record(key: str, outcomes: list[runner.Outcome]) -> None:
+        report.succeeded += len(outcomes)
         for outcome in outcomes:
             if outcome.suggestions:
                 stored = store.add(key, outcome.plugin, outcome.suggestions)

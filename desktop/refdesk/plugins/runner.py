@@ -11,12 +11,16 @@ Results are validated and handed to the caller's thread record by record.
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import sys
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Literal
 
 import pluggy
@@ -39,6 +43,8 @@ class Problem:
     key: str
     kind: ProblemKind
     message: str
+    #: for an exception: the traceback (``refdesk enrich -v`` prints it)
+    detail: str = ""
 
     def __str__(self) -> str:
         where = f" on {self.key}" if self.key else ""
@@ -94,6 +100,7 @@ class _Lane:
         self.running: set[_Call] = set()
         self.stopped = False
         self.timeouts = 0
+        self.home = _homes(manager)
 
     def start(self) -> None:
         for _ in range(min(self.width, len(self.todo))):
@@ -155,9 +162,36 @@ class _Lane:
             return calls
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+def _describe(exc: BaseException, where: str = "") -> str:
+    text = " ".join(str(exc).split())
+    what = f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+    return f"{what} (at {where})" if where else what
+
+
+def _homes(manager: pluggy.PluginManager) -> tuple[str, ...]:
+    """The folders of the add-on's own code, to find its line in a traceback."""
+    homes = []
+    for plugin in manager.get_plugins():
+        module = plugin if isinstance(plugin, ModuleType) else sys.modules.get(type(plugin).__module__)
+        file = getattr(module, "__file__", None)
+        if file:
+            homes.append(os.path.dirname(os.path.abspath(file)) + os.sep)
+    return tuple(homes)
+
+
+_NOT_THE_ADD_ON = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,  # refdesk
+                   os.path.dirname(os.path.abspath(pluggy.__file__)) + os.sep,
+                   os.path.dirname(os.path.abspath(os.__file__)) + os.sep)  # the standard library
+
+
+def _where(exc: BaseException, homes: tuple[str, ...]) -> str:
+    """``file:line`` of the innermost frame in the add-on's own folder (else outside refdesk, pluggy and the
+    standard library): where the add-on raised, or called what raised."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if os.path.abspath(f.filename).startswith(homes)] if homes else []
+    other = [f for f in frames if not os.path.abspath(f.filename).startswith(_NOT_THE_ADD_ON)]
+    chosen = own or other
+    return f"{chosen[-1].filename}:{chosen[-1].lineno}" if chosen else ""
 
 
 def run(
@@ -204,7 +238,8 @@ def run(
 
     def settle(name: str, record: RecordView, value: object, seconds: float, error: BaseException | None) -> None:
         if error is not None:
-            result.problems.append(Problem(name, record.key, "error", f"failed: {_describe(error)}"))
+            detail = "".join(traceback.format_exception(error)).rstrip()
+            result.problems.append(Problem(name, record.key, "error", f"failed: {_describe(error, _where(error, lanes[name].home))}", detail))
         else:
             checked = check_result(value)
             if isinstance(checked, Rejected):
@@ -261,15 +296,27 @@ def run(
                 settle(*message)
         now = time.monotonic()
         for lane in lanes.values():
-            late = lane.overdue(now, timeout)
+            late = sorted(lane.overdue(now, timeout), key=lambda c: c.started)
+            given_up = f"stopped: the add-on timed out {max_timeouts} times and was given up on"
             for call in late:
-                lane.timeouts += 1
-                result.problems.append(Problem(lane.name, call.record.key, "timeout", f"stopped after {timeout:g} s (timed out)"))
+                if lane.timeouts < max_timeouts:  # exactly max_timeouts are counted; the others were stopped with it
+                    lane.timeouts += 1
+                    result.problems.append(Problem(lane.name, call.record.key, "timeout", f"stopped after {timeout:g} s (timed out)"))
+                else:
+                    result.problems.append(Problem(lane.name, call.record.key, "skipped", given_up))
                 account(call.record.key, lane.name)
             if late:
                 if lane.timeouts >= max_timeouts:
                     result.gave_up.add(lane.name)
-                    skip(lane, "skipped", f"timed out {lane.timeouts} times")
+                    never_run = lane.halt()
+                    for call in lane.abandon_all():  # calls still running are stopped now, not counted as they overrun
+                        result.problems.append(Problem(lane.name, call.record.key, "skipped", given_up))
+                        account(call.record.key, lane.name)
+                    if never_run:
+                        result.problems.append(Problem(lane.name, "", "skipped", f"timed out {lane.timeouts} times; "
+                                                       f"not run for {len(never_run)} more record(s)"))
+                    for rec in never_run:
+                        account(rec.key, lane.name)
                 else:
                     for _ in late:
                         lane.spawn()

@@ -63,6 +63,11 @@ def check_result(result: object) -> list[Suggestion] | Rejected:
     return items
 
 
+def _shown(value: str, limit: int = 60) -> str:
+    """A value as quoted in a message: its start, with line breaks and control characters visible."""
+    return repr(value[:limit] + ("…" if len(value) > limit else ""))
+
+
 def check_suggestion(s: Suggestion, item_type: str, plugin: str) -> Suggestion | Rejected:
     """A cleaned suggestion, or why it is refused."""
     if not isinstance(s.field, str) or not s.field:
@@ -78,16 +83,18 @@ def check_suggestion(s: Suggestion, item_type: str, plugin: str) -> Suggestion |
     if len(s.value) > limit * 4:  # refuse huge values before scanning them
         return Rejected(f"the value is {len(s.value):,} characters long (at most {limit:,})", s.field)
     if _CONTROL.search(s.value):
-        return Rejected("the value contains control characters", s.field)
+        return Rejected(f"the value {_shown(s.value)} contains control characters", s.field)
     if _MARKUP.search(s.value):
-        return Rejected("the value contains HTML/XML markup; add-ons must return plain text", s.field)
+        return Rejected(f"the value {_shown(s.value)} contains HTML/XML markup; add-ons must return plain text "
+                        "(markup_to_text converts it)", s.field)
     value = plain_abstract(s.value) if s.field == "abstractNote" else clean(s.value)
     if not value:
         return Rejected("the value is empty", s.field)
     if len(value) > limit:
         return Rejected(f"the value is {len(value):,} characters long (at most {limit:,})", s.field)
     if s.field != "abstractNote" and "\n" in s.value.strip():
-        return Rejected("the value spans several lines", s.field)
+        return Rejected(f"the value {_shown(value)} spans several lines (only an abstract may): join them or "
+                        "suggest each as its own value", s.field)
     try:
         confidence = float(s.confidence)
     except (TypeError, ValueError):
