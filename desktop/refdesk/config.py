@@ -42,6 +42,7 @@ class Settings:
     openalex_api_url: str = "https://api.openalex.org"
     doaj_api_url: str = "https://doaj.org/api"
     doi_resolver_url: str = "https://doi.org"
+    ncbi_eutils_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"  # PubMed/PMC ids in an address -> DOI
     zotero_api_url: str = "https://api.zotero.org"
     connect_timeout: float = 10.0
     read_timeout: float = 30.0

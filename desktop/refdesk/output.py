@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from refdesk import schema
+from refdesk.importers import IMPORT_NOTE
 from refdesk.model import Record
 from refdesk.names import creator_display, creators_summary
 
@@ -46,6 +47,9 @@ def detail(rec: Record) -> str:
     if rec.tags:
         marked = [t["tag"] + (" (auto)" if t.get("type") == 1 else "") for t in rec.tags]
         lines.append(f"{'Tags':<18} " + "; ".join(marked))
+    how = rec.provenance.get(IMPORT_NOTE)
+    if how is not None:
+        lines.append(f"{'Imported':<18} {how.source}")
     return "\n".join(lines)
 
 

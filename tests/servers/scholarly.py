@@ -5,6 +5,7 @@ the service documents it (and as the recorded Crossref responses in
 ``shared/fixtures/crossref`` show):
 
 - ``/crossref/journals/{issn}`` -> ``{"status", "message-type": "journal", "message"}``, 404 "Resource not found.";
+  ``/crossref/works?filter=alternative-id:X`` -> the works whose ``alternative-id`` holds X (a PII);
   ``/crossref/journals/{issn}/works`` with ``query``, ``filter=from-pub-date:..,until-pub-date:..``, ``rows``,
   ``offset`` or ``cursor`` (``next-cursor``), ``sort=published&order=desc``;
 - ``/openalex/sources/issn:{issn}`` -> a Source object or 404; ``/openalex/works?filter=primary_location.source.issn:X
@@ -172,6 +173,11 @@ class ScholarlyServer:
 
     # -- the three APIs --------------------------------------------------------------------------------
     def crossref(self, path: str, q: dict[str, str]) -> tuple[int, Any]:
+        if path == "/works":  # only the filter refdesk uses there: alternative-id (an Elsevier PII -> its DOI)
+            want = q.get("filter", "").removeprefix("alternative-id:")
+            found = [w for j in self.journals for w in j.crossref_works if want and want in w.get("alternative-id", [])]
+            return 200, {"status": "ok", "message-type": "work-list", "message-version": "1.0.0",
+                         "message": {"facets": {}, "total-results": len(found), "items": found[: int(q.get("rows", 20))]}}  # fmt: skip
         m = re.fullmatch(r"/journals/([^/]+)(/works)?", path)
         if not m:
             return 404, "Resource not found."

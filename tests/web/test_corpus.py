@@ -6,7 +6,7 @@ import pytest
 from refdesk.app import AppContext
 from refdesk.importers.web import import_url
 
-from tests.web.corpus import compare, load_cases, serving
+from tests.web.corpus import compare, load_cases, service_urls, serving
 
 CASES = load_cases()
 
@@ -14,7 +14,9 @@ CASES = load_cases()
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_corpus_page_gives_its_expected_record(case: object, monkeypatch: pytest.MonkeyPatch) -> None:
     with serving(case) as server:  # type: ignore[arg-type]
-        monkeypatch.setenv("REFDESK_DOI_RESOLVER_URL", server.url("/doi"))
+        for name, value in service_urls(server).items():
+            monkeypatch.setenv(f"REFDESK_{name.upper()}", value)
+        monkeypatch.setenv("REFDESK_RETRY_BACKOFF", "0.01")  # pages that answer 503 are asked again
         with AppContext() as ctx:
             records = import_url(ctx, server.url(case.spec["start"]))  # type: ignore[attr-defined]
         assert len(records) == 1

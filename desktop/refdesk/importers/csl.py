@@ -14,7 +14,7 @@ from refdesk.importers import extra as extra_vars
 from refdesk.importers.fileformat import add_extra
 from refdesk.model import Record
 from refdesk.names import parse_name
-from refdesk.text import clean, strip_tags
+from refdesk.text import clean, markup_to_text
 
 _CSL_TYPE_FALLBACK = {
     "article": "preprint",
@@ -122,7 +122,7 @@ def record_from_csl(obj: dict[str, Any], source: str) -> Record:
             value = _LISTED[csl_field].join(dict.fromkeys(v for v in (clean(str(x)) for x in raw) if v))
         else:
             value = _text(raw)
-            value = strip_tags(value) if csl_field == "abstract" else clean(value)
+            value = markup_to_text(value) if csl_field == "abstract" else clean(value)  # JATS: no "Abstract" heading
         for zf in zotero_fields:
             target = zf if schema.has_field(item_type, zf) else schema.field_for_base(item_type, zf)
             if target and rec.fill(target, value, source):

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from refdesk.app import AppContext
 from refdesk.errors import ImporterError, RefdeskError
 from refdesk.identifiers import find_doi, normalize_doi
+from refdesk.importers import IMPORT_NOTE, address
 from refdesk.importers import doi as doi_importer
 from refdesk.importers.extract import EXTRACTORS, links, ojs, run_all, vufind
 from refdesk.importers.extract.found import Found, found_from_record
-from refdesk.importers.extract.merge import merge
-from refdesk.importers.extract.page import Page, parse_page
-from refdesk.model import Record
-from refdesk.net import Response, check_fetchable
+from refdesk.importers.extract.merge import has_metadata, merge
+from refdesk.importers.extract.page import Page, parse_page, text_of
+from refdesk.model import Provenance, Record
+from refdesk.net import NetworkError, RefusedURLError, Response, check_fetchable
 
 ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.5"
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
@@ -31,6 +32,15 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xm
 MAX_EXPORTS = 2
 #: ``<meta http-equiv="refresh">`` hops followed from a page without metadata.
 MAX_REFRESH_HOPS = 3
+#: Statuses with which sites turn away a client they take for a robot (Cloudflare and Akamai answer 403 or 503).
+REFUSING = frozenset({401, 403, 429, 503})
+#: Page titles and markup of bot checks ("Just a moment...") served instead of the article, in lower case.
+_BOT_TITLES = (
+    "just a moment", "attention required", "access denied", "checking your browser", "please wait", "are you a robot",
+    "are you human", "security check", "verify you are human", "human verification", "captcha", "request blocked",
+    "pardon our interruption", "one more step", "ddos protection", "bot verification",
+)  # fmt: skip
+_BOT_MARKUP = ("challenge-platform", "cf-chl", "cf_chl_opt", "g-recaptcha", "h-captcha", "px-captcha", "captcha-delivery", "_incapsula_resource")
 TRIED = (
     [label for _, label, _ in EXTRACTORS]
     + ["RIS/BibTeX/MODS/CSL-JSON alternates and unAPI", "VuFind and OJS export links", "a DOI on the page or in the address"]
@@ -54,19 +64,31 @@ def import_url(ctx: AppContext, url: str, *, refresh: bool = False) -> list[Reco
 def read_url(ctx: AppContext, url: str, *, refresh: bool = False, attempt: Attempt | None = None, hops: int = 0) -> Record:
     url = check_fetchable(url)
     attempt = attempt or Attempt(url)
-    resp = ctx.http.get(url, headers={"Accept": ACCEPT_HTML}, refresh=refresh)
+    try:
+        resp = ctx.http.get(url, headers={"Accept": ACCEPT_HTML}, refresh=refresh)
+    except RefusedURLError:
+        raise
+    except NetworkError as exc:
+        refused = exc.status in REFUSING
+        why = f"the page refused the request ({exc.status})" if refused else f"the page could not be read ({exc.reason})"
+        return from_address(ctx, [attempt.url, url, exc.url], why, exc, refused=refused, refresh=refresh)
     direct = _not_a_page(ctx, url, resp, attempt)
     if direct is not None:
         return direct
     page = parse_page(resp.text, resp.url)
+    check = bot_check(page)
+    if check and not has_metadata(run_all(page)):
+        why = f"the page answered with a bot check (\u201c{check}\u201d) instead of the article"
+        error = ImporterError(f"{attempt.url}: {why}")
+        return from_address(ctx, [attempt.url, url, resp.url], why, error, refused=True, refresh=refresh)
     try:
         return record_from_page(ctx, page, attempt, refresh=refresh)
-    except ImporterError:
+    except ImporterError as exc:
         # Link resolvers and some publishers answer with an empty page that refreshes to the article.
         target = page.refresh
         if target.lower().startswith(("http://", "https://")) and target != resp.url and hops < MAX_REFRESH_HOPS:
             return read_url(ctx, target, refresh=refresh, attempt=Attempt(attempt.url), hops=hops + 1)
-        raise
+        return from_address(ctx, [attempt.url, url, resp.url], "the page carries no citation metadata", exc, refresh=refresh)
 
 
 def record_from_page(ctx: AppContext, page: Page, attempt: Attempt, *, refresh: bool = False) -> Record:
@@ -77,17 +99,79 @@ def record_from_page(ctx: AppContext, page: Page, attempt: Attempt, *, refresh: 
     founds.extend(_exports(ctx, page, attempt, refresh))
     attempt.founds = founds
     rec = merge(founds, page.url)
-    doi = (rec.get("DOI") if rec is not None else "") or _doi_from_any(founds) or find_doi(page.url) or ""
+    in_address = next((i.value for i in address.identifiers_in(page.url) if i.kind == "doi"), "")
+    doi = (rec.get("DOI") if rec is not None else "") or _doi_from_any(founds) or in_address
     if doi:
         try:
             founds.append(found_from_record(doi_importer.record_for_doi(ctx, doi, refresh), "doi"))
         except RefdeskError as exc:
             attempt.problems.append(str(exc))
         else:
+            page_had_metadata = rec is not None
             rec = merge(founds, page.url)
+            if rec is not None and not page_had_metadata and doi == in_address:
+                note(rec, f"the page carries no citation metadata; {address.describe(address.AddressId('doi', doi))}")
     if rec is None or not rec.title:
         raise ImporterError(_nothing_found(page.url, attempt, doi))
     return rec
+
+
+def note(rec: Record, text: str) -> None:
+    """Say how the import reached the record as a whole (``refdesk show`` prints it as "Imported")."""
+    current = rec.provenance.get(IMPORT_NOTE)
+    rec.provenance[IMPORT_NOTE] = Provenance(f"{current.source}; {text}" if current else text)
+
+
+def bot_check(page: Page) -> str:
+    """The title of a bot check ("Just a moment...") served instead of the article, or ""."""
+    title = page.title or next((text_of(h) for h in page.tree.iter("h1")), "")
+    lowered = title.lower()
+    if any(lowered.startswith(t) or f"| {t}" in lowered for t in _BOT_TITLES):
+        return title
+    markup = " ".join(" ".join((el.get("src") or "", el.get("class") or "", el.get("id") or "")) for el in page.tree.iter("script", "div", "form"))
+    if any(m in markup.lower() for m in _BOT_MARKUP):
+        return title or "a challenge page"
+    return ""
+
+
+def from_address(
+    ctx: AppContext, urls: list[str], why: str, error: RefdeskError, *, refused: bool = False, refresh: bool = False
+) -> Record:
+    """The record an identifier in the address names, when the page itself gives none (``why`` says what happened).
+
+    With no identifier there, ``error`` is raised as it was, or, for a site that turns programs away, one sentence
+    saying so and that the DOI will work.
+    """
+    idents: list[address.AddressId] = []
+    for u in dict.fromkeys(urls):
+        idents.extend(i for i in address.identifiers_in(u) if i not in idents)
+    if not idents:
+        if not refused:
+            raise error
+        sentence = (
+            f"the site refused the request ({_refusal(error)}), as some publishers refuse programs that are not a web browser, "
+            "and the address names no DOI, PII, arXiv or PubMed ID to use instead; paste the article's DOI from the page "
+            "instead (refdesk import 10.xxxx/yyyy), which works without the page"
+        )
+        if isinstance(error, NetworkError):
+            raise NetworkError(urls[0], sentence, error.status) from None
+        raise ImporterError(f"{urls[0]}: {sentence}") from None
+    problems = []
+    for ident in idents:
+        try:
+            rec, how = address.record_for(ctx, ident, refresh)
+        except RefdeskError as exc:
+            problems.append(str(exc))
+            continue
+        note(rec, f"{why}; {how}")
+        return rec
+    raise ImporterError(f"{urls[0]}: {why}, and the identifiers in the address did not lead to a record: {'; '.join(problems)}")
+
+
+def _refusal(error: RefdeskError) -> str:
+    if isinstance(error, NetworkError):
+        return error.reason
+    return "a bot check instead of the article"
 
 
 def _doi_from_any(founds: list[Found]) -> str:
