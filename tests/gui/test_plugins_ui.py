@@ -73,7 +73,7 @@ def test_enrich_then_review_accept_reject_and_accept_all_safe(
         (SUBJECT, "General Neuroscience"),
     ]
     abstract_row = dlg.item_for(rec.key, "abstractNote")
-    assert abstract_row.text(1).startswith("Background Terrestrial biomes") and abstract_row.text(3) == "Crossref via crossref"
+    assert abstract_row.text(1).startswith("Background Terrestrial biomes") and abstract_row.text(3) == "Crossref"
     dlg.tree.setCurrentItem(abstract_row)
     assert "Terrestrial biomes in South America" in dlg.suggested_view.toPlainText()
     assert dlg.current_view.toPlainText().endswith("experience…")

@@ -12,7 +12,8 @@ for each, so nothing the user pasted is dropped silently.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget
 
 from refdesk.app import AppContext
@@ -57,9 +58,33 @@ class AddDialog(JobDialog):
         layout.addWidget(self.progress)
         self.status = add_label(layout, name="status", selectable=True)
         self.add_button = button("Add", self.start, default=True)
-        button_row(self, layout, (self.add_button, Role.AcceptRole), dismiss=QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = button_row(self, layout, (self.add_button, Role.AcceptRole),
+                                        dismiss=QDialogButtonBox.StandardButton.Cancel)
         self.input.textChanged.connect(self._classify_live)
         self._classify_live(text)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter adds (or, while a fetch runs, does nothing); it never closes the dialog with nothing added.
+
+        QDialog would press its default button, and which one that is drifts: a focused push button becomes
+        the default, and disabling Add during a fetch hands the focus (and Enter) to Cancel, which then
+        cancelled the fetch and dropped its result.
+        """
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ) and not self.cancel_button.hasFocus():
+            if self.worker is None:
+                self.start()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _busy(self, busy: bool) -> None:
+        """While a fetch runs the box is read-only (not disabled, so the focus stays in it, away from Cancel)."""
+        self.input.setReadOnly(busy)
+        self.add_button.setEnabled(not busy)
+        self.add_button.setDefault(True)
+        self.progress.setVisible(busy)
 
     # -- classification ---------------------------------------------------
     def _classify(self, text: str) -> Identifier | None:
@@ -125,15 +150,13 @@ class AddDialog(JobDialog):
             return
         ident = self._classify(self.input.text())
         if ident is None:
-            show_status(self.status, self.hint.text(), error=True)
+            show_status(self.status, self.hint.text() if lines else "Paste a URL, DOI, ISSN or ISBN first.", error=True)
             return
         if ident.kind is Kind.ISSN:
             self.journal_requested.emit(ident.value)
             self.accept()
             return
-        self.input.setEnabled(False)
-        self.add_button.setEnabled(False)
-        self.progress.show()
+        self._busy(True)
         show_status(self.status, f"Fetching {describe(ident)}…")
         ctx = self.ctx
 
@@ -149,9 +172,7 @@ class AddDialog(JobDialog):
         if not items:
             show_status(self.status, self.hint.text(), error=True)
             return
-        self.input.setEnabled(False)
-        self.add_button.setEnabled(False)
-        self.progress.show()
+        self._busy(True)
         show_status(self.status, f"Fetching {len(items)} identifiers…")
         ctx = self.ctx
 
@@ -171,8 +192,7 @@ class AddDialog(JobDialog):
 
     def _lines_left(self, summary: jobs.ImportSummary, left: list[tuple[str, str]]) -> None:
         """After a list: the lines not added stay in the box, and the status says why for each."""
-        self.progress.hide()
-        self.input.setEnabled(True)
+        self._busy(False)
         self.input.setText("\n".join(line for line, _why in left))
         added = summary.message() if summary.outcomes else "Nothing was added."
         many = len(left) != 1
@@ -192,9 +212,7 @@ class AddDialog(JobDialog):
         self.accept()
 
     def _failed(self, message: str) -> None:
-        self.progress.hide()
-        self.input.setEnabled(True)
-        self.add_button.setEnabled(True)
+        self._busy(False)
         show_status(self.status, message, error=True)
         self.failed.emit(message)
         self.input.setFocus()

@@ -150,6 +150,7 @@ class JournalPicker(JobDialog):
         self.source = source or load_journal
         self.view: JournalView | None = None
         self.fetched_year: int | None = None
+        self.shown_year: int | None = None  # the year of the articles listed
         self.setWindowTitle(f"Journal {issn}")
         self.resize(960, 640)
         layout = QVBoxLayout(self)
@@ -227,12 +228,27 @@ class JournalPicker(JobDialog):
         def job(task: Task) -> JournalView:
             return source(ctx, issn, query, limit, task.say, task.cancelled, year=year)
 
-        self.run(job, name="journal", on_result=self._loaded, on_error=self._failed,
+        # A query's answer joins the list shown (same year); a new year replaces it.
+        merge = query is not None and self.view is not None and year == self.shown_year
+
+        def loaded(view: JournalView) -> None:
+            self.shown_year = year
+            self.show_view(self._merged(view) if merge else view)
+            self.loaded.emit()
+
+        self.run(job, name="journal", on_result=loaded, on_error=self._failed,
                  on_progress=lambda _d, _t, m: show_status(self.status, m) if m else None)
 
-    def _loaded(self, view: JournalView) -> None:
-        self.show_view(view)
-        self.loaded.emit()
+    def _merged(self, view: JournalView) -> JournalView:
+        """The articles shown, in their order, then the new ones of ``view``: Enter in the filter box asks the
+        index for more, and clearing the filter afterwards must show the list as it was (ticks kept), not the
+        query's answer in relevance order."""
+        assert self.view is not None
+        def key(rec: Record) -> str:
+            return rec.get("DOI").lower() or fold(rec.title)
+        known = {key(r) for r in self.view.articles}
+        new = [r for r in view.articles if key(r) not in known]
+        return JournalView(view.issn, view.title or self.view.title, view.facts or self.view.facts, [*self.view.articles, *new])
 
     def _failed(self, message: str) -> None:
         self.progress.hide()
@@ -243,6 +259,7 @@ class JournalPicker(JobDialog):
         self.failed.emit(message)
 
     def show_view(self, view: JournalView) -> None:
+        ticked = {id(r) for r in self.chosen()}  # the articles ticked before (a merged view holds the same objects)
         self.view = view
         self.progress.hide()
         lines = [f"<span style='font-size:14pt'><b>{html.escape(view.title or 'Journal ' + view.issn)}</b></span>"]
@@ -259,13 +276,26 @@ class JournalPicker(JobDialog):
             item.setData(0, ArticleRole, n)
             item.setToolTip(0, rec.title)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(0, Qt.CheckState.Unchecked)
+            item.setCheckState(0, Qt.CheckState.Checked if id(rec) in ticked else Qt.CheckState.Unchecked)
             self.list.addTopLevelItem(item)
         self.list.blockSignals(False)
         self.filter(self.search.text())
-        show_status(self.status, f"{len(view.articles)} article(s). Tick the ones to import." if view.articles
-                    else "No articles found for this journal.")
         self._update_button()
+
+    def _say_count(self) -> None:
+        """How many articles the list shows, following the filter."""
+        total = len(self.view.articles) if self.view is not None else 0
+        shown = sum(not i.isHidden() for i in self.items())
+        many = "article" if total == 1 else "articles"
+        if not total:
+            text = "No articles found for this journal."
+        elif shown == total:
+            text = f"{total} {many}. Tick the ones to import."
+        elif shown:
+            text = f"{shown} of {total} {many} match the filter. Tick the ones to import; Enter asks the journal's index for more."
+        else:
+            text = f"None of the {total} {many} matches the filter. Press Enter to ask the journal's index."
+        show_status(self.status, text)
 
     # -- choosing -------------------------------------------------------------
     def items(self) -> list[QTreeWidgetItem]:
@@ -276,6 +306,8 @@ class JournalPicker(JobDialog):
         for item in self.items():
             hay = fold(" ".join(item.text(c) for c in range(4)))
             item.setHidden(not all(w in hay for w in words))
+        if self.view is not None and self.worker is None:
+            self._say_count()
 
     def set_all(self, checked: bool) -> None:
         state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
@@ -313,6 +345,11 @@ class JournalPicker(JobDialog):
         self.import_button.setEnabled(False)
 
         def job(task: Task) -> jobs.ImportSummary:
+            from refdesk.importers.journal import complete_abstracts
+
+            if any(not r.get("abstractNote") and r.get("DOI") for r in records):
+                task.progress(0, len(records), "Looking for the abstracts the journal's list left out…")
+                complete_abstracts(ctx, records, task.cancelled)
             return jobs.store_records(ctx, task, records, "import:issn", what)
 
         def progress(done: int, total: int, message: str) -> None:

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
-    QSplitter,
     QToolButton,
     QWidget,
 )
@@ -165,7 +164,10 @@ class MainWindow(QMainWindow):
         self.item_pane.saved.connect(self._item_saved)
         self.item_pane.failed.connect(self.show_error)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        from refdesk.gui.pane_layout import ColumnFitter, ResponsiveSplitter
+
+        self.column_fitter = ColumnFitter(self.table)
+        self.splitter = ResponsiveSplitter()
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.sources)
         self.splitter.addWidget(self.table)
@@ -260,6 +262,11 @@ class MainWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(320)
         self.search.returnPressed.connect(self.table.setFocus)
+        clear = QAction("Clear Search", self.search)
+        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear.triggered.connect(self.search.clear)
+        self.search.addAction(clear)
         tb.addWidget(self.search)
 
     def _build_status_bar(self) -> None:
@@ -303,6 +310,7 @@ class MainWindow(QMainWindow):
         header = s.value("table/header")
         if isinstance(header, QByteArray):
             self.table.horizontalHeader().restoreState(header)
+            self.column_fitter.restore(s.value("table/columnWidths"))
             self.model.sort(self.table.horizontalHeader().sortIndicatorSection(), self.table.horizontalHeader().sortIndicatorOrder())
 
     def save_state(self) -> None:
@@ -311,6 +319,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState())
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("table/header", self.table.horizontalHeader().saveState())
+        s.setValue("table/columnWidths", self.column_fitter.saved())
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -369,6 +378,8 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self) -> None:
         self.update_count()
+        if self.table.selectionModel().hasSelection():
+            self.retract("selection")  # "Select the items to export first" is done
 
     def selected_keys(self) -> list[str]:
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
@@ -404,12 +415,16 @@ class MainWindow(QMainWindow):
             text += f", {selected:,} selected"
         self.count_label.setText(text)
         if self.model.search:
-            self.table.empty_text = f"Nothing matches “{self.model.search}”."
+            empty = f"Nothing matches “{self.model.search}”."
         elif self.model.collection:
-            self.table.empty_text = "This collection is empty."
+            empty = "This collection is empty."
         else:
-            self.table.empty_text = ("Your library is empty.\n\nPress Ctrl+N to add an article by URL, DOI, ISSN or ISBN, "
-                                     "or drop a link or a RIS/BibTeX file here.")
+            empty = ("Your library is empty.\n\nPress Ctrl+N to add an article by URL, DOI, ISSN or ISBN, "
+                     "or drop a link or a RIS/BibTeX file here.")
+        if empty != self.table.empty_text:
+            self.table.empty_text = empty
+            if not shown:  # a search whose (empty) first page did not change resets nothing: repaint the text
+                self.table.viewport().update()
 
     def refresh_table(self, keep: list[str] | None = None) -> None:
         keys = keep if keep is not None else self.selected_keys()
@@ -514,14 +529,21 @@ class MainWindow(QMainWindow):
             w.cancel()
         self.say("Cancelling…")
 
-    def say(self, text: str, error: bool = False, tip: str = "") -> None:
-        """A message in the status bar (in the error colour when ``error``)."""
+    def say(self, text: str, error: bool = False, tip: str = "", topic: str = "") -> None:
+        """A message in the status bar (in the error colour when ``error``). A message about a state that can
+        end ("3 conflicts need a decision") names its ``topic``, so ``retract`` can take it back when it does."""
         show_status(self.job_label, text, error)
         self.job_label.setToolTip(tip)
+        self.job_label.setProperty("topic", topic)
 
-    def show_error(self, message: str) -> None:
+    def retract(self, topic: str, replacement: str = "") -> None:
+        """The status bar's message about ``topic`` is no longer true: replace it (or clear it)."""
+        if topic and self.job_label.property("topic") == topic:
+            self.say(replacement)
+
+    def show_error(self, message: str, topic: str = "") -> None:
         """A readable message in the status bar; longer ones also in a dialog that does not block jobs."""
-        self.say(message.splitlines()[0] if message else "Error", error=True, tip=message)
+        self.say(message.splitlines()[0] if message else "Error", error=True, tip=message, topic=topic)
         self.last_error = message
         if len(message) > 90 or "\n" in message:
             box = QMessageBox(QMessageBox.Icon.Warning, "refdesk", message, QMessageBox.StandardButton.Ok, self)
@@ -557,11 +579,14 @@ class MainWindow(QMainWindow):
     def import_file(self, path: str | None = None) -> Worker | None:
         """Import a RIS, BibTeX or CSL-JSON file in a worker (duplicates merge into what is there)."""
         if path is None:
+            from refdesk.gui.folders import remember_folder, start_folder
+
             path, _ = QFileDialog.getOpenFileName(
-                self, "Import from File", "", "Bibliographies (*.ris *.bib *.json);;All files (*)"
+                self, "Import from File", start_folder("import"), "Bibliographies (*.ris *.bib *.json);;All files (*)"
             )
             if not path:
                 return None
+            remember_folder("import", path)
         from refdesk.identifiers import Identifier, Kind
 
         ident = Identifier(Kind.FILE, path)
@@ -627,13 +652,17 @@ class MainWindow(QMainWindow):
     def export_selected(self, path: str | None = None, fmt: str | None = None) -> Worker | None:
         keys = self.selected_keys()
         if not keys:
-            self.show_error("Select the items to export first")
+            self.show_error("Select the items to export first", topic="selection")
             return None
         if path is None:
+            from refdesk.gui.folders import items, remember_folder, start_folder
+
             filters = ";;".join(f for f, _ in EXPORT_FORMATS.values())
-            path, chosen = QFileDialog.getSaveFileName(self, f"Export {len(keys)} Items", "references.ris", filters)
+            path, chosen = QFileDialog.getSaveFileName(self, f"Export {items(len(keys))}",
+                                                       str(Path(start_folder("export")) / "references.ris"), filters)
             if not path:
                 return None
+            remember_folder("export", path)
             fmt = next((k for k, (f, _) in EXPORT_FORMATS.items() if f == chosen), "ris")
             if not Path(path).suffix:
                 path += EXPORT_FORMATS[fmt][1]
@@ -643,8 +672,8 @@ class MainWindow(QMainWindow):
         return self.run_job(
             lambda task: jobs.export_records(ctx, task, keys, fmt, target),
             name="export",
-            busy=f"Exporting {len(keys)} items…",
-            on_result=lambda n: self.say(f"Exported {n} items to {target.name}"),
+            busy=f"Exporting {len(keys)} item{'s' if len(keys) != 1 else ''}…",
+            on_result=lambda n: self.say(f"Exported {n:,} item{'s' if n != 1 else ''} to {target.name}"),
         )
 
     def copy_citation(self, kind: str, style: str) -> str:
@@ -654,7 +683,7 @@ class MainWindow(QMainWindow):
         """
         keys = self.selected_keys()
         if not keys:
-            self.show_error("Select the items to cite first")
+            self.show_error("Select the items to cite first", topic="selection")
             return ""
         ctx = self.ctx
 
@@ -693,7 +722,7 @@ class MainWindow(QMainWindow):
         """Delete the selection in a worker (one transaction; each deletion is journaled for sync)."""
         keys = self.selected_keys()
         if not keys:
-            self.show_error("Select the items to delete first")
+            self.show_error("Select the items to delete first", topic="selection")
             return None
         n = len(keys)
         if confirm:
@@ -756,7 +785,19 @@ class MainWindow(QMainWindow):
             return None
         dlg = ui.ConflictsDialog(self.ctx, self)
         dlg.resolved.connect(lambda: self.refresh_table())
+        dlg.resolved.connect(self._conflicts_settled)
         return self._show_dialog("conflicts", dlg)
+
+    def _conflicts_settled(self) -> None:
+        """After the conflicts dialog settled some: the sync's "N conflicts need a decision" says what is left."""
+        from refdesk.zotero.conflicts import list_conflicts
+
+        left = len(list_conflicts(self.ctx.library))
+        if left:
+            self.retract("conflicts", f"{left} sync conflict{'s need' if left != 1 else ' needs'} a decision")
+            self.job_label.setProperty("topic", "conflicts")
+        else:
+            self.retract("conflicts", "All sync conflicts are settled; the next sync sends the result to Zotero")
 
     def enrich_selected(self) -> None:
         if (ui := self._gui_module("review_dialog", "Enrichment is")) is not None:
@@ -778,6 +819,8 @@ class MainWindow(QMainWindow):
         except Exception:  # a library from before the suggestions table
             pending = 0
         self.act_review.setIconText(f"Review ({pending:,})" if pending else "Review")
+        if not pending:  # "Add-ons proposed 15 values…" is over once they are all decided
+            self.retract("review", "Every suggestion has been reviewed")
         return pending
 
     def open_plugins_dialog(self) -> Any:

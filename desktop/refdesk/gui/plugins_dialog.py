@@ -43,6 +43,49 @@ if TYPE_CHECKING:
 PIP_JOBS = ("install", "uninstall")
 
 
+def description_of(distribution: str) -> str:
+    """The one-line summary the add-on's package declares ("" when it has none, or is not a package)."""
+    from importlib import metadata
+
+    try:
+        summary = metadata.distribution(distribution).metadata["Summary"] or ""
+    except (metadata.PackageNotFoundError, ValueError, KeyError):
+        return ""
+    text = " ".join(summary.split())
+    if text in ("", "UNKNOWN"):
+        return ""
+    for prefix in ("refdesk add-on: ", "A refdesk add-on that ", "refdesk add-on "):  # the dialog already says add-on
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix):]
+            break
+    return text[0].upper() + text[1:]
+
+
+def origin_words(origin: str) -> tuple[str, str]:
+    """Where an add-on was installed from, in words, and the full location for a tooltip
+    ("editable: /src/refdesk-crossref" -> "its source folder refdesk-crossref (edits apply at once)")."""
+    from pathlib import PurePath
+    from urllib.parse import urlsplit
+
+    if origin.startswith("editable: "):
+        path = origin.removeprefix("editable: ")
+        return f"its source folder {PurePath(path).name} (edits apply at once)", path
+    if origin == "package index":
+        return "the Python Package Index", "installed by pip from the package index"
+    if origin.startswith("built in"):
+        return "built into refdesk", ""
+    if origin in ("", "unknown"):
+        return "unknown", ""
+    if origin.startswith(("http://", "https://")):
+        return f"a download from {urlsplit(origin).hostname}", origin
+    if "+" in origin.split("://", 1)[0]:  # git+https://…
+        return "a source repository", origin
+    name = PurePath(origin).name
+    if name.endswith((".whl", ".tar.gz", ".zip")):
+        return f"the file {name}", origin
+    return f"the folder {name}", origin
+
+
 def _default_host(ctx: AppContext) -> Any:
     from refdesk.plugins.host import PluginHost
 
@@ -53,7 +96,7 @@ class PluginsDialog(JobDialog):
     changed = Signal()
     cancel_on_close = False  # pip goes on in the background: see job_outlives_dialog
 
-    COLUMNS = ("Add-on", "Version", "Enabled", "Compatible", "From", "Notes")
+    COLUMNS = ("Add-on", "Version", "Enabled", "Compatible", "From", "Description", "Notes")
 
     def __init__(self, ctx: AppContext, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(ctx, pool, parent)
@@ -112,11 +155,18 @@ class PluginsDialog(JobDialog):
             box.toggled.connect(lambda on, n=info.name: self.set_enabled(n, on))
             self.table.setCellWidget(r, 2, box)
             self.table.setItem(r, 3, QTableWidgetItem("yes" if info.compatible else "no"))
-            self.table.setItem(r, 4, QTableWidgetItem(info.origin))
+            origin, where = origin_words(info.origin)
+            origin_item = QTableWidgetItem(origin)
+            origin_item.setToolTip(where)
+            self.table.setItem(r, 4, origin_item)
+            summary = QTableWidgetItem(description_of(info.distribution))
+            summary.setToolTip(summary.text())
+            self.table.setItem(r, 5, summary)
             notes = QTableWidgetItem(info.message if info.message != "disabled in settings" else "")
             notes.setToolTip(info.message)
-            self.table.setItem(r, 5, notes)
+            self.table.setItem(r, 6, notes)
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().resizeSection(5, min(self.table.horizontalHeader().sectionSize(5), 380))
         if not infos:
             show_status(self.message, "No add-ons installed. Install one from a folder or a wheel.")
         return True

@@ -76,7 +76,7 @@ def describe_enrich(report: EnrichReport) -> str:
 def start_enrich(window: MainWindow, keys: list[str]) -> Worker | None:
     """Run the enabled add-ons on ``keys`` in a worker; open the review when they are done."""
     if not keys:
-        window.show_error("Select the items to enrich first")
+        window.show_error("Select the items to enrich first", topic="selection")
         return None
     ctx = window.ctx
 
@@ -89,12 +89,31 @@ def start_enrich(window: MainWindow, keys: list[str]) -> Worker | None:
         return manager.enrich(ctx, keys, progress=progress, cancel=task.cancelled)
 
     def done(report: EnrichReport) -> None:
-        window.say(describe_enrich(report), error=bool(report.problems))
+        window.say(describe_enrich(report), error=bool(report.problems), topic="review" if report.suggestions else "")
         window.update_review_count()
         if report.suggestions:
             window.open_review_dialog(keys)
 
     return window.run_job(job, name="enrich", busy=f"Asking add-ons about {len(keys)} item(s)…", on_result=done)
+
+
+def distinct_suggestions(
+    record: Record, pending: list[StoredSuggestion]
+) -> tuple[list[tuple[StoredSuggestion, list[StoredSuggestion]]], list[int]]:
+    """(rows to offer: a suggestion and the same value from other add-ons, ids of values the record already has)."""
+    from refdesk.plugins.api import SUBJECT
+    from refdesk.plugins.suggestions import same_value, subject_key, value_key
+
+    tags = {subject_key(t) for t in record.tag_names()}
+    rows: dict[tuple[str, str], list[StoredSuggestion]] = {}
+    present: list[int] = []
+    for s in sorted(pending, key=lambda s: (s.field, -s.confidence, s.id)):
+        current = record.get(s.field) if s.field != SUBJECT else ""
+        if (subject_key(s.value) in tags) if s.field == SUBJECT else (bool(current) and same_value(s.field, current, s.value)):
+            present.append(s.id)
+            continue
+        rows.setdefault((s.field, value_key(s.field, s.value)), []).append(s)
+    return [(same[0], same[1:]) for same in rows.values()], present
 
 
 class ReviewDialog(QDialog):
@@ -152,10 +171,17 @@ class ReviewDialog(QDialog):
 
     # -- content --------------------------------------------------------------
     def load(self) -> None:
+        """The pending suggestions, one row per distinct value: a value the item already has (a subject that is a
+        tag, an abstract identical to the current one) is settled as present and not offered, and the same value
+        from two add-ons is one row naming both."""
         from refdesk.plugins import manager
 
         self.tree.clear()
+        self.current_view.clear()
+        self.suggested_view.clear()
         self.by_id = {}
+        self.same_as: dict[int, list[int]] = {}  # a row's suggestion id -> the other add-ons' identical ones
+        self.settled_present = 0
         try:
             pending = manager.suggestions(self.ctx, None, "pending")
         except RefdeskError as exc:
@@ -167,10 +193,15 @@ class ReviewDialog(QDialog):
         by_key: dict[str, list[StoredSuggestion]] = defaultdict(list)
         for s in pending:
             by_key[s.item_key].append(s)
+        present: list[int] = []
         for key, items in by_key.items():
             try:
                 record = self.ctx.library.get(key)
             except RefdeskError:
+                continue
+            rows, already = distinct_suggestions(record, items)
+            present += already
+            if not rows:
                 continue
             top = QTreeWidgetItem([_short(record.title or key, 140)])
             top.setToolTip(0, record.title)
@@ -180,11 +211,14 @@ class ReviewDialog(QDialog):
             top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             self.tree.addTopLevelItem(top)
             top.setFirstColumnSpanned(True)  # only takes effect once the item is in the tree
-            for s in sorted(items, key=lambda s: (s.field, -s.confidence)):
+            for s, others in rows:
                 self.by_id[s.id] = s
+                self.same_as[s.id] = [o.id for o in others]
                 current = current_value(record, s.field)
                 child = QTreeWidgetItem([
-                    field_title(s.field), _short(current) or "—", _short(s.value), s.provenance, f"{s.confidence:.0%}",
+                    field_title(s.field), _short(current) or "—", _short(s.value),
+                    ", ".join(dict.fromkeys([s.provenance, *(o.provenance for o in others)])),
+                    f"{max([s.confidence, *(o.confidence for o in others)]):.0%}",
                 ])
                 child.setData(0, IdRole, s.id)
                 child.setToolTip(2, s.value[:2000])
@@ -192,6 +226,11 @@ class ReviewDialog(QDialog):
                 child.setData(1, IdRole, current)
                 top.addChild(child)
             top.setExpanded(True)
+        if present:
+            from refdesk.plugins.suggestions import SuggestionStore
+
+            SuggestionStore(self.ctx.library).set_status(present, "present", "review")
+            self.settled_present = len(present)
         total = len(self.by_id)
         show_status(self.message, f"{total} suggestion{'s' if total != 1 else ''} to review." if total else "Nothing to review.")
         for b in (self.accept_button, self.reject_button, self.safe_button):
@@ -229,6 +268,10 @@ class ReviewDialog(QDialog):
             f"<b>Suggested by {html.escape(s.provenance)}</b>{evidence}<p>{html.escape(s.value)}</p>"
         )
 
+    def with_duplicates(self, ids: list[int]) -> list[int]:
+        """The rows' ids and those of the same values from other add-ons."""
+        return [x for i in ids for x in (i, *self.same_as.get(i, []))]
+
     def selected_ids(self) -> list[int]:
         ids = [int(i.data(0, IdRole)) for i in self.tree.selectedItems() if i.data(0, IdRole) is not None]
         current = self.tree.currentItem()
@@ -252,21 +295,47 @@ class ReviewDialog(QDialog):
 
     def accept_selected(self) -> None:
         from refdesk.plugins import manager
+        from refdesk.plugins.suggestions import SuggestionStore
 
         if ids := self.selected_ids():
-            self._decide("Accepted", lambda: manager.accept(self.ctx, ids))
+            twins = [x for i in ids for x in self.same_as.get(i, [])]
+
+            def accept() -> ApplyReport:
+                report = manager.accept(self.ctx, ids)  # one suggestion per field; its twins are the same value
+                SuggestionStore(self.ctx.library).set_status(twins, "accepted", "user")
+                return report
+
+            self._decide("Accepted", accept)
 
     def reject_selected(self) -> None:
         from refdesk.plugins import manager
 
         if ids := self.selected_ids():
-            self._decide("Rejected", lambda: manager.reject(self.ctx, ids))
+            self._decide("Rejected", lambda: [s for s in manager.reject(self.ctx, self.with_duplicates(ids)) if s.id in ids])
 
     def accept_safe(self) -> None:
+        """Accept what the safe policy allows, then say what happened to each suggestion that left the list and
+        why the others are still there."""
         from refdesk.plugins import manager
 
         keys = sorted({s.item_key for s in self.by_id.values()})
-        self._decide("Accepted", lambda: manager.apply_safe(self.ctx, keys))
+        try:
+            report = manager.apply_safe(self.ctx, keys)
+        except RefdeskError as exc:
+            show_status(self.message, str(exc), error=True)
+            return
+        self.load()
+        n, left = len(report.accepted), len(self.by_id)
+        text = (f"Accept All Safe accepted {n} suggestion{'s' if n != 1 else ''}: empty fields filled, cut-short "
+                "abstracts completed, subjects added as automatic tags; values already in the items were set aside.")
+        if left:
+            text += (f" {left} {'are' if left != 1 else 'is'} left for you: each would replace a value already in the "
+                     "item (or competes with another suggestion for the same field), which the safe policy never does.")
+        else:
+            text += " Nothing to review."
+        show_status(self.message, text)
+        if report.changed:
+            self.applied.emit(report.changed)
 
     def _select_only(self, key: str, field: str, value: str | None) -> bool:
         item = self.item_for(key, field, value)

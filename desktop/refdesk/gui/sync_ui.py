@@ -20,7 +20,10 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QLayout,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QRadioButton,
     QScrollArea,
     QVBoxLayout,
@@ -39,41 +42,109 @@ if TYPE_CHECKING:
     from refdesk.zotero.sync import SyncReport
 
 
+#: What a refused key means, for someone at the desktop (the server's JSON and the CLI's advice are not for them).
+REFUSED_KEY = ("Zotero did not accept this API key: it may be mistyped, revoked or expired. Copy it again from "
+               "zotero.org/settings/keys (or create a new one there), paste it above and press Verify and Save.")
+
+
+def account_error_words(message: str) -> str:
+    """A login error as the dialog says it: a refused key in words, no command to run."""
+    if message.startswith("Zotero refused the API key"):
+        return REFUSED_KEY
+    return message.replace(" and run `refdesk zotero login` again", "")
+
+
 class AccountDialog(JobDialog):
-    """Connect to Zotero: user id, groups, the API key (verified, then kept in the keyring only)."""
+    """Connect to Zotero: user id, the API key (verified, then kept in the keyring only), and the groups to sync,
+    ticked in the list of groups the key can see."""
 
     logged_in = Signal(object)  # AccountInfo
+    groups_listed = Signal()
 
     def __init__(self, ctx: AppContext, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(ctx, pool, parent)
         self.setWindowTitle("Zotero Account")
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
+        # The dialog grows with its messages instead of squashing the inputs (a wrapped label asks for height).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.state = add_label(layout, name="accountState")
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.user_id = QLineEdit(ctx.settings.zotero_user_id)
         self.user_id.setObjectName("userId")
         self.user_id.setPlaceholderText("numeric, shown at zotero.org/settings/keys")
         form.addRow("User ID", self.user_id)
-        self.groups = QLineEdit(", ".join(ctx.settings.zotero_groups))
-        self.groups.setObjectName("groups")
-        self.groups.setPlaceholderText("group IDs to sync too, separated by commas (optional)")
-        form.addRow("Groups", self.groups)
         self.api_key = QLineEdit()
         self.api_key.setObjectName("apiKey")
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText("typed once; kept in the OS keyring, never shown again")
         form.addRow("API key", self.api_key)
+        self.groups = QListWidget()
+        self.groups.setObjectName("groups")
+        self.groups.setMinimumHeight(70)
+        self.groups.setMaximumHeight(140)
+        self.groups_hint = QLabel()
+        self.groups_hint.setObjectName("hint")
+        self.groups_hint.setWordWrap(True)
+        groups_box = QVBoxLayout()
+        groups_box.setContentsMargins(0, 0, 0, 0)
+        groups_box.addWidget(self.groups)
+        groups_box.addWidget(self.groups_hint)
+        form.addRow("Groups", groups_box)
         layout.addLayout(form)
         link = QLabel('<a href="https://www.zotero.org/settings/keys/new">Create a key at zotero.org</a>')
         link.setOpenExternalLinks(True)
         layout.addWidget(link)
         self.message = add_label(layout, name="status")
+        self.message.setMinimumWidth(460)
         self.verify_button = button("Verify and Save", self.verify, default=True)
         self.logout_button = button("Log Out", self.logout)
         button_row(self, layout, (self.verify_button, Role.AcceptRole), (self.logout_button, Role.DestructiveRole))
+        self.set_groups({g: f"Group {g}" for g in ctx.settings.zotero_groups})
         self.show_state()
+        if ctx.settings.zotero_user_id:
+            self.list_groups()
 
+    # -- groups --------------------------------------------------------------
+    def set_groups(self, names: dict[str, str], ticked: list[str] | None = None) -> None:
+        """Show ``names`` (group id -> name) as ticks; ticked: ``ticked``, or the groups synced now."""
+        wanted = set(ticked if ticked is not None else self.ctx.settings.zotero_groups)
+        self.groups.clear()
+        for gid, name in sorted(names.items(), key=lambda kv: kv[1].casefold()):
+            item = QListWidgetItem(f"{name} ({gid})" if name and name != f"Group {gid}" else f"Group {gid}")
+            item.setData(Qt.ItemDataRole.UserRole, gid)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if gid in wanted else Qt.CheckState.Unchecked)
+            self.groups.addItem(item)
+        self.groups_hint.setText(
+            "Tick the group libraries to sync besides My Library." if names
+            else "The groups this key can see are listed once the key is verified.")
+
+    def checked_groups(self) -> list[str]:
+        items = (self.groups.item(i) for i in range(self.groups.count()))
+        return [str(i.data(Qt.ItemDataRole.UserRole)) for i in items if i is not None and i.checkState() == Qt.CheckState.Checked]
+
+    def tick_group(self, gid: str, on: bool = True) -> None:
+        for i in range(self.groups.count()):
+            item = self.groups.item(i)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == gid:
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def list_groups(self) -> None:
+        """Ask Zotero (with the stored key) which groups the account has, in the background."""
+        ctx, user_id = self.ctx, self.ctx.settings.zotero_user_id
+
+        def job(task: Task) -> dict[str, str]:
+            return _groups_of(ctx, user_id, None)
+
+        def done(names: dict[str, str]) -> None:
+            self.set_groups(names, self.checked_groups())
+            self.groups_listed.emit()
+
+        self.run(job, name="zotero-groups", on_result=done, on_error=lambda _m: None)
+
+    # -- state and login -------------------------------------------------------
     def show_state(self) -> None:
         from refdesk.zotero import account
 
@@ -94,31 +165,42 @@ class AccountDialog(JobDialog):
 
     def verify(self) -> None:
         if self.worker is not None:
-            return
+            self.worker.cancel()  # a group listing still running: the login lists them again
+            self.worker = None
         user_id = self.user_id.text().strip()
         key = self.api_key.text().strip()
-        groups = [g.strip() for g in self.groups.text().replace(";", ",").split(",") if g.strip()]
+        groups = self.checked_groups()
         ctx = self.ctx
         self.verify_button.setEnabled(False)
         show_status(self.message, "Checking the key with Zotero…")
 
-        def job(task: Task) -> Any:
-            from refdesk.zotero import account
+        def job(task: Task) -> tuple[Any, dict[str, str]]:
+            from refdesk.zotero import account, credentials
+            from refdesk.zotero.errors import ZoteroError
 
-            return account.login(ctx, user_id, key, groups)
+            typed = key
+            if not typed and user_id == ctx.settings.zotero_user_id:
+                typed = credentials.load_key(user_id) or ""  # changing the groups only: the stored key
+            if not typed:
+                raise ZoteroError("Paste your API key first (create one at zotero.org/settings/keys).")
+            info = account.login(ctx, user_id, typed, groups)
+            return info, _groups_of(ctx, info.user_id, typed)
 
         self.run(job, name="zotero-login", on_result=self._done, on_error=self._failed)
 
-    def _done(self, info: Any) -> None:
+    def _done(self, result: tuple[Any, dict[str, str]]) -> None:
+        info, names = result
         self.api_key.clear()  # the key lives in the keyring now, nowhere in the window
         self.verify_button.setEnabled(True)
+        self.set_groups(names)
         show_status(self.message, f"Logged in as {info.username}. The key may: {info.describe()}.")
         self.show_state()
         self.logged_in.emit(info)
 
     def _failed(self, message: str) -> None:
         self.verify_button.setEnabled(True)
-        show_status(self.message, message, error=True)
+        show_status(self.message, account_error_words(message), error=True)
+        self.adjustSize()
 
     def logout(self) -> None:
         from refdesk.zotero import account
@@ -130,6 +212,16 @@ class AccountDialog(JobDialog):
             return
         show_status(self.message, "Removed the API key from the keyring." if removed else "No API key was stored.")
         self.show_state()
+
+
+def _groups_of(ctx: AppContext, user_id: str, key: str | None) -> dict[str, str]:
+    """Group id -> name of the account's groups (with ``key``, else the one in the keyring); {} when unknown."""
+    from refdesk.zotero import account, credentials
+
+    key = key or credentials.load_key(user_id)
+    if not key:
+        return {}
+    return account.group_names(ctx, user_id, key)
 
 
 def describe_report(report: SyncReport) -> str:
@@ -148,7 +240,8 @@ def describe_report(report: SyncReport) -> str:
         parts.append(f"{name}: " + ", ".join(bits))
     text = "Synced. " + "; ".join(parts) if report.ok else "; ".join(parts)
     if report.conflicts:
-        text += f" — {len(report.conflicts)} conflict(s) need a decision"
+        n = len(report.conflicts)
+        text += f" — {n} conflict{'s need' if n != 1 else ' needs'} a decision"
     return text
 
 
@@ -174,7 +267,7 @@ def start_sync(window: MainWindow) -> Worker | None:
 
     def done(report: SyncReport) -> None:
         window.act_sync.setEnabled(True)
-        window.say(describe_report(report), error=not report.ok)
+        window.say(describe_report(report), error=not report.ok, topic="conflicts" if report.conflicts else "")
         window.update_sync_label()
         window.refresh_sources()
         window.refresh_table()
@@ -235,10 +328,11 @@ class ConflictsDialog(QDialog):
         layout.addWidget(self.scroller, 1)
         self.message = add_label(layout, name="status")
         self.apply_button = button("Apply Choices", self.apply, default=True)
+        self.mine_button = button("Keep All Mine", lambda: self.choose_all("local"))
+        self.theirs_button = button("Take All from Zotero", lambda: self.choose_all("remote"))
         button_row(
             self, layout, (self.apply_button, Role.AcceptRole),
-            (button("Keep All Mine", lambda: self.choose_all("local")), Role.ActionRole),
-            (button("Take All from Zotero", lambda: self.choose_all("remote")), Role.ActionRole),
+            (self.mine_button, Role.ActionRole), (self.theirs_button, Role.ActionRole),
         )
         self.choices: dict[tuple[str, str], QButtonGroup] = {}
         self.load()
@@ -298,7 +392,8 @@ class ConflictsDialog(QDialog):
             col.addWidget(box)
         col.addStretch(1)
         self.scroller.setWidget(body)
-        self.apply_button.setEnabled(bool(self.conflicts))
+        for b in (self.apply_button, self.mine_button, self.theirs_button):
+            b.setEnabled(bool(self.conflicts))
 
     def choose(self, key: str, field: str, side: str) -> None:
         for radio in self.choices[(key, field)].buttons():
@@ -331,5 +426,8 @@ class ConflictsDialog(QDialog):
         if not settled:
             show_status(self.message, "Choose a version for at least one field first.")
             return
-        show_status(self.message, f"Settled {settled} field(s); the next sync sends the result to Zotero.")
         self.load()
+        fields = f"{settled} field{'s' if settled != 1 else ''}"
+        left = len(self.conflicts)
+        show_status(self.message, f"Settled {fields}; the next sync sends the result to Zotero. "
+                    + (f"{left} field{'s' if left != 1 else ''} still to decide." if left else "No conflicts left."))

@@ -61,11 +61,17 @@ def button_row(
     dismiss: QDialogButtonBox.StandardButton = QDialogButtonBox.StandardButton.Close,
 ) -> QPushButton:
     """The dialog's buttons in the platform's order, ending with ``dismiss`` (Close or Cancel), which
-    rejects the dialog; returns that last button."""
+    rejects the dialog; returns that last button.
+
+    No button is "auto-default": otherwise the button last focused (Cancel, once a disabled button handed
+    it the focus, or from the start under some platform themes) became the one Enter presses."""
     box = QDialogButtonBox()
     for b, role in buttons:
         box.addButton(b, role)
+        b.setAutoDefault(False)
     last = box.addButton(dismiss)
+    last.setAutoDefault(False)
+    last.setDefault(False)
     last.clicked.connect(dialog.reject)
     layout.addWidget(box)
     return last

@@ -186,8 +186,79 @@ def _fill_from_journal(articles: list[ArticleHit], journal: JournalInfo | None, 
 
 
 def records_for(ctx: AppContext, hits: list[ArticleHit]) -> list[Record]:
-    """Full records (nothing stored) for the hits the user chose; the hits already hold every field."""
-    return [record_from_hit(h) for h in hits]
+    """Full records (nothing stored) for the hits the user chose; the hits already hold every field.
+
+    A journal the library already holds under one name keeps it (see ``keep_library_names``)."""
+    records = [record_from_hit(h) for h in hits]
+    keep_library_names(ctx, records)
+    return records
+
+
+def complete_abstracts(ctx: AppContext, records: list[Record], cancel: Callable[[], bool] | None = None) -> int:
+    """Ask OpenAlex, then Crossref, for the abstract of each chosen article that came without one (a journal's
+    work list leaves some out, and a hit found by one source lacks what another holds); returns how many
+    were filled. A source that fails is skipped: the article is imported without its abstract."""
+    from urllib.parse import quote
+
+    from refdesk.importers.journal_sources.common import as_dict, fetch_json, markup_to_text, polite
+    from refdesk.importers.journal_sources.openalex import rebuild_abstract
+
+    filled = 0
+    for rec in records:
+        doi = rec.get("DOI").strip()
+        if rec.get("abstractNote") or not doi:
+            continue
+        if cancel is not None and cancel():
+            break
+        asks = ((f"{ctx.settings.openalex_api_url.rstrip('/')}/works/doi:{quote(doi, safe='/')}", openalex.NAME),
+                (f"{ctx.settings.crossref_api_url.rstrip('/')}/works/{quote(doi, safe='/')}", crossref.NAME))
+        for url, source in asks:
+            try:
+                answer = fetch_json(ctx, url, polite(ctx, {}), False, missing_ok=True) or {}
+            except (RefdeskError, ValueError) as exc:
+                log.info("no abstract from %s for %s: %s", source, doi, exc)
+                continue
+            if source == openalex.NAME:
+                abstract = rebuild_abstract(answer.get("abstract_inverted_index"))
+            else:
+                raw = as_dict(answer.get("message")).get("abstract")
+                abstract = markup_to_text(raw) if isinstance(raw, str) else ""
+            if abstract and rec.fill("abstractNote", abstract, f"import:issn:{source}"):
+                filled += 1
+                break
+    return filled
+
+
+def library_journal_name(ctx: AppContext, issn: str) -> str:
+    """The publication title most of the library's items with this ISSN carry ("" when none has it)."""
+    rows = ctx.library.execute(
+        "SELECT json_extract(data, '$.publicationTitle') AS name, count(*) AS n FROM items"
+        " WHERE instr(json_extract(data, '$.ISSN'), ?) > 0 AND name IS NOT NULL AND name != ''"
+        " GROUP BY name ORDER BY n DESC, min(id) LIMIT 1", (issn,))
+    return str(rows[0][0]) if rows else ""
+
+
+def keep_library_names(ctx: AppContext, records: list[Record]) -> None:
+    """One journal, one name in the library: a record whose ISSN the library already files under another
+    title (an article added by URL carries the journal's Russian title, Crossref answers with the English
+    one) takes the library's name, and the name the source gave goes to ``extra``."""
+    from refdesk.importers.fileformat import add_extra
+    from refdesk.text import fold
+
+    names: dict[str, str] = {}
+    for rec in records:
+        issns = rec.get("ISSN").replace(",", " ").split()
+        for issn in issns:
+            if issn not in names:
+                names[issn] = library_journal_name(ctx, issn)
+        name = next((names[i] for i in issns if names[i]), "")
+        given = rec.get("publicationTitle")
+        if not name or fold(name) == fold(given):
+            continue
+        source = rec.provenance["publicationTitle"].source if "publicationTitle" in rec.provenance else "import:issn"
+        rec.set("publicationTitle", name, "import:issn:library")
+        if given:
+            add_extra(rec, f"Publication title ({source.rsplit(':', 1)[-1]}): {given}", source)
 
 
 def journal_name(lookup: JournalLookup) -> str:

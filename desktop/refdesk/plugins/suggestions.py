@@ -52,8 +52,9 @@ class StoredSuggestion:
 
     @property
     def provenance(self) -> str:
-        """Where it came from, as shown next to a tag or value: "OpenAlex via openalex"."""
-        return self.source if self.source == self.plugin else f"{self.source} via {self.plugin}"
+        """Where it came from, as shown next to a tag or value: "OpenAlex (journal) via openalex", or "Crossref"
+        alone when the service and the add-on have one name (not "Crossref via crossref")."""
+        return self.source if self.source.casefold() == self.plugin.casefold() else f"{self.source} via {self.plugin}"
 
 
 @dataclass

@@ -104,6 +104,11 @@ def login(ctx: AppContext, user_id: str, api_key: str, groups: list[str] | None 
     return info
 
 
+def group_names(ctx: AppContext, user_id: str, api_key: str) -> dict[str, str]:
+    """The groups of the account this key can see (id -> name): what the app's account dialog offers to sync."""
+    return _group_names(ctx, user_id, api_key)
+
+
 def _group_names(ctx: AppContext, user_id: str, api_key: str) -> dict[str, str]:
     """Group id -> name, from ``/users/<id>/groups`` (empty if the server does not say)."""
     client = ZoteroClient(api_url(ctx.settings.zotero_api_url), api_key, user_id, timeout=ctx.settings.read_timeout, retries=2)
