@@ -111,6 +111,9 @@ class MainWindow(QMainWindow):
         self._build_panes()
         self._build_actions()
         self._build_status_bar()
+        from refdesk.gui import selection_pane
+
+        self.selection_pane = selection_pane.install(self)  # "N items selected" in the item pane's place
         self.refresh_sources()
         self.restore_state()
         self.update_count()
@@ -363,6 +366,14 @@ class MainWindow(QMainWindow):
 
     def _table_menu(self, pos: Any) -> None:
         menu = QMenu(self)
+        row = self.table.indexAt(pos).row()
+        if row < 0:  # no row under the mouse: nothing to act on but the library itself
+            menu.addAction(self.act_add)
+            menu.addAction(self.act_import_file)
+            menu.exec(self.table.viewport().mapToGlobal(pos))
+            return
+        if not self.table.selectionModel().isRowSelected(row, QModelIndex()):  # as in Zotero: the row clicked
+            self.select_keys([k for k in [self.model.key_at(row)] if k])
         for act in self.copy_actions.values():
             menu.addAction(act)
         menu.addSeparator()
