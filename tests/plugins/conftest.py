@@ -66,8 +66,12 @@ def with_plugins(ctx: AppContext) -> Callable[..., AppContext]:
     return use
 
 
-def make_wheel(folder: Path, name: str, requires: list[str], version: str = "0.1.0") -> Path:
-    """A minimal add-on wheel written by hand (no build backend, so no package index is needed)."""
+def make_wheel(folder: Path, name: str, requires: list[str], version: str = "0.1.0",
+               modules: dict[str, str] | None = None) -> Path:
+    """A minimal add-on wheel written by hand (no build backend, so no package index is needed).
+
+    ``modules`` (add-on name -> source) makes one entry point per add-on, each in its own module, instead of
+    the one well-behaved ``plugin`` module."""
     import base64
     import hashlib
     import zipfile
@@ -87,6 +91,12 @@ def make_wheel(folder: Path, name: str, requires: list[str], version: str = "0.1
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: refdesk-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         f"{info}/entry_points.txt": f"[refdesk.plugins]\n{name} = {dist}.plugin\n",
     }
+    if modules:
+        del files[f"{dist}/plugin.py"]
+        for addon, source in modules.items():
+            files[f"{dist}/{addon.replace('-', '_')}.py"] = source
+        files[f"{info}/entry_points.txt"] = "[refdesk.plugins]\n" + "".join(
+            f"{addon} = {dist}.{addon.replace('-', '_')}\n" for addon in modules)
     record = []
     for path, text in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()

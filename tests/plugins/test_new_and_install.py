@@ -110,3 +110,82 @@ def test_install_and_uninstall_in_a_throwaway_venv(tmp_path: Path) -> None:
     assert entry_points() == "['roundtrip']"
     assert install.uninstall("refdesk-roundtrip", python=python) == "Uninstalled refdesk-roundtrip"
     assert entry_points() == "[]"
+
+
+BROKEN = {
+    "syntax": 'REFDESK_API_VERSION = "1.0"\nfrom refdesk.plugins.api import hookimpl\n@hookimpl\ndef enrich(record, context)\n    return None\n',
+    "future": 'REFDESK_API_VERSION = "2.0"\nfrom refdesk.plugins.api import hookimpl\n@hookimpl\ndef enrich(record, context):\n    return None\n',
+    "unversioned": 'from refdesk.plugins.api import hookimpl\n@hookimpl\ndef enrich(record, context):\n    return None\n',
+    "signature": 'REFDESK_API_VERSION = "1.0"\nfrom refdesk.plugins.api import hookimpl\n@hookimpl\ndef enrich(record, ctx):\n    return None\n',
+    "fine": 'REFDESK_API_VERSION = "1.0"\nfrom refdesk.plugins.api import hookimpl\n@hookimpl\ndef enrich(record, context):\n    return None\n',
+}
+
+
+def test_install_loads_the_add_ons_as_refdesk_would_and_says_why_one_cannot_run(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, "broken", ["refdesk>=0.1,<0.2"], modules=BROKEN)
+    summary = install.install(str(wheel), target=tmp_path / "site", no_deps=True, no_index=True)
+    assert sorted(summary.plugins) == sorted(BROKEN) and not summary.ok
+    problems = summary.problems
+    assert set(problems) == {"syntax", "future", "unversioned", "signature"}  # "fine" runs
+    assert problems["syntax"].startswith("cannot run: failed to load refdesk_broken.syntax: SyntaxError: ")
+    assert "syntax.py, line 4)" in problems["syntax"]
+    assert "needs plugin API 2.0" in problems["future"]
+    assert "does not declare REFDESK_API_VERSION" in problems["unversioned"]
+    assert "the hook enrich(record, ctx) asks for ctx" in problems["signature"]
+    text = summary.text()
+    assert text.startswith("Installed refdesk-broken 0.1.0")
+    assert "  but future cannot run: needs plugin API 2.0" in text
+    assert "It stays installed and is listed by `refdesk plugins list`, but refdesk will not run it" in text
+    assert summary.to_json()["ok"] is False
+
+
+def test_plugins_install_exits_1_when_the_add_on_cannot_run(tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+
+    from refdesk.plugins import manager
+
+    wheel = make_wheel(tmp_path, "later", ["refdesk>=0.1,<0.2"], modules={"later": BROKEN["future"]})
+    monkeypatch.setattr(manager._install, "install",
+                        functools.partial(install.install, target=tmp_path / "site", no_deps=True, no_index=True))
+    out = cli("plugins", "install", str(wheel), "--no-editable")
+    assert out.code == 1 and "but later cannot run: needs plugin API 2.0" in out.out
+    assert cli("plugins", "install", str(wheel), "--json", "--no-editable").json()["problems"]["later"].startswith("cannot run:")
+
+
+def test_a_folder_is_installed_editable(tmp_path: Path) -> None:
+    """`plugins install FOLDER` is `pip install -e FOLDER`: a change in the folder is what refdesk runs next."""
+    import sysconfig
+    import venv
+
+    from refdesk.plugins.scaffold import new_plugin
+
+    assert install.pip_install_command("/x", Path("/r.json"), editable=True)[-2:] == ["-e", "/x"]
+    env = tmp_path / "venv"
+    venv.create(env, with_pip=False)
+    python = str(env / "bin" / "python")
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout.strip()
+    import refdesk
+
+    here = [sysconfig.get_paths()["purelib"], str(Path(refdesk.__file__).parents[1])]  # refdesk and what it needs
+    Path(site, "refdesk-main.pth").write_text("\n".join(here) + "\n", encoding="utf-8")
+    root = new_plugin("live", tmp_path)
+
+    summary = install.install(str(root), python=python, no_deps=True, no_index=True, build_isolation=False)
+    assert summary.editable and summary.ok and summary.plugins == ["live"], summary.text()
+    assert "editable: the add-on runs from its folder" in summary.text()
+    plugin = root / "src" / "refdesk_live" / "plugin.py"
+    plugin.write_text(plugin.read_text(encoding="utf-8") + "\nEDITED = True\n", encoding="utf-8")
+    probe = ("from refdesk.config import Settings; from refdesk.plugins.host import PluginHost; "
+             "h = PluginHost(Settings()); i = h.find('live').info; import refdesk_live.plugin as p; print(i.origin, p.EDITED)")
+    seen = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=60).stdout.strip()
+    assert seen == f"editable: {root.resolve()} True"
+
+
+def test_a_refdesk_range_that_excludes_this_refdesk_names_this_version(tmp_path: Path) -> None:
+    from refdesk import __version__
+
+    future = make_wheel(tmp_path, "future", ["refdesk>=9,<10"])
+    with pytest.raises(install.InstallError) as raised:
+        install.install(str(future), dry_run=True, no_index=True)
+    assert str(raised.value).startswith(f"The add-on needs refdesk<10,>=9, but this is refdesk {__version__}")

@@ -23,10 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                 json="print the add-ons as JSON")
 
     a = add_command(actions, "install", cmd_install,
-                    "pip-install an add-on (a folder, a wheel or an sdist) into refdesk's environment",
+                    "pip-install an add-on (a folder, a wheel or an sdist) into refdesk's environment and check that it "
+                    "loads; exits 1 when it cannot run (it stays installed)",
                     json="print the install summary as JSON")
-    a.add_argument("spec", metavar="SPEC")
+    a.add_argument("spec", metavar="SPEC", help="a project folder (installed editable, like pip install -e), a wheel or an sdist")
     a.add_argument("--dry-run", action="store_true", help="only say what would be installed")
+    a.add_argument("--no-editable", dest="editable", action="store_false", default=None,
+                   help="install a copy of a folder instead of running the add-on from it")
 
     a = add_command(actions, "uninstall", cmd_uninstall, "remove an add-on (by its name or distribution name)")
     a.add_argument("name", metavar="NAME")
@@ -79,12 +82,12 @@ def environment_line() -> str:
 def cmd_install(ctx: AppContext, args: argparse.Namespace) -> int:
     from refdesk.plugins import manager
 
-    summary = manager.install(ctx, args.spec, dry_run=args.dry_run)
+    summary = manager.install(ctx, args.spec, dry_run=args.dry_run, editable=args.editable)
     if args.json:
         dump_json(summary.to_json())
     else:
         print(summary.text())
-    return 0
+    return 0 if summary.ok else 1
 
 
 def cmd_uninstall(ctx: AppContext, args: argparse.Namespace) -> int:

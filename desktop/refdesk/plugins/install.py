@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -43,14 +45,25 @@ class InstallSummary:
     packages: list[Installed] = field(default_factory=list)
     plugins: list[str] = field(default_factory=list)  # entry-point names the requested distributions declare
     warnings: list[str] = field(default_factory=list)
+    #: add-on name -> why it cannot run, found by loading it as refdesk would once installed (it stays installed)
+    problems: dict[str, str] = field(default_factory=dict)
+    editable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Installed and every add-on it provides can run."""
+        return not self.problems
 
     def to_json(self) -> dict[str, Any]:
         return {
             "spec": self.spec,
             "dry_run": self.dry_run,
+            "editable": self.editable,
             "packages": [p.__dict__ for p in self.packages],
             "plugins": self.plugins,
             "warnings": self.warnings,
+            "problems": self.problems,
+            "ok": self.ok,
         }
 
     def text(self) -> str:
@@ -65,9 +78,18 @@ class InstallSummary:
             lines.append("  with dependencies: " + ", ".join(f"{p.name} {p.version}" for p in deps))
         if not self.packages:
             lines.append(f"Nothing to install for {self.spec}: already installed at that version")
+        if self.editable and main:
+            lines.append("  editable: the add-on runs from its folder; a change there takes effect at refdesk's next start")
         if self.plugins:
             lines.append("  add-ons: " + ", ".join(self.plugins))
         lines.extend(f"  warning: {w}" for w in self.warnings)
+        for name, why in self.problems.items():
+            lines.append(f"  but {name} {why}")
+        if self.problems:
+            names = " ".join(self.problems)
+            again = "fix it in its folder" if self.editable else "fix it and install it again"
+            lines.append(f"It stays installed and is listed by `refdesk plugins list`, but refdesk will not run it: "
+                         f"{again}, or remove it with `refdesk plugins uninstall {names}`.")
         return "\n".join(lines)
 
 
@@ -96,8 +118,16 @@ def pip_base(python: str | None = None) -> list[str]:
 def pip_install_command(
     spec: str, report: Path, *, python: str | None = None, dry_run: bool = False, build_isolation: bool = True,
     no_deps: bool = False, target: Path | None = None, no_index: bool = False, extra: list[str] | None = None,
+    editable: bool = False,
 ) -> list[str]:
     cmd = [*pip_base(python), "install", "--disable-pip-version-check", "--no-input", "--report", str(report)]
+    if editable:
+        return [*cmd, *_options(dry_run, build_isolation, no_deps, no_index, target), *(extra or []), "-e", spec]
+    return [*cmd, *_options(dry_run, build_isolation, no_deps, no_index, target), *(extra or []), spec]
+
+
+def _options(dry_run: bool, build_isolation: bool, no_deps: bool, no_index: bool, target: Path | None) -> list[str]:
+    cmd: list[str] = []
     if dry_run:
         cmd.append("--dry-run")
     if not build_isolation:
@@ -108,13 +138,24 @@ def pip_install_command(
         cmd.append("--no-index")
     if target is not None:
         cmd += ["--target", str(target)]
-    return [*cmd, *(extra or []), spec]
+    return cmd
+
+
+_REFDESK_RANGE = re.compile(r"(?<![\w-])refdesk\s*((?:[<>=!~]=?\s*[\w.*+]+\s*,?\s*)+)", re.IGNORECASE)
 
 
 def _pip_failure(proc: subprocess.CompletedProcess[str], what: str) -> InstallError:
-    lines = [ln for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]
+    text = proc.stderr or proc.stdout or ""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
     errors = [ln for ln in lines if ln.startswith("ERROR") or "error" in ln.lower()] or lines
     detail = "\n".join(errors[-8:]) or f"pip exited with status {proc.returncode}"
+    wanted = _REFDESK_RANGE.search("\n".join(errors))
+    if wanted is not None:  # pip names no installed version ("from versions: none"): say which refdesk this is
+        from refdesk import __version__
+
+        needs = re.sub(r"\s+", "", wanted.group(1)).rstrip(",")
+        return InstallError(f"The add-on needs refdesk{needs}, but this is refdesk {__version__}: install an add-on "
+                            f"release made for refdesk {__version__}. pip could not {what}:\n{detail}")
     return InstallError(f"pip could not {what}:\n{detail}")
 
 
@@ -157,18 +198,26 @@ def _entry_points_of(name: str, target: Path | None = None) -> list[str]:
 
 def install(
     spec: str, *, python: str | None = None, dry_run: bool = False, build_isolation: bool = True, no_deps: bool = False,
-    target: Path | None = None, no_index: bool = False, timeout: float = 900,
+    target: Path | None = None, no_index: bool = False, timeout: float = 900, editable: bool | None = None,
 ) -> InstallSummary:
-    """pip-install an add-on (folder, wheel, sdist or requirement) into refdesk's environment.
+    """pip-install an add-on (folder, wheel, sdist or requirement) into refdesk's environment, then load it as
+    refdesk would: ``summary.problems`` says why an add-on it provides cannot run (it stays installed).
 
-    ``python`` or ``target`` (a folder, pip's ``--target``) install elsewhere instead, e.g. a throwaway
-    environment in tests; ``no_index`` keeps pip off the package index.
+    A folder is installed editable (``pip install -e``) unless ``editable=False``. ``python`` or ``target``
+    (a folder, pip's ``--target``; never editable) install elsewhere instead, e.g. a throwaway environment in
+    tests; ``no_index`` keeps pip off the package index.
     """
     resolved = resolve_spec(spec)
+    if editable is None:
+        editable = target is None and Path(resolved).is_dir()
+    if editable and not Path(resolved).is_dir():
+        raise InvalidInputError(f"{spec} is not a folder: only a project folder can be installed editable")
+    if editable and target is not None:
+        raise InvalidInputError("An editable install cannot go to a --target folder")
     with tempfile.TemporaryDirectory(prefix="refdesk-pip-") as tmp:
         report_file = Path(tmp) / "report.json"
         cmd = pip_install_command(resolved, report_file, python=python, dry_run=dry_run, build_isolation=build_isolation,
-                                  no_deps=no_deps, target=target, no_index=no_index)
+                                  no_deps=no_deps, target=target, no_index=no_index, editable=editable)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
@@ -177,14 +226,81 @@ def install(
             raise _pip_failure(proc, f"install {spec}")
         report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
     summary = summarize(report, spec, dry_run)
-    if not dry_run and python in (None, sys.executable):
-        for p in summary.packages:
-            if p.requested:
-                found = _entry_points_of(p.name, target)
-                summary.plugins.extend(found)
-                if not found:
-                    summary.warnings.append(f"{p.name} declares no '{ENTRY_POINT_GROUP}' entry point: it is not a refdesk add-on")
+    summary.editable = editable
+    if dry_run:
+        return summary
+    ours = python in (None, sys.executable)
+    for p in summary.packages:
+        if not p.requested:
+            continue
+        found = _entry_points_of(p.name, target) if ours else []
+        summary.plugins.extend(found)
+        if ours and not found:
+            summary.warnings.append(f"{p.name} declares no '{ENTRY_POINT_GROUP}' entry point: it is not a refdesk add-on")
+        if ours:
+            _activate(p.name, target)
+    if summary.plugins or not ours:
+        summary.problems.update(check_loads(summary, python=python, target=target))
     return summary
+
+
+#: Run with the environment's Python: load the add-ons of the named distributions as refdesk would and print
+#: their names and why each that cannot run cannot.
+_CHECK = """
+import json, sys
+from importlib import metadata
+from refdesk.config import Settings
+from refdesk.plugins.api import ENTRY_POINT_GROUP
+from refdesk.plugins.host import PluginHost
+key = lambda name: str(name).lower().replace("_", "-")
+dists = {key(n) for n in sys.argv[1:]}
+eps = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.dist is not None and key(ep.dist.metadata["Name"]) in dists]
+infos = PluginHost(Settings(), entry_points=eps).infos()
+print(json.dumps({"plugins": [i.name for i in infos], "problems": {i.name: i.message for i in infos if not i.compatible}}))
+"""
+
+
+def check_loads(summary: InstallSummary, *, python: str | None = None, target: Path | None = None) -> dict[str, str]:
+    """Load the add-ons just installed in a fresh interpreter of that environment, as refdesk's next start will
+    (an import error, a wrong API version or hook is found now, not at the next ``refdesk enrich``)."""
+    names = [p.name for p in summary.packages if p.requested]
+    env = dict(os.environ)
+    if target is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(target), env.get("PYTHONPATH", "")) if p)
+    try:
+        proc = subprocess.run([python or sys.executable, "-c", _CHECK, *names], capture_output=True, text=True,
+                              timeout=120, check=False, env=env)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        summary.warnings.append(f"could not check that the add-on loads: {exc}")
+        return {}
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        summary.warnings.append(f"could not check that the add-on loads with {python or sys.executable}: {last}")
+        return {}
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    summary.plugins.extend(n for n in found["plugins"] if n not in summary.plugins)
+    return dict(found["problems"])
+
+
+def _activate(name: str, target: Path | None) -> None:
+    """Make a distribution installed in this process's environment importable at once: an editable install's
+    ``.pth`` file is otherwise read only at the next start."""
+    import site
+
+    if target is not None:
+        return
+    wanted = name.lower().replace("_", "-")
+    dist = next((d for d in metadata.distributions() if str(d.metadata["Name"]).lower().replace("_", "-") == wanted), None)
+    if dist is None:
+        return
+    for file in dist.files or []:
+        if file.suffix == ".pth":
+            located = Path(str(dist.locate_file(file)))
+            try:
+                site.addpackage(str(located.parent), located.name, None)
+            except Exception:  # a .pth this process cannot run: the next start reads it anyway
+                continue
+    importlib.invalidate_caches()
 
 
 def uninstall(distribution: str, *, python: str | None = None, timeout: float = 300) -> str:
