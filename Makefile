@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 ADDONS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest bench screenshots install-desktop clean
+.PHONY: run test install lint typecheck pytest bench soak screenshots install-desktop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The concurrency and crash test as a soak: rounds until REFDESK_SOAK_SECONDS (default 600) have passed, then its figures.
+soak: $(STAMP)
+	REFDESK_SOAK_SECONDS=$${REFDESK_SOAK_SECONDS:-600} REFDESK_SHARED_DIR="$$($(BIN)/python tests/shared.py)" \
+		tools/with-keyring.sh $(BIN)/python -m pytest -q -s tests/test_concurrency_soak.py
 
 screenshots: $(STAMP)
 	@tools/system-deps.sh test

@@ -221,3 +221,26 @@ def test_login_refuses_a_malformed_group_before_going_online(
     out = cli("zotero", "login", "--user-id", str(USER_ID), "--group", "xyz", "--api-key-stdin")
     assert out.code != 0 and "A group ID is a number, got 'xyz'" in out.err
     assert zserver.request_count() == before and memory_keyring.store == {}
+
+
+class _VanishingItem(Exception):
+    """Like secretstorage's ItemNotFoundException: not a KeyringError."""
+
+
+def test_a_key_replaced_while_it_is_read_is_read_again_and_a_lasting_failure_is_named(memory_keyring: Any) -> None:
+    """A login in another process replaces the Secret Service entry between its search and its read (the concurrency
+    soak met it): the read is tried once more; a backend that keeps failing gives a plain KeyringUnavailableError."""
+    credentials.store_key("42", "secret-key-123")
+    real_get = memory_keyring.get_password
+    failures = [_VanishingItem("Item does not exist!")]
+
+    def flaky_get(service: str, username: str) -> str | None:
+        if failures:
+            raise failures.pop()
+        return real_get(service, username)
+
+    memory_keyring.get_password = flaky_get
+    assert credentials.load_key("42") == "secret-key-123"
+    failures[:] = [_VanishingItem("Item does not exist!")] * 2
+    with pytest.raises(KeyringUnavailableError, match=r"could not be read \(_VanishingItem.*try again"):
+        credentials.load_key("42")

@@ -63,12 +63,24 @@ def store_key(user_id: str, api_key: str) -> None:
 
 
 def load_key(user_id: str) -> str | None:
+    """The stored key, or None.
+
+    A backend's own error (not a KeyringError) is read once more, then named plainly: the Secret Service
+    raises ItemNotFoundException when the entry is replaced between its search and its read (a login in
+    another process, the keyring reloading its file), which a sync beside it reported as an unexpected error.
+    """
     kr = backend()
-    try:
-        return kr.get_password(SERVICE, _username(user_id))
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailableError(f"The keyring could not be read ({type(exc).__name__}). "
-                                      + HOW_TO_GET_A_KEYRING) from None
+    for attempt in (1, 2):
+        try:
+            return kr.get_password(SERVICE, _username(user_id))
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailableError(f"The keyring could not be read ({type(exc).__name__}). "
+                                          + HOW_TO_GET_A_KEYRING) from None
+        except Exception as exc:
+            if attempt == 2:
+                raise KeyringUnavailableError(f"The keyring could not be read ({type(exc).__name__}: {exc}); "
+                                              "nothing was changed, try again") from None
+    return None
 
 
 def delete_key(user_id: str) -> bool:
