@@ -483,6 +483,30 @@ class Library:
             (item_id, *self._fts_values(old)),
         )
 
+    def rebuild_search_index(self) -> int:
+        """Index every record outside the Trash afresh (``refdesk check --repair``); how many are indexed.
+
+        The index is contentless, so a damaged or stale entry cannot be deleted on its own (that needs the
+        values it was made from): the whole index is emptied ('delete-all') and refilled, in one transaction.
+        """
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
+            reader = conn.execute("SELECT id, key, data, version FROM items WHERE trashed = 0 ORDER BY id")
+            counted = [0]
+
+            def values() -> Iterator[tuple[Any, ...]]:
+                for item_id, key, data, version in reader:
+                    rec = Record(data=json.loads(data), key=key, version=version)
+                    if not rec.trashed:
+                        counted[0] += 1
+                        yield (item_id, *self._fts_values(rec))
+
+            conn.executemany(
+                "INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?, ?, ?, ?, ?, ?)",
+                values(),
+            )
+        return counted[0]
+
     def _write_provenance(self, item_id: int, record: Record, fields: Iterable[str] | None = None) -> None:
         names = record.provenance.keys() if fields is None else [f for f in fields if f in record.provenance]
         self._conn.executemany(
