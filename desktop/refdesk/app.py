@@ -18,9 +18,13 @@ if TYPE_CHECKING:
 
 
 class AppContext:
-    def __init__(self, settings: Settings | None = None, library_path: Path | str | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, library_path: Path | str | None = None, *,
+                 auto_backup: bool = False) -> None:
         self.settings = settings or load_settings()
         self.library_path = Path(library_path) if library_path else self.settings.library_path()
+        #: Back the library up when it is opened and ``backup_interval_hours`` have passed (the CLI's commands;
+        #: the app does it in the background, library/backup.py).
+        self.auto_backup = auto_backup
         self._library: Library | None = None
         self._http: HttpClient | None = None
 
@@ -29,7 +33,16 @@ class AppContext:
         if self._library is None:
             from refdesk.library import Library
 
-            self._library = Library.open(self.library_path)
+            library = Library.open(self.library_path)
+            if self.auto_backup:
+                from refdesk.library.backup import auto_backup
+
+                try:
+                    auto_backup(self.library_path, self.settings.backup_keep, self.settings.backup_interval_hours)
+                except BaseException:
+                    library.close()
+                    raise
+            self._library = library
         return self._library
 
     @property

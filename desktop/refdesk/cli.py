@@ -84,7 +84,8 @@ def _run(args_list: list[str]) -> int:
         from refdesk.config import load_settings
 
         _check_text_arguments(args)
-        ctx = AppContext(load_settings(), args.library or None)
+        # commands that open the library back it up once a day first (gui, backup, restore, check opt out)
+        ctx = AppContext(load_settings(), args.library or None, auto_backup=getattr(args, "auto_backup", True))
         result: int = args.func(ctx, args)
         sys.stdout.flush()  # a closed pipe or a full disk shows here, not as Python's complaint at exit
         return result
@@ -100,6 +101,13 @@ def _run(args_list: list[str]) -> int:
         if isinstance(exc, RefdeskError):
             print(f"refdesk: {exc}", file=sys.stderr)
             return exc.exit_code
+        if ctx is not None:  # SQLite found the library damaged in the middle of a command
+            from refdesk.library.backup import damage_error
+
+            damaged = damage_error(exc, ctx.library_path)
+            if damaged is not None:
+                print(f"refdesk: {damaged}", file=sys.stderr)
+                return damaged.exit_code
         if isinstance(exc, OSError):  # e.g. standard output on a full disk
             _flush_stdout()
             print(f"refdesk: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)

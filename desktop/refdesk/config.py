@@ -60,6 +60,8 @@ class Settings:
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     zotero_user_id: str = ""
     zotero_groups: list[str] = field(default_factory=list)
+    backup_keep: int = 5  # backups of the library kept in <library folder>/backups (the oldest go first)
+    backup_interval_hours: float = 24.0  # a backup when the library is opened this long after the newest (0: never)
 
     def plugin_settings_for(self, name: str) -> dict[str, Any]:
         """The ``[plugin_settings.<name>]`` table of one add-on (its name compared as ``plugin_name_key``)."""
@@ -93,6 +95,7 @@ _MINIMUM: dict[str, tuple[float, bool]] = {  # name: (bound, the bound itself al
     "read_timeout": (0, False),
     "plugin_timeout": (0, False),
     "per_host_limit": (1, True),
+    "backup_keep": (1, True),
 }
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")

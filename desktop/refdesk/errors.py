@@ -39,6 +39,12 @@ class LibraryError(RefdeskError):
     exit_code = 3
 
 
+class LibraryDamagedError(LibraryError):
+    """SQLite found the library file damaged; nothing more is written to it (the message names the newest backup)."""
+
+    exit_code = 5
+
+
 class NotFoundError(RefdeskError):
     exit_code = 4
 

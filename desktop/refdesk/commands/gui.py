@@ -13,6 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "gui", cmd_gui, "open the desktop app (default with no command)")
     p.add_argument("inputs", nargs="*", metavar="URL|DOI|FILE",
                    help="identifiers or files to add once the window is open (what a launcher passes as %%U)")
+    p.set_defaults(auto_backup=False)  # the window backs up in the background (gui/library_safety.py)
 
 
 def cmd_gui(ctx: AppContext, args: argparse.Namespace) -> int:

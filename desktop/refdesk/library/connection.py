@@ -15,7 +15,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from refdesk.errors import LibraryError
+from refdesk.errors import LibraryDamagedError, LibraryError
+from refdesk.library.backup import backup_before_migration, damaged_message, is_damage
 from refdesk.library.migrations import APPLICATION_ID, SCHEMA_VERSION, apply
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -66,7 +67,7 @@ def _check_header(path: Path) -> None:
     if not head.startswith(_SQLITE_MAGIC):
         raise LibraryError(f"{path} is not a refdesk library (not an SQLite database); it was left untouched")
     if len(head) < 100:
-        raise LibraryError(f"The library {path} is damaged (cut short at {len(head)} bytes); it was left untouched")
+        raise LibraryDamagedError(damaged_message(path, f"cut short at {len(head)} bytes"))
     wal_mode = head[18] == 2 and path.with_name(path.name + "-wal").exists()
     if wal_mode:
         return  # the header may be older than the write-ahead log: SQLite itself checks (connect)
@@ -139,6 +140,7 @@ def connect(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
         _check_through_sqlite(conn, path)
+        backup_before_migration(conn, path)  # always, before anything is written; a damaged file is never migrated
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise LibraryError(f"The library {path} is locked by another program")
@@ -150,6 +152,8 @@ def connect(path: Path) -> sqlite3.Connection:
     except BaseException as exc:
         if conn is not None:
             conn.close()
+        if is_damage(exc):
+            raise LibraryDamagedError(damaged_message(path, str(exc))) from None
         if isinstance(exc, sqlite3.OperationalError):
             text = str(exc)
             if _is_locked(exc):
