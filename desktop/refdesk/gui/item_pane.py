@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import quote
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -39,11 +38,18 @@ from PySide6.QtWidgets import (
 
 from refdesk import schema
 from refdesk.errors import RefdeskError
+from refdesk.gui.pane_widgets import Section, WheelToPane, WrappingEdit, pane_settings, provenance_words, sources_sentence
 from refdesk.library import Library
 from refdesk.model import Record
 
 #: Fields shown elsewhere in the pane, not in the generic field list.
 _SPECIAL = {"title", "abstractNote"}
+#: Fields whose values run long (a journal's full name, an address, notes): they wrap instead of being cut.
+_LONG = {"publicationTitle", "bookTitle", "proceedingsTitle", "websiteTitle", "blogTitle", "forumTitle",
+         "encyclopediaTitle", "dictionaryTitle", "programTitle", "seriesTitle", "series", "conferenceName", "url",
+         "extra", "rights", "archiveLocation", "place", "publisher", "university", "institution"}
+#: Fields kept when empty fields are hidden (the ones a new item is most often missing).
+_ALWAYS = {"date"}
 
 
 def identifier_links(record: Record) -> list[tuple[str, str, str]]:
@@ -61,17 +67,6 @@ def identifier_links(record: Record) -> list[tuple[str, str, str]]:
     if isbn:
         links.append(("ISBN", isbn, f"https://search.worldcat.org/search?q=bn:{quote(isbn.split()[0])}"))
     return links
-
-
-class _AbstractEdit(QPlainTextEdit):
-    """A multi-line editor that reports when it loses focus (to save like a line edit)."""
-
-    editingFinished = Signal()
-
-    def focusOutEvent(self, event: Any) -> None:
-        super().focusOutEvent(event)
-        if self.document().isModified():
-            self.editingFinished.emit()
 
 
 class _EnterToAdd(QObject):
@@ -98,7 +93,7 @@ class ItemPane(QWidget):
         super().__init__(parent)
         self.library = library
         self.record: Record | None = None
-        self.editors: dict[str, QLineEdit] = {}
+        self.editors: dict[str, QLineEdit | WrappingEdit] = {}
         self.labels: dict[str, QLabel] = {}
         self._form_type: str | None = None  # the item type the field editors were built for
         self._loading = False
@@ -126,17 +121,19 @@ class ItemPane(QWidget):
         self.type_label.setFont(font)
         layout.addWidget(self.type_label)
 
-        self.title_edit = QLineEdit()
+        self.title_edit = WrappingEdit()
         self.title_edit.setObjectName("field:title")
         self.title_edit.setPlaceholderText("Title")
         title_font = QFont(self.title_edit.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.15)
+        title_font.setBold(True)
         self.title_edit.setFont(title_font)
         self.title_edit.editingFinished.connect(lambda: self._commit_edit("title", self.title_edit))
         layout.addWidget(self.title_edit)
 
         # creators
-        layout.addWidget(self._section("Creators"))
+        self.sections: dict[str, Section] = {}
+        creators_box = self._add_section(layout, "Creators", "creators")
         self.creators = QTableWidget(0, 3)
         self.creators.setObjectName("creators")
         self.creators.setHorizontalHeaderLabels(["Role", "Last name", "First name"])
@@ -148,7 +145,7 @@ class ItemPane(QWidget):
         self.creators.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self.creators.itemChanged.connect(self._creator_cell_changed)
         self.creators.currentCellChanged.connect(lambda *_: self._update_move_buttons())
-        layout.addWidget(self.creators)
+        creators_box.addWidget(self.creators)
         row = QHBoxLayout()
         self.creator_buttons: list[QToolButton] = []
         for text, tip, slot in (
@@ -166,35 +163,42 @@ class ItemPane(QWidget):
             self.creator_buttons.append(b)
         self.move_up, self.move_down = self.creator_buttons[2:4]
         row.addStretch(1)
-        layout.addLayout(row)
+        creators_box.addLayout(row)
 
         # the item type's fields
-        layout.addWidget(self._section("Info"))
+        info = self._add_section(layout, "Info", "info")
+        self.show_empty = QCheckBox("Show empty fields")
+        self.show_empty.setObjectName("showEmptyFields")
+        self.show_empty.setToolTip("Show the item type's fields that have no value yet (to fill them in)")
+        self.show_empty.setChecked(pane_settings().value("itemPane/showEmptyFields", True) in (True, "true"))
+        self.show_empty.toggled.connect(self._show_empty_toggled)
+        info.addWidget(self.show_empty)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        layout.addLayout(self.form)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        info.addLayout(self.form)
 
         self.links = QLabel()
         self.links.setObjectName("identifiers")
         self.links.setOpenExternalLinks(True)
         self.links.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.links.setWordWrap(True)
-        layout.addWidget(self.links)
+        info.addWidget(self.links)
 
-        layout.addWidget(self._section("Abstract"))
-        self.abstract = _AbstractEdit()
+        abstract_box = self._add_section(layout, "Abstract", "abstract")
+        self.abstract = WrappingEdit(multiline=True)
         self.abstract.setObjectName("field:abstractNote")
-        self.abstract.setMinimumHeight(90)
-        self.abstract.editingFinished.connect(lambda: self._commit_field("abstractNote", self.abstract.toPlainText()))
-        layout.addWidget(self.abstract)
+        self.abstract.setPlaceholderText("No abstract")
+        self.abstract.editingFinished.connect(self._abstract_edited)
+        abstract_box.addWidget(self.abstract)
 
-        layout.addWidget(self._section("Tags"))
+        tags_box = self._add_section(layout, "Tags", "tags")
         self.tags = QListWidget()
         self.tags.setObjectName("tags")
         self.tags.setMaximumHeight(130)
         self._tag_filter = _EnterToAdd(self.remove_selected_tag)
         self.tags.installEventFilter(self._tag_filter)
-        layout.addWidget(self.tags)
+        tags_box.addWidget(self.tags)
         tag_row = QHBoxLayout()
         self.tag_input = QLineEdit()
         self.tag_input.setPlaceholderText("Add a tag and press Enter")
@@ -203,26 +207,28 @@ class ItemPane(QWidget):
         remove_tag = QPushButton("Remove tag")
         remove_tag.clicked.connect(self.remove_selected_tag)
         tag_row.addWidget(remove_tag)
-        layout.addLayout(tag_row)
+        tags_box.addLayout(tag_row)
         self.tag_legend = QLabel("⚙ automatic tag (from an importer or add-on)")
         self.tag_legend.setObjectName("hint")
-        layout.addWidget(self.tag_legend)
+        tags_box.addWidget(self.tag_legend)
 
+        sources_box = self._add_section(layout, "Sources", "sources")
         self.provenance = QLabel()
-        self.provenance.setObjectName("hint")
+        self.provenance.setObjectName("provenance")
         self.provenance.setWordWrap(True)
-        layout.addWidget(self.provenance)
+        self.provenance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        sources_box.addWidget(self.provenance)
         layout.addStretch(1)
+        for scrolling in (self.abstract, self.title_edit, self.creators, self.tags):
+            WheelToPane(scrolling, self.scroller)
         self.show_record(None)
 
-    @staticmethod
-    def _section(text: str) -> QLabel:
-        label = QLabel(text)
-        label.setObjectName("section")
-        font = QFont(label.font())
-        font.setBold(True)
-        label.setFont(font)
-        return label
+    def _add_section(self, layout: QVBoxLayout, title: str, name: str) -> QVBoxLayout:
+        """A collapsible section added to ``layout``; returns the layout its content goes in."""
+        section = Section(title, name)
+        self.sections[name] = section
+        layout.addWidget(section)
+        return section.content
 
     # -- showing ------------------------------------------------------------
     def show_key(self, key: str | None) -> None:
@@ -248,12 +254,10 @@ class ItemPane(QWidget):
             self.title_edit.setCursorPosition(0)
             self._fill_creators(record)
             self._fill_fields(record)
-            self.abstract.setPlainText(record.get("abstractNote"))
-            self.abstract.document().setModified(False)
+            self.abstract.setText(record.get("abstractNote"))
             self._fill_tags(record)
             self._fill_links(record)
-            sources = sorted({p.source for n, p in record.provenance.items() if p.source != "user"})
-            self.provenance.setText(("Sources: " + ", ".join(sources)) if sources else "")
+            self._fill_sources(record)
         finally:
             self._loading = False
 
@@ -262,14 +266,55 @@ class ItemPane(QWidget):
         if self._form_type != record.item_type:
             self._build_form(record)
         for name, edit in self.editors.items():
-            edit.setText(record.get(name))
+            value = record.get(name)
+            edit.setText(value)
             edit.setCursorPosition(0)
             prov = record.provenance.get(name)
-            self.labels[name].setToolTip(f"From {prov.source} ({prov.at})" if prov is not None and prov.source != "user" else "")
+            origin = f"From {provenance_words(prov.source)} ({prov.at[:10]})" if prov is not None and prov.source != "user" else ""
+            self.labels[name].setToolTip(origin)
+            if isinstance(edit, QLineEdit):  # a value cut at the pane's edge can be read whole in the tooltip
+                edit.setToolTip(value if len(value) > 30 else "")
         added = record.data.get("dateAdded")
         self.added_label.setText(added.replace("T", " ").rstrip("Z") if isinstance(added, str) else "")
+        self._apply_empty_rows()
+
+    def _apply_empty_rows(self) -> None:
+        """Hide the fields without a value unless "Show empty fields" is ticked (the date is always shown)."""
+        show_all = self.show_empty.isChecked()
+        for name, edit in self.editors.items():
+            self.form.setRowVisible(edit, show_all or bool(edit.text().strip()) or name in _ALWAYS or edit.hasFocus())
+
+    def _show_empty_toggled(self, on: bool) -> None:
+        s = pane_settings()
+        s.setValue("itemPane/showEmptyFields", on)
+        s.sync()
+        self._apply_empty_rows()
+
+    def empty_fields_hidden(self) -> list[str]:
+        """The fields hidden for being empty (tests, and the screenshot of a compact pane)."""
+        return [n for n, e in self.editors.items() if not self.form.isRowVisible(e)]
+
+    def _fill_sources(self, record: Record) -> None:
+        """Where the values came from, in words: per source, the fields it gave."""
+        by_source: dict[str, list[str]] = {}
+        for name, prov in record.provenance.items():
+            if prov.source != "user":
+                by_source.setdefault(prov.source, []).append(schema.field_label(name) if name not in ("creators", "tags")
+                                                             else name.capitalize())
+        lines = [sources_sentence(list(by_source))] if by_source else []
+        for source, fields in sorted(by_source.items(), key=lambda kv: -len(kv[1])):
+            lines.append(f"• {provenance_words(source)}: {', '.join(sorted(fields))}")
+        typed = sorted(schema.field_label(n) for n, p in record.provenance.items() if p.source == "user" and n not in ("creators", "tags"))
+        if typed:
+            lines.append(f"• typed by you: {', '.join(typed)}")
+        self.provenance.setText("\n".join(lines) if lines else "No record of where these values came from.")
 
     def _build_form(self, record: Record) -> None:
+        for old in self.editors.values():
+            if isinstance(old, WrappingEdit):
+                old.retire()
+            else:
+                old.blockSignals(True)
         while self.form.rowCount():
             self.form.removeRow(0)
         self.editors = {}
@@ -278,11 +323,14 @@ class ItemPane(QWidget):
         for name in names:
             if name in _SPECIAL:
                 continue
-            edit = QLineEdit()
+            edit: QLineEdit | WrappingEdit = WrappingEdit(multiline=name == "extra") if name in _LONG else QLineEdit()
+            if isinstance(edit, WrappingEdit):
+                WheelToPane(edit, self.scroller)
             edit.setObjectName(f"field:{name}")
             edit.editingFinished.connect(lambda n=name, e=edit: self._commit_edit(n, e))
             self.editors[name] = edit
             self.labels[name] = QLabel(schema.field_label(name))
+            self.labels[name].setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             self.form.addRow(self.labels[name], edit)
         self.added_label = QLabel()
         self.form.addRow(QLabel("Date Added"), self.added_label)
@@ -383,7 +431,12 @@ class ItemPane(QWidget):
         self.saved.emit(key)
         return True
 
-    def _commit_edit(self, name: str, edit: QLineEdit) -> None:
+    def _abstract_edited(self) -> None:
+        """The abstract lost focus (or Ctrl+Enter): saved only if the user changed it."""
+        if self.abstract.isModified():
+            self._commit_field("abstractNote", self.abstract.toPlainText())
+
+    def _commit_edit(self, name: str, edit: QLineEdit | WrappingEdit) -> None:
         """A line edit lost focus or Enter was pressed: save it only if the user changed it, so a field merely
         passed through never writes back what the pane showed over a change made since (by sync or a job)."""
         if edit.isModified():
