@@ -135,12 +135,13 @@ class _AppProcess:
         what = self.rng.choice([*FIELDS, "tag"])
         value = str(APP_VALUES + self.n)
         t0 = time.monotonic()
-        rec = self.lib.get(key)  # as the item pane saves (ItemPane._store): a fresh copy, changed, saved
-        if what == "tag":
-            rec.add_tag(f"t{value}")
-        else:
-            rec.set(what, value, "user")
-        self.lib.save(rec, "user")
+        with self.lib.transaction():  # as the item pane saves (ItemPane._store): a fresh copy, changed, saved
+            rec = self.lib.get(key)
+            if what == "tag":
+                rec.add_tag(f"t{value}")
+            else:
+                rec.set(what, value, "user")
+            self.lib.save(rec, "user")
         t1 = time.monotonic()
         self.emit({"ev": "edit", "key": key, "field": what, "value": value, "t0": t0, "t1": t1})
 
@@ -392,7 +393,7 @@ class Soak:
 
     # -- planning one CLI process ---------------------------------------------------------
     def _plan(self) -> tuple[str, list[str], dict[str, Any]]:
-        kinds = ["import"] * 5 + ["edit"] * 5 + ["remove"] * 2 + ["list"] * 3 + ["export"] * 2 + ["show"]
+        kinds = ["import"] * 5 + ["edit"] * 5 + ["remove"] * 2 + ["list"] * 3 + ["export"] * 2 + ["show", "backup", "check"]
         if self.sync:
             kinds += ["sync"] * 2
         kind = self.rng.choice(kinds)
@@ -421,6 +422,12 @@ class Soak:
             return kind, ["export"], {"all": True}
         if kind == "sync":
             return kind, ["-v", "sync", "--json"], {}
+        if kind == "backup":  # an online copy: into the backups folder (kept newest few) or a file named
+            self.seq += 1
+            named = self.rng.random() < 0.5
+            return kind, ["backup", *([str(self.work / f"backup-{self.seq:05d}.sqlite")] if named else [])], {}
+        if kind == "check":
+            return kind, ["check", "--json"], {}
         return "list", ["list", "--json"], {}
 
     def _plan_import(self) -> tuple[str, list[str], dict[str, Any]]:
@@ -548,6 +555,8 @@ class Soak:
         elif r.kind == "sync":
             report = json.loads(out)
             self.figures.syncs_ok += 1 if report.get("ok") else 0
+        elif r.kind == "backup":
+            self._check_backup(Path(out.splitlines()[0]), r.t0, what)
 
     def _expected_failure(self, r: Running, code: int, err: str, what: str, t1: float) -> None:
         if "locked" in err:
@@ -557,12 +566,32 @@ class Soak:
             self.figures.syncs_not_ok += 1
             self.figures.notes.append(f"{what}: {err.strip()[-300:]}")
             return
-        if "No record with key" in err and r.kind in ("edit", "remove", "show", "export"):
+        if ("No record with key" in err or "in the Trash" in err) and r.kind in ("edit", "remove", "show", "export"):
             keys = [r.plan["key"]] if "key" in r.plan else r.plan["keys"]
             own = [id(op) for op in r.plan.get("ops", [])]
             if any(op.t0 < t1 and id(op) not in own for k in keys for op in self.by_key[k].removes):
                 return  # another process removed it meanwhile
         self.fail(f"{what} failed with exit {code}:\n{err[-3000:]}")
+
+    def _check_backup(self, path: Path, t0: float, what: str) -> None:
+        """A backup reported done is a sound copy holding every record added before it began (and not removed since)."""
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchall()
+            keys = {k for (k,) in conn.execute("SELECT key FROM items")}
+        finally:
+            conn.close()
+        if result != [("ok",)]:
+            self.fail(f"{what}: the backup {path} fails PRAGMA integrity_check: {result[:10]}")
+        for item in self.items.values():
+            add = item.add
+            if add is None or not add.confirmed or add.t1 is None or add.t1 >= t0 or item.removes:
+                continue
+            if item.key not in keys:
+                self.fail(f"{what}: the backup lacks {item.key} {item.title!r}, added and reported done before it began")
+        self.figures.checks_passed += 1
+        if path.parent == self.work:
+            path.unlink()
 
     def _learn_key(self, item: Item, key: str, where: str) -> None:
         if item.key is None:
@@ -722,6 +751,18 @@ class Soak:
             want = [present[token]] if token in present else []
             if keys != want or found["counted"][token] != len(want):
                 self.fail(f"at the end a search for {token} finds {keys} (counted {found['counted'][token]}), expected {want}")
+        checked = self.cli("check", "--json", ok=False)
+        if checked.returncode != 0:
+            self.fail(f"at the end refdesk check finds problems:\n{checked.stdout[-3000:]}{checked.stderr[-2000:]}")
+        trash = self.cli("trash", "list", "--json", ok=False)
+        if trash.returncode == 0:  # a removed record is in the Trash, where it can be restored
+            trashed = {rec["key"] for rec in json.loads(trash.stdout)}
+            with self.lock:
+                for item in self.items.values():
+                    if item.key in trashed and not item.removes:
+                        self.fail(f"at the end {item.key} {item.title!r} is in the Trash, though no process removed it")
+                    if any(op.confirmed for op in item.removes) and item.key not in trashed:
+                        self.fail(f"at the end {item.key} {item.title!r} is neither in the library nor in the Trash")
         for key in self.rng.sample(sorted(listed), min(4, len(listed))):
             shown_rec = json.loads(self.cli("show", key, "--json").stdout)
             if _view(shown_rec) != listed[key]:

@@ -30,6 +30,9 @@ from typing import Any
 
 import pytest
 from refdesk import config
+from refdesk.errors import LibraryError
+from refdesk.library import Library
+from refdesk.model import Record
 from refdesk.zotero import credentials
 
 from tests.concurrency_driver import Soak
@@ -64,3 +67,37 @@ def test_app_and_cli_processes_with_kill_9_lose_nothing(secret_service: Any, zse
         for note in soak.figures.notes[:20]:
             print("  note:", note)
     assert figures.rounds >= (1 if SOAK_SECONDS else CI_ROUNDS) and figures.checks_passed > figures.rounds, f"seed {seed}"
+
+
+def test_an_edit_saved_by_another_process_while_refdesk_edit_runs_is_not_overwritten(
+        cli: Any, library_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``refdesk edit`` read the record, changed it and saved it in two transactions: a tag the app saved in between
+    was overwritten by the CLI's older copy, though the app had said it was saved (a lost update). Now the CLI reads
+    inside the transaction that saves, so a write in between waits for it (here: is refused at once) or is kept."""
+    with Library.open(library_path) as lib:
+        key = lib.add(Record.new("journalArticle", title="Edited twice")).key
+    other = Library.open(library_path)  # another process's connection
+    other.execute("PRAGMA busy_timeout = 50")
+    outcome: list[str] = []
+    real_set = Record.set
+
+    def set_while_the_app_saves(self: Record, name: str, value: Any, source: str = "user") -> None:
+        if not outcome:  # the moment between the CLI's read and its write
+            try:
+                theirs = other.get(key)
+                theirs.add_tag("saved by the app meanwhile")
+                other.save(theirs, "user")
+                outcome.append("saved")
+            except LibraryError:
+                outcome.append("waited")
+        real_set(self, name, value, source)
+
+    monkeypatch.setattr(Record, "set", set_while_the_app_saves)
+    try:
+        result = cli("edit", key, "--set", "volume=5")
+        assert result.code == 0, result.err
+        final = other.get(key)
+    finally:
+        other.close()
+    assert final.get("volume") == "5"
+    assert outcome == ["waited"] or "saved by the app meanwhile" in final.tag_names(), outcome

@@ -10,6 +10,7 @@ from refdesk.app import AppContext
 from refdesk.commands import add_command, positive_int
 from refdesk.errors import InvalidInputError
 from refdesk.importers.files import FORMATS, write
+from refdesk.model import Record
 from refdesk.output import detail, dump_json, print_records, shown
 
 
@@ -65,7 +66,21 @@ def cmd_show(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def cmd_edit(ctx: AppContext, args: argparse.Namespace) -> int:
     lib = ctx.library
-    rec = lib.get(args.key)
+    # Read and write in one transaction: an edit another process (the app, a sync) saves in between would
+    # otherwise be overwritten by this one's copy of the record, though that process said it was saved.
+    with lib.transaction():
+        rec = lib.get(args.key)
+        _apply_edits(rec, args)
+        lib.save(rec, "user")
+    if args.json:
+        dump_json(rec.to_json())
+    else:
+        print(detail(rec))
+    return 0
+
+
+def _apply_edits(rec: Record, args: argparse.Namespace) -> None:
+    """``--set``, ``--add-tag`` and ``--remove-tag`` on ``rec``, each checked first (InvalidInputError)."""
     for assignment in args.assignments:
         name, sep, value = assignment.partition("=")
         name = name.strip()
@@ -86,12 +101,6 @@ def cmd_edit(ctx: AppContext, args: argparse.Namespace) -> int:
     for tag in args.remove_tag:
         if not rec.remove_tag(tag):
             raise InvalidInputError(f"Record {rec.key} has no tag '{tag}'")
-    lib.save(rec, "user")
-    if args.json:
-        dump_json(rec.to_json())
-    else:
-        print(detail(rec))
-    return 0
 
 
 def cmd_remove(ctx: AppContext, args: argparse.Namespace) -> int:

@@ -419,10 +419,11 @@ class ItemPane(QWidget):
             return False
         key = self.record.key
         try:
-            rec = self.library.get(key)
-            if not change(rec):
-                return False
-            self.library.save(rec, "user")
+            with self.library.transaction():  # read and write at once: a CLI or sync edit in between is kept
+                rec = self.library.get(key)
+                if not change(rec):
+                    return False
+                self.library.save(rec, "user")
         except RefdeskError as exc:
             self.failed.emit(str(exc))
             self.show_key(key)
