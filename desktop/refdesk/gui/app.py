@@ -59,6 +59,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         app.setWindowIcon(QIcon(str(icon)))
     apply_style(app)
     app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_style(app))
+    from refdesk.gui.icons import install_clear_buttons
+
+    install_clear_buttons(app)  # line edits' clear buttons drawn in the palette's colour (visible in dark mode)
     return app
 
 

@@ -114,6 +114,9 @@ class MainWindow(QMainWindow):
         from refdesk.gui import selection_pane
 
         self.selection_pane = selection_pane.install(self)  # "N items selected" in the item pane's place
+        from refdesk.gui import icons
+
+        self.toolbar_icons = icons.install_toolbar(self)  # Tabler icons in the palette's colours; Sync shows its state
         self.refresh_sources()
         self.restore_state()
         self.update_count()
@@ -765,6 +768,8 @@ class MainWindow(QMainWindow):
         if self.ctx.settings.zotero_user_id and pending:
             text += f" · {pending:,} change{'s' if pending != 1 else ''} to upload"
         self.sync_label.setText(text)
+        if (toolbar := getattr(self, "toolbar_icons", None)) is not None:
+            toolbar.refresh_sync()
 
     def _gui_module(self, name: str, feature: str) -> Any:
         """``refdesk.gui.<name>``, or None after telling the user that ``feature`` is missing from this build."""

@@ -111,6 +111,17 @@ class SelectionPane(QWidget):
         self.count = 0
         self.stack: QStackedWidget | None = None  # the right-hand slot it shares with the item pane (``install``)
 
+    def refresh_icons(self) -> None:
+        """Tabler icons in this palette's colours (called again when the palette changes)."""
+        from PySide6.QtWidgets import QApplication
+
+        from refdesk.gui.icons import icon
+
+        palette = QApplication.palette(self)
+        self.tag_button.setIcon(icon("tag", palette))
+        for name, glyph in (("enrich", "sparkles"), ("export", "file-export"), ("cite", "quote"), ("trash", "trash")):
+            self.buttons[name].setIcon(icon(glyph, palette))
+
     def show_count(self, count: int) -> None:
         self.count = count
         self.heading.setText(f"{count:,} items selected")
@@ -168,6 +179,7 @@ def install(window: MainWindow) -> SelectionPane:
     pane.cite_requested.connect(lambda: window.copy_citation("citation", next(iter_styles())))
     pane.trash_requested.connect(lambda: window.delete_selected())
     window.table.viewport().installEventFilter(_ClickOnNothing(window))
+    pane.refresh_icons()
     follow()
     return pane
 
