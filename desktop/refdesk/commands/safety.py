@@ -13,8 +13,8 @@ from pathlib import Path
 from refdesk.app import AppContext
 from refdesk.commands import add_command
 from refdesk.library import backup as backups
-from refdesk.library.check import CheckReport, open_for_check, repair
 from refdesk.library.check import check as run_check
+from refdesk.library.check import open_for_check, repair
 from refdesk.output import dump_json, shown
 
 
@@ -73,30 +73,6 @@ def cmd_restore(ctx: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def describe_report(report: CheckReport) -> list[str]:
-    """The report in words: one line per problem and what --repair would do (or did)."""
-    lines: list[str] = []
-    for done in report.repaired:
-        lines.append(f"Repaired: {done}")
-    if report.backup is not None:
-        lines.append(f"A backup was taken first: {shown(str(report.backup))}")
-    where = shown(str(report.library))
-    if report.ok:
-        lines.append(f"No problems found in {where} ({report.records:,} record{'s' if report.records != 1 else ''})")
-        return lines
-    n = len(report.problems)
-    lines.append(f"{n} problem{'s' if n != 1 else ''} in {where}:")
-    for p in report.problems:
-        lines.append(f"  - {p.message}")
-        if p.repair and not report.repaired:
-            lines.append(f"    --repair would {p.repair}")
-        elif not p.repair:
-            lines.append("    --repair cannot fix this")
-    if any(p.repair for p in report.problems) and not report.repaired:
-        lines.append("Run `refdesk check --repair` to fix what can be fixed (the library is backed up first).")
-    return lines
-
-
 def cmd_check(ctx: AppContext, args: argparse.Namespace) -> int:
     lib = open_for_check(ctx.library_path)
     try:
@@ -106,5 +82,5 @@ def cmd_check(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.json:
         dump_json(report.to_json())
     else:
-        print("\n".join(describe_report(report)))
+        print("\n".join(report.lines()))
     return 0 if report.ok else 1

@@ -247,6 +247,9 @@ class MainWindow(QMainWindow):
             tools.addAction(a)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.act_about)
+        from refdesk.gui import library_safety  # Back Up, Restore, Check Library and the daily backup
+
+        self.safety = library_safety.install(self, file_menu, help_menu)
 
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolbar")

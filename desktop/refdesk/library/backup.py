@@ -400,19 +400,27 @@ def _lock(library: Path) -> sqlite3.Connection | None:
         raise LibraryError(f"Cannot restore over the library {library}: {exc}. Nothing was changed") from None
 
 
-def restore(library: Path, backup: Path, now: datetime | None = None) -> RestoreResult:
-    """Put ``backup`` in the library's place; the replaced library is kept aside as ``NAME.replaced-<time>``.
+@dataclass(frozen=True)
+class PreparedRestore:
+    """A validated backup copied beside the library (``NAME.restoring``), waiting to be put in its place."""
 
-    Refuses (nothing changed) when the backup is not a sound refdesk library this refdesk can open, or while
-    any connection to the library is open, in this process or another: close them first.
-    """
+    library: Path
+    info: BackupInfo
+    copy: Path
+
+    def discard(self) -> None:
+        _remove_part(self.copy)
+
+
+def prepare_restore(library: Path, backup: Path) -> PreparedRestore:
+    """Validate ``backup`` (``describe``) and copy it beside the library with the backup API, as one rollback-journal
+    file. Touches nothing of the library; the app runs this in a worker while its connections stay open."""
     library = library.expanduser()
     from refdesk.library.connection import is_library_file
 
     if is_library_file(backup, library):
         raise InvalidInputError(f"{backup} is the library itself, not a backup of it")
     info = describe(backup)
-    now = now or datetime.now(UTC)
     try:
         library.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -437,21 +445,37 @@ def restore(library: Path, backup: Path, now: datetime | None = None) -> Restore
     except BaseException:
         _remove_part(copy)
         raise
+    return PreparedRestore(library, info, copy)
+
+
+def finish_restore(prepared: PreparedRestore, now: datetime | None = None) -> RestoreResult:
+    """Put the prepared copy in the library's place, or refuse (the copy discarded, nothing changed) while any
+    connection to the library is open, in this process or another."""
+    library = prepared.library
     try:
         holder = _lock(library) if library.exists() else None
     except BaseException:
-        _remove_part(copy)
+        prepared.discard()
         raise
     try:
-        replaced = _swap(library, copy, now)
+        replaced = _swap(library, prepared.copy, now or datetime.now(UTC))
     except OSError as exc:
-        _remove_part(copy)
+        prepared.discard()
         raise LibraryError(f"Could not put the backup in place of {library}: {exc.strerror or exc}. "
                            "The library was left as it was") from None
     finally:
         if holder is not None:
             holder.close()
-    return RestoreResult(library, info, replaced)
+    return RestoreResult(library, prepared.info, replaced)
+
+
+def restore(library: Path, backup: Path, now: datetime | None = None) -> RestoreResult:
+    """Put ``backup`` in the library's place; the replaced library is kept aside as ``NAME.replaced-<time>``.
+
+    Refuses (nothing changed) when the backup is not a sound refdesk library this refdesk can open, or while
+    any connection to the library is open, in this process or another: close them first.
+    """
+    return finish_restore(prepare_restore(library, backup), now)
 
 
 def _swap(library: Path, copy: Path, now: datetime) -> Path | None:

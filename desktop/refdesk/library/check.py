@@ -61,10 +61,37 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def lines(self) -> list[str]:
+        """The report in words (``refdesk check`` and Help → Check Library): each problem and what --repair
+        would do, or what it did."""
+        lines = [f"Repaired: {done}" for done in self.repaired]
+        if self.backup is not None:
+            lines.append(f"A backup was taken first: {shown(str(self.backup))}")
+        where = shown(str(self.library))
+        if self.ok:
+            lines.append(f"No problems found in {where} ({self.records:,} record{'s' if self.records != 1 else ''})")
+            return lines
+        n = len(self.problems)
+        lines.append(f"{n} problem{'s' if n != 1 else ''} in {where}:")
+        for p in self.problems:
+            lines.append(f"  - {p.message}")
+            if p.repair and not self.repaired:
+                lines.append(f"    --repair would {p.repair}")
+            elif not p.repair:
+                lines.append("    --repair cannot fix this")
+        if any(p.repair for p in self.problems) and not self.repaired:
+            lines.append("Run `refdesk check --repair` to fix what can be fixed (the library is backed up first).")
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         return {"library": str(self.library), "ok": self.ok, "records": self.records, "damaged": self.damaged,
                 "problems": [p.to_json() for p in self.problems], "repaired": self.repaired,
                 "backup": str(self.backup) if self.backup else None}
+
+
+def shown(text: str) -> str:
+    """A path fit to print: bytes that are not UTF-8 as escapes (refdesk.output's rule; output sits above library)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _restore_advice(library: Path) -> str:

@@ -160,6 +160,13 @@ class Library:
         with self._lock:
             self._conn.close()
 
+    def reconnect(self) -> None:
+        """Open the file again after ``close``: the app closes every connection for a restore (which refuses while
+        any is open), then reconnects the same objects its panes and dialogs hold."""
+        with self._lock:
+            self._conn = connect(self.path)
+            self._last_fts_count = None
+
     def __enter__(self) -> Library:
         return self
 
