@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from refdesk.app import AppContext
 from refdesk.errors import ImporterError, RefdeskError
 from refdesk.identifiers import find_doi, normalize_doi
-from refdesk.importers import IMPORT_NOTE, address
+from refdesk.importers import add_note as note
+from refdesk.importers import address
 from refdesk.importers import doi as doi_importer
 from refdesk.importers.extract import EXTRACTORS, links, ojs, run_all, vufind
 from refdesk.importers.extract.found import Found, found_from_record
 from refdesk.importers.extract.merge import has_metadata, merge
 from refdesk.importers.extract.page import Page, parse_page, text_of
-from refdesk.model import Provenance, Record
+from refdesk.model import Record
 from refdesk.net import NetworkError, RefusedURLError, Response, check_fetchable
 
 ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.5"
@@ -114,12 +115,6 @@ def record_from_page(ctx: AppContext, page: Page, attempt: Attempt, *, refresh: 
     if rec is None or not rec.title:
         raise ImporterError(_nothing_found(page.url, attempt, doi))
     return rec
-
-
-def note(rec: Record, text: str) -> None:
-    """Say how the import reached the record as a whole (``refdesk show`` prints it as "Imported")."""
-    current = rec.provenance.get(IMPORT_NOTE)
-    rec.provenance[IMPORT_NOTE] = Provenance(f"{current.source}; {text}" if current else text)
 
 
 def bot_check(page: Page) -> str:

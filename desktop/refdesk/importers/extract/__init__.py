@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from refdesk.importers.extract import coins, dublincore, generic, highwire, jsonld, ojs, opengraph, prism
+from refdesk.importers.extract import body, coins, dublincore, generic, highwire, jsonld, ojs, opengraph, prism, state
 from refdesk.importers.extract.found import Found
 from refdesk.importers.extract.page import Page
 
@@ -20,8 +20,10 @@ EXTRACTORS: tuple[tuple[str, str, Callable[[Page], Found | None]], ...] = (
     ("dublincore", "Dublin Core DC.*/DCTERMS.* tags", dublincore.extract),
     ("prism", "PRISM tags", prism.extract),
     ("jsonld", "schema.org JSON-LD", jsonld.extract),
+    ("state", "the JSON state object the page embeds for its scripts", state.extract),
     ("coins", "COinS (Z3988)", coins.extract),
     ("ojs", "Open Journal Systems page markup", ojs.extract),
+    ("body", "the abstract section and author links of the page body", body.extract),
     ("opengraph", "OpenGraph og:* tags", opengraph.extract),
     ("html", "the page title and description", generic.extract),
 )

@@ -18,7 +18,11 @@ so no field ever mixes two languages.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from refdesk import schema
+from refdesk.importers import add_note
 from refdesk.importers.extract import languages
 from refdesk.importers.extract.found import Found, Person, Value
 from refdesk.importers.fileformat import add_extra, target
@@ -26,8 +30,16 @@ from refdesk.model import Record
 from refdesk.text import fold
 
 PRECEDENCE = (
-    "highwire", "ris", "csljson", "bibtex", "mods", "dublincore", "prism", "jsonld", "coins", "ojs", "doi", "opengraph", "html",
+    "highwire", "ris", "csljson", "bibtex", "mods", "dublincore", "prism", "jsonld", "state", "coins", "ojs", "body", "doi",
+    "opengraph", "html",
 )  # fmt: skip
+#: Sources whose description may be the site's own blurb rather than the article's abstract.
+_BLURB_SOURCES = frozenset({"html", "opengraph"})
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+_STOP = frozenset(
+    "the and for with from into that this these those are was were has have had its not but our their who whom what "
+    "when where which why how you your all any can may one two new about over under between".split()
+)
 #: Sources that never justify a record alone (a page title is not citation metadata).
 WEAK = frozenset({"html"})
 _IN_LANGUAGE = ("title", "abstractNote", "shortTitle")
@@ -79,10 +91,44 @@ def _pick(values: list[Value], lang: str) -> Value:
     return values[0]
 
 
+def cut_short(text: str) -> bool:
+    """An abstract a meta tag cut off ("… the results show that…", "..."): any complete one is better."""
+    return text.rstrip().endswith(("…", "..."))
+
+
+def _stems(text: str) -> set[str]:
+    """Content words, cut to five letters and without a plural s ("maps" and "map" agree)."""
+    return {w.removesuffix("s")[:5] for w in _WORD.findall(fold(text)) if w not in _STOP}
+
+
+def _drop_blurbs(ordered: list[Found]) -> tuple[list[Found], bool]:
+    """The sources without a description that shares no word with any form of the title (the site's own blurb,
+    "Founded in 1920, the … is a private, non-profit…", the same on every page); True when one was dropped."""
+    titles: set[str] = set()
+    for f in ordered:
+        if f.source not in WEAK:
+            for v in f.fields.get("title", []):
+                titles |= _stems(v.text)
+    if not titles:
+        return ordered, False
+    out, dropped = [], False
+    for f in ordered:
+        values = f.fields.get("abstractNote", [])
+        keep = [v for v in values if f.source not in _BLURB_SOURCES or _stems(v.text) & titles]
+        if len(keep) < len(values):
+            dropped = True
+            fields = {k: v for k, v in f.fields.items() if k != "abstractNote"} | ({"abstractNote": keep} if keep else {})
+            f = replace(f, fields=fields)
+        out.append(f)
+    return out, dropped
+
+
 def _choose(name: str, ordered: list[Found], lang: str) -> tuple[Value, str] | None:
     holders = [f for f in ordered if f.fields.get(name)]
     if not holders:
         return None
+    if name == "abstractNote":  # a complete abstract before any cut-short one, precedence among equals
+        holders.sort(key=lambda f: all(cut_short(v.text) for v in f.fields[name]))
     if name in _IN_LANGUAGE and lang:
         for f in holders:  # the best source that has it in the article's language
             if any(languages.in_language(v.text, v.lang, lang) for v in f.fields[name]):
@@ -173,6 +219,7 @@ def merge(founds: list[Found], url: str) -> Record | None:
         return None
     item_type = choose_item_type(ordered)
     rec = Record.new(item_type)
+    ordered, blurb = _drop_blurbs(ordered)
     language = _choose("language", ordered, "")
     lang = languages.code(language[0].text) if language else ""
     names: list[str] = []
@@ -191,6 +238,8 @@ def merge(founds: list[Found], url: str) -> Record | None:
     for f in ordered:
         for line in f.extra:
             add_extra(rec, line, provenance(f.source))
+    if blurb and not rec.get("abstractNote"):
+        add_note(rec, "the page's description is about the site, not the article (it shares no word with the title): no abstract")
     if schema.has_field(item_type, "url"):
         rec.set("url", url, "web:page")
     _merge_people(rec, ordered, lang)
