@@ -395,7 +395,7 @@ class Soak:
     def _plan(self) -> tuple[str, list[str], dict[str, Any]]:
         kinds = ["import"] * 5 + ["edit"] * 5 + ["remove"] * 2 + ["list"] * 3 + ["export"] * 2 + ["show", "backup", "check"]
         if self.sync:
-            kinds += ["sync"] * 2
+            kinds += ["sync"] * 3
         kind = self.rng.choice(kinds)
         live = self._live_keys()
         if kind in ("edit", "remove", "show") and not live:
@@ -531,7 +531,7 @@ class Soak:
             return
         what = f"refdesk {' '.join(r.args)}"
         if code != 0:
-            self._expected_failure(r, code, err, what, t1)
+            self._expected_failure(r, code, out, err, what, t1)
             return
         if r.kind in ("import", "edit", "remove"):
             self.figures.cli_writes_confirmed += 1
@@ -558,7 +558,7 @@ class Soak:
         elif r.kind == "backup":
             self._check_backup(Path(out.splitlines()[0]), r.t0, what)
 
-    def _expected_failure(self, r: Running, code: int, err: str, what: str, t1: float) -> None:
+    def _expected_failure(self, r: Running, code: int, out: str, err: str, what: str, t1: float) -> None:
         if "locked" in err:
             self.figures.busy += 1
             return
@@ -571,7 +571,7 @@ class Soak:
             own = [id(op) for op in r.plan.get("ops", [])]
             if any(op.t0 < t1 and id(op) not in own for k in keys for op in self.by_key[k].removes):
                 return  # another process removed it meanwhile
-        self.fail(f"{what} failed with exit {code}:\n{err[-3000:]}")
+        self.fail(f"{what} failed with exit {code}:\n{out[-3000:]}\n{err[-3000:]}")
 
     def _check_backup(self, path: Path, t0: float, what: str) -> None:
         """A backup reported done is a sound copy holding every record added before it began (and not removed since)."""

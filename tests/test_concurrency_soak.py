@@ -101,3 +101,35 @@ def test_an_edit_saved_by_another_process_while_refdesk_edit_runs_is_not_overwri
         other.close()
     assert final.get("volume") == "5"
     assert outcome == ["waited"] or "saved by the app meanwhile" in final.tag_names(), outcome
+
+
+def test_check_beside_a_writer_reports_no_search_index_problem(library_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``refdesk check`` counted the records and read the search index's total in two statements: a record the app
+    added between them was reported as a damaged index (exit 1), which the soak met. Both are now read at one
+    moment, so a write in between waits (here: is refused at once) or is counted on both sides."""
+    from refdesk.library import check as library_check
+
+    with Library.open(library_path) as lib:
+        lib.add(Record.new("journalArticle", title="Already there"))
+    other = Library.open(library_path)  # the app's connection
+    other.execute("PRAGMA busy_timeout = 50")
+    outcome: list[str] = []
+    real_entries = library_check._search_index_entries
+
+    def entries_after_the_app_adds(lib: Library) -> int | None:
+        if not outcome:  # the moment between counting the records and reading the index's total
+            try:
+                other.add(Record.new("journalArticle", title="Added by the app meanwhile"))
+                outcome.append("added")
+            except LibraryError:
+                outcome.append("waited")
+        return real_entries(lib)
+
+    monkeypatch.setattr(library_check, "_search_index_entries", entries_after_the_app_adds)
+    checked = library_check.open_for_check(library_path)
+    try:
+        report = library_check.check(checked)
+    finally:
+        checked.close()
+        other.close()
+    assert outcome and report.problems == [], (outcome, [p.message for p in report.problems])
