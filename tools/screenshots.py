@@ -2,7 +2,9 @@
 
 Builds a throwaway library of ~50 plausible records in a temporary folder, so the
 user's own library and settings are never touched, then grabs the main window,
-the journal picker, the review dialog and the sync conflicts dialog.
+the journal picker, the review dialog, the sync conflicts dialog, three items
+selected, the item pane with its empty fields hidden, a 900×600 window and the
+dark palette.
 """
 
 from __future__ import annotations
@@ -99,8 +101,10 @@ def main() -> int:
     grab(window, "main-window.png")
 
     from tools.screenshot_scenes import conflicts_scene, journal_picker_scene, review_scene
+    from tools.screenshot_scenes_day import dark_scene, empty_fields_hidden_scene, narrow_scene, three_selected_scene
 
-    for scene in (journal_picker_scene, review_scene, conflicts_scene):
+    for scene in (journal_picker_scene, review_scene, conflicts_scene, three_selected_scene, empty_fields_hidden_scene,
+                  narrow_scene, dark_scene):
         try:
             scene(ctx, window, grab)
         except Exception as exc:  # a missing core feature must not stop the other screenshots

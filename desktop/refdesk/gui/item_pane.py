@@ -103,6 +103,7 @@ class ItemPane(QWidget):
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # content wraps instead
         outer.addWidget(self.scroller)
 
         self.empty = QLabel("No item selected")
@@ -138,7 +139,9 @@ class ItemPane(QWidget):
         self.creators.setObjectName("creators")
         self.creators.setHorizontalHeaderLabels(["Role", "Last name", "First name"])
         self.creators.verticalHeader().setVisible(False)
-        self.creators.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # Role holds combo boxes, which ResizeToContents does not measure (it showed "A▾" on X11)
+        self.creators.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        self.creators.horizontalHeader().resizeSection(0, QComboBox().sizeHint().width() + 40)
         self.creators.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.creators.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.creators.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -210,6 +213,7 @@ class ItemPane(QWidget):
         tags_box.addLayout(tag_row)
         self.tag_legend = QLabel("⚙ automatic tag (from an importer or add-on)")
         self.tag_legend.setObjectName("hint")
+        self.tag_legend.setWordWrap(True)  # (one line, it set the pane's narrowest width)
         tags_box.addWidget(self.tag_legend)
 
         sources_box = self._add_section(layout, "Sources", "sources")
@@ -327,12 +331,14 @@ class ItemPane(QWidget):
             if isinstance(edit, WrappingEdit):
                 WheelToPane(edit, self.scroller)
             edit.setObjectName(f"field:{name}")
+            edit.setMinimumWidth(60)  # a narrow pane squeezes the fields, not clips them
             edit.editingFinished.connect(lambda n=name, e=edit: self._commit_edit(n, e))
             self.editors[name] = edit
             self.labels[name] = QLabel(schema.field_label(name))
             self.labels[name].setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             self.form.addRow(self.labels[name], edit)
         self.added_label = QLabel()
+        self.added_label.setWordWrap(True)
         self.form.addRow(QLabel("Date Added"), self.added_label)
         # Only a known type's form can serve the next record; an unknown type's fields are the record's own.
         self._form_type = record.item_type if schema.is_item_type(record.item_type) else None

@@ -4,8 +4,8 @@ QSplitter alone keeps the side panes at their width and squeezes the centre (at 
 kept only Title and half of Creator). ``ResponsiveSplitter`` remembers the side panes' widths as
 the user set them and, when the window is too narrow for them and a usable table, narrows them
 towards their minimum; widened again, they return to what the user chose. ``ColumnFitter`` does
-the same inside the table: the columns beside Title shrink (in proportion, down to half) before
-Title drops under a readable width, and grow back when there is room.
+the same inside the table: the columns beside Title shrink (each in proportion to what it has above
+the width its header needs) before Title drops under a readable width, and grow back when there is room.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView, QWidget
 class ResponsiveSplitter(QSplitter):
     """Three panes (side, centre, side); the centre keeps ``centre_min`` px while the sides can shrink."""
 
-    def __init__(self, centre_min: int = 540, side_min: tuple[int, int] = (110, 230), parent: QWidget | None = None) -> None:
+    def __init__(self, centre_min: int = 540, side_min: tuple[int, int] = (110, 240), parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.centre_min = centre_min
         self.side_min = side_min
@@ -81,7 +81,7 @@ class ResponsiveSplitter(QSplitter):
 
 class ColumnFitter(QObject):
     """Keeps the stretching first column (Title) at least ``title_min`` px by narrowing the other visible
-    columns, down to half their width; the widths the user gives them by hand are what they grow back to."""
+    columns, down to the width of their header; the widths the user gives them by hand are what they grow back to."""
 
     def __init__(self, table: QTableView, title_min: int = 220) -> None:
         super().__init__(table)
@@ -110,17 +110,28 @@ class ColumnFitter(QObject):
             self.fit()
         return False
 
+    def floor(self, section: int) -> int:
+        """The narrowest a column gets: its header stays readable (with room for the sort arrow)."""
+        header = self.table.horizontalHeader()
+        model = self.table.model()
+        title = str(model.headerData(section, Qt.Orientation.Horizontal)) if model is not None else ""
+        return max(header.minimumSectionSize(), header.fontMetrics().horizontalAdvance(title) + 28)
+
     def fit(self) -> None:
+        """Give Title ``title_min`` if the other columns can spare it: each gives in proportion to what it has
+        above its floor, so Year (already narrow) keeps its width and Publication gives the most."""
         header: QHeaderView = self.table.horizontalHeader()
         width = self.table.viewport().width()
         shown = [i for i in range(1, header.count()) if not header.isSectionHidden(i)]
-        wanted = sum(self.preferred.get(i) or header.sectionSize(i) for i in shown)
-        room = width - self.title_min
-        scale = 1.0 if wanted <= 0 or room >= wanted else max(0.5, room / wanted)
+        wanted = {i: self.preferred.get(i) or header.sectionSize(i) for i in shown}
+        floors = {i: min(wanted[i], self.floor(i)) for i in shown}
+        deficit = sum(wanted.values()) - (width - self.title_min)
+        spare = sum(wanted[i] - floors[i] for i in shown)
+        share = 0.0 if deficit <= 0 or spare <= 0 else min(1.0, deficit / spare)
         self._fitting = True
         try:
             for i in shown:
-                size = max(header.minimumSectionSize(), round((self.preferred.get(i) or header.sectionSize(i)) * scale))
+                size = round(wanted[i] - (wanted[i] - floors[i]) * share)
                 if header.sectionSize(i) != size:
                     header.resizeSection(i, size)
         finally:
