@@ -42,8 +42,17 @@ def new_key() -> str:
     return "".join(secrets.choice(KEY_ALPHABET) for _ in range(8))
 
 
+_last_stamp: tuple[int, str] = (0, "")
+
+
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current UTC second as Zotero writes it; formatted once a second (an import stamps every field it sets)."""
+    global _last_stamp
+    now = datetime.now(UTC)
+    second = int(now.timestamp())
+    if _last_stamp[0] != second:
+        _last_stamp = (second, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return _last_stamp[1]
 
 
 @dataclass

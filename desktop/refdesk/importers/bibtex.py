@@ -13,7 +13,9 @@ a ``citationKey`` gets one like ``sergeev2022soviet``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from bibtexparser.bparser import BibTexParser
@@ -61,11 +63,25 @@ _HANDLED = {
 }  # fmt: skip
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
-# -- structure check ----------------------------------------------------------------------------------------
+# -- structure check and reading, one entry at a time ---------------------------------------------------------
 _ENTRY_START = re.compile(r"^[ \t]*@[ \t]*([A-Za-z][\w-]*)[ \t]*([{(])?", re.MULTILINE)
 _KEY = re.compile(r"\s*([^\s,={}()\"#%']+)\s*,")
 _NAME = re.compile(r"\s*([A-Za-z_][\w\-:.+/]*)\s*=\s*")
 _BARE = re.compile(r"[A-Za-z_][\w\-:.+/]*|\d+")
+_SPACE = re.compile(r"\s*")
+_BRACE = re.compile(r"[{}]")
+_BRACE_OR_PAREN = re.compile(r"[{})]")
+_BRACE_OR_QUOTE = re.compile(r'[{}"]')
+#: What bibtexparser 1.x's grammar reads (``Word(alphas)``, ``Word(alphanums + '_-().+')``, ``Word(alphanums +
+#: '_-:')``, ``Word(nums)``): an entry the structure check passes but 1.x cannot read was always refused as one
+#: that "could not be read", and still is.
+_V1_TYPE = re.compile(r"[A-Za-z]+")
+_V1_FIELD = re.compile(r"[A-Za-z0-9_\-().+]+")
+_V1_MACRO = re.compile(r"[A-Za-z0-9_\-:]+")
+_V1_INTEGER = re.compile(r"[0-9]+")
+#: bibtexparser 1.x's ``common_strings``: the month macros.
+COMMON_STRINGS = {m[:3].lower(): m for m in ("January", "February", "March", "April", "May", "June", "July", "August",
+                                             "September", "October", "November", "December")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -75,127 +91,261 @@ class EntryInfo:
     line: int
 
 
-def _line_at(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
+class _Unreadable(Exception):
+    """An entry bibtexparser 1.x's grammar cannot read (it skipped such an entry); named 'could not be read'."""
 
 
-def _delimited_end(body: str, i: int) -> int | None:
-    """Index after the braced or quoted value opening at ``body[i]``, or None when it never closes.
+#: One part of a field value: ("text", braces or quotes removed), ("integer", digits) or ("macro", name).
+_Part = tuple[str, str]
 
-    Braces nest in both; a quoted value ends at an unescaped ``"`` outside braces.
+
+class _Entry:
+    """One region of the text, from an entry's ``@`` to the next entry's (or the end): checked, then read.
+
+    Line numbers are counted within the region only, from its first line: the whole file is never recounted.
     """
-    quoted = body[i] == '"'
-    depth = 0
-    for j in range(i + 1 if quoted else i, len(body)):
-        c = body[j]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0 and not quoted:
+
+    def __init__(self, region: str, line: int, last: bool) -> None:
+        # pyparsing (under bibtexparser 1.x) reads a text with its tabs expanded to 8-column stops; a region
+        # starts a line, so expanding it alone gives the same columns
+        self.region = region.expandtabs() if "\t" in region else region
+        self.line = line
+        self.last = last
+        self.end = len(region)  # the end of the entry's body, once its closing brace is found
+
+    def line_at(self, pos: int) -> int:
+        return self.line + self.region.count("\n", 0, pos)
+
+    def delimited_end(self, i: int) -> int | None:
+        """Index after the braced or quoted value opening at ``region[i]``, or None when it never closes.
+
+        Braces nest in both; a quoted value ends at an unescaped ``"`` outside braces.
+        """
+        text = self.region
+        quoted = text[i] == '"'
+        depth = 0
+        for m in (_BRACE_OR_QUOTE if quoted else _BRACE).finditer(text, i + 1 if quoted else i, self.end):
+            c = m.group()
+            j = m.start()
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0 and not quoted:
+                    return j + 1
+            elif depth == 0 and text[j - 1] != "\\":
                 return j + 1
-        elif quoted and c == '"' and depth == 0 and body[j - 1] != "\\":
-            return j + 1
-    return None
+        return None
 
-
-def _skip_value(body: str, i: int, where: str, text: str, base: int) -> int:
-    """Index after one value (braced, quoted, number or macro), or EntryError."""
-    if i >= len(body):
-        raise EntryError(f"{where}: a field has no value (line {_line_at(text, base + i)})")
-    ch = body[i]
-    if ch in '{"':
-        end = _delimited_end(body, i)
-        if end is None:
-            problem = "unbalanced braces in" if ch == "{" else "unterminated quoted"
-            raise EntryError(f"{where}: {problem} value starting at line {_line_at(text, base + i)}")
-        return end
-    m = _BARE.match(body, i)
-    if not m:
-        raise EntryError(f"{where}: unexpected {body[i]!r} at line {_line_at(text, base + i)} (expected a value)")
-    return m.end()
-
-
-def _skip_space(body: str, i: int) -> int:
-    while i < len(body) and body[i].isspace():
-        i += 1
-    return i
-
-
-def _check_fields(body: str, i: int, where: str, text: str, base: int) -> None:
-    """Check ``name = value [# value] , ...`` from index ``i`` to the end of the entry body."""
-    while True:
-        i = _skip_space(body, i)
-        if i >= len(body):
-            return
-        m = _NAME.match(body, i)
+    def value(self, i: int, where: str) -> tuple[int, _Part]:
+        """Index after one value (braced, quoted, number or macro) and the value, or EntryError."""
+        text = self.region
+        if i >= self.end:
+            raise EntryError(f"{where}: a field has no value (line {self.line_at(i)})")
+        ch = text[i]
+        if ch in '{"':
+            end = self.delimited_end(i)
+            if end is None:
+                problem = "unbalanced braces in" if ch == "{" else "unterminated quoted"
+                raise EntryError(f"{where}: {problem} value starting at line {self.line_at(i)}")
+            inner = text[i + 1 : end - 1]
+            if ch == '"' and '"' in inner and _quote_at_depth_zero(inner):
+                return end, ("unreadable", inner)  # 1.x ends the value at the escaped quote
+            return end, ("text", inner)
+        m = _BARE.match(text, i, self.end)
         if not m:
-            snippet = body[i : i + 30].split("\n")[0]
-            raise EntryError(f"{where}: expected 'field = value' at line {_line_at(text, base + i)}, found {snippet!r}")
-        name = m.group(1)
-        i = m.end()
+            raise EntryError(f"{where}: unexpected {text[i]!r} at line {self.line_at(i)} (expected a value)")
+        word = m.group()
+        return m.end(), ("integer" if _V1_INTEGER.fullmatch(word) else "macro", word)
+
+    def fields(self, i: int, where: str) -> tuple[list[tuple[str, list[_Part]]], bool]:
+        """``name = value [# value] , ...`` from index ``i`` to the end of the entry body: the fields, and whether
+        the last one was followed by a comma."""
+        text, end = self.region, self.end
+        out: list[tuple[str, list[_Part]]] = []
         while True:
-            i = _skip_space(body, _skip_value(body, i, f"{where}: field '{name}'", text, base))
-            if i < len(body) and body[i] == "#":
-                i = _skip_space(body, i + 1)
-                continue
-            break
-        if i >= len(body):
+            i = _skip_space(text, i, end)
+            if i >= end:
+                return out, True
+            m = _NAME.match(text, i, end)
+            if not m:
+                snippet = text[i : min(end, i + 30)].split("\n")[0]
+                raise EntryError(f"{where}: expected 'field = value' at line {self.line_at(i)}, found {snippet!r}")
+            name = m.group(1)
+            i = m.end()
+            parts: list[_Part] = []
+            while True:
+                i, part = self.value(i, f"{where}: field '{name}'")
+                parts.append(part)
+                i = _skip_space(text, i, end)
+                if i < end and text[i] == "#":
+                    i = _skip_space(text, i + 1, end)
+                    continue
+                break
+            out.append((name, parts))
+            if i >= end:
+                return out, False
+            if text[i] != ",":
+                raise EntryError(f"{where}: missing ',' after field '{name}' at line {self.line_at(i)} (found {text[i]!r})")
+            i += 1
+
+    def read(self, strings: dict[str, str]) -> tuple[EntryInfo, dict[str, str]] | None:
+        """The entry's info and fields as bibtexparser 1.x reads them (None for a comment, preamble or @string,
+        whose definition goes into ``strings``); EntryError names the first problem."""
+        text = self.region
+        m = _ENTRY_START.match(text)
+        assert m is not None  # a region starts where the pattern matched
+        kind = m.group(1).lower()
+        if m.group(2) is None:
+            if kind == "comment":
+                return None
+            raise EntryError(f"line {self.line}: '@{m.group(1)}' is not followed by '{{'")
+        closer = "}" if m.group(2) == "{" else ")"
+        depth = 1
+        close_at = -1
+        for b in (_BRACE if closer == "}" else _BRACE_OR_PAREN).finditer(text, m.end()):  # BibTeX counts every brace
+            c = b.group()
+            if c == "{":
+                depth += 1
+            elif depth == 1 and c == closer:
+                close_at = b.start()
+                break
+            elif c == "}":
+                depth -= 1
+        key_match = _KEY.match(text, m.end())
+        key = key_match.group(1) if key_match and kind not in ("string", "preamble", "comment") else ""
+        where = f"entry '{key}' (line {self.line})" if key else f"@{kind} entry at line {self.line}"
+        if close_at < 0:
+            following = "by the end of the file" if self.last else f"before the next entry at line {self.line_at(len(text))}"
+            raise EntryError(f"{where}: unbalanced braces: the entry is not closed {following}")
+        if kind in ("comment", "preamble"):
+            return None
+        self.end = close_at
+        if kind == "string":
+            self.define(self.fields(m.end(), where), strings, where)
+            return None
+        if not key_match:
+            raise EntryError(f"{where}: the entry has no citation key (expected '@{kind}{{key,')")
+        fields, _comma = self.fields(key_match.end(), where)
+        info = EntryInfo(kind, key, self.line)
+        try:
+            if not fields or not _V1_TYPE.fullmatch(m.group(1)):
+                raise _Unreadable
+            return info, _as_v1(kind, key, fields, strings, where)
+        except _Unreadable:
+            raise EntryError(f"{where}: could not be read") from None
+
+    def define(self, parsed: tuple[list[tuple[str, list[_Part]]], bool], strings: dict[str, str], where: str) -> None:
+        """``@string{name = value}``: defined for the entries after it, as bibtexparser 1.x does (which skips, without
+        a word, a definition its grammar does not read: several names, a trailing comma, an odd name)."""
+        fields, comma = parsed
+        if len(fields) != 1 or comma or not _V1_MACRO.fullmatch(fields[0][0]):
             return
-        if body[i] != ",":
-            raise EntryError(
-                f"{where}: missing ',' after field '{name}' at line {_line_at(text, base + i)} (found {body[i]!r})"
-            )
-        i += 1
+        name, parts = fields[0]
+        if any(kind == "unreadable" or (kind != "text" and not _V1_MACRO.fullmatch(word)) for kind, word in parts):
+            return
+        if len(parts) == 1 and parts[0][0] == "text":
+            value = parts[0][1]
+            strings[name.lower()] = "" if value in ("", "{}") else value
+            return
+        strings[name.lower()] = "".join(
+            word if kind == "text" else _expand(word, strings, f"{where}: '{name}'") for kind, word in parts
+        )
+
+
+def _skip_space(text: str, i: int, end: int) -> int:
+    m = _SPACE.match(text, i, end)
+    return m.end() if m else i
+
+
+def _quote_at_depth_zero(inner: str) -> bool:
+    """A ``"`` outside braces inside a quoted value (an escaped one): bibtexparser 1.x ends the value there."""
+    depth = 0
+    for m in _BRACE_OR_QUOTE.finditer(inner):
+        c = m.group()
+        depth += (c == "{") - (c == "}")
+        if c == '"' and depth == 0:
+            return True
+    return False
+
+
+def _strip_after_new_lines(value: str) -> str:
+    """bibtexparser 1.x: leading white space is removed from every line of a value but the first."""
+    lines = value.splitlines()  # and so a value's last line break goes, and any line break becomes \n
+    return "\n".join(lines[:1] + [line.lstrip() for line in lines[1:]])
+
+
+def _expand(name: str, strings: dict[str, str], where: str) -> str:
+    try:
+        return strings[name.lower()]
+    except KeyError:
+        raise EntryError(f"{where} uses @string '{name}', which is not defined before it") from None
+
+
+def _as_v1(kind: str, key: str, fields: list[tuple[str, list[_Part]]], strings: dict[str, str], where: str) -> dict[str, str]:
+    """The entry as bibtexparser 1.x (``common_strings``, ``interpolate_strings``) gives it: names lower-cased, the
+    first of a repeated field kept, in 1.x's order (the last field first), strings expanded, then ENTRYTYPE and ID.
+    ``_Unreadable`` when 1.x's grammar would not read it (checked before any string is expanded, as 1.x does)."""
+    for name, parts in fields:
+        if not _V1_FIELD.fullmatch(name) or (parts[0][0] == "integer" and len(parts) > 1):
+            raise _Unreadable  # 1.x reads a leading number as the whole value: '2020 # x' fails
+        for part_kind, word in parts:
+            if part_kind == "unreadable" or (part_kind != "text" and len(parts) > 1 and not _V1_MACRO.fullmatch(word)):
+                raise _Unreadable
+            if part_kind == "macro" and not _V1_MACRO.fullmatch(word):
+                raise _Unreadable
+    entry: dict[str, str] = {}
+    for name, parts in reversed(fields):
+        if len(parts) == 1 and parts[0][0] != "macro":
+            value = _strip_after_new_lines(parts[0][1])
+            entry[name.lower()] = "" if value in ("", "{}") else value
+            continue
+        entry[name.lower()] = "".join(  # a number inside a concatenation is a macro's name to 1.x
+            _strip_after_new_lines(word) if part_kind == "text" else _expand(word, strings, f"{where}: field '{name}'")
+            for part_kind, word in parts
+        )
+    entry["ENTRYTYPE"] = kind
+    entry["ID"] = key
+    return entry
+
+
+def iter_entries(blocks: Iterable[str]) -> Iterator[tuple[EntryInfo, dict[str, str]]]:
+    """Every entry of a BibTeX text given in blocks, as bibtexparser 1.x reads it, one entry at a time.
+
+    Each block but the last must end right after a ``\\n`` (the entry pattern never spans lines, so no entry start
+    is cut). The text is split at each line that starts with ``@``; an entry is read once the next one's start is
+    seen, and lines are counted only across the text between entries: linear in the file's size.
+    """
+    strings = dict(COMMON_STRINGS)
+    pending = ""  # from the last entry start seen: the entry may go on in the next block
+    line = 1  # the line the text not yet passed starts on (``pending``'s first line)
+    found = False
+    for block in blocks:
+        text = pending + block if pending else block
+        starts = [m.start() for m in _ENTRY_START.finditer(text)]
+        if not starts:
+            if not pending:
+                line += text.count("\n")  # text before the first entry: a comment
+            pending = text if pending else ""
+            continue
+        line += text.count("\n", 0, starts[0])
+        for a, b in pairwise(starts):
+            entry = _Entry(text[a:b], line, last=False)
+            line += entry.region.count("\n")
+            if (got := entry.read(strings)) is not None:
+                found = True
+                yield got
+        pending = text[starts[-1] :]
+    if pending and (got := _Entry(pending, line, last=True).read(strings)) is not None:
+        found = True
+        yield got
+    if not found:
+        raise EntryError("line 1: no BibTeX entries found")
 
 
 def check_structure(text: str) -> list[EntryInfo]:
     """Every entry's type, key and line, or an EntryError naming the entry and line of the first problem."""
-    entries: list[EntryInfo] = []
-    starts = list(_ENTRY_START.finditer(text))
-    for idx, m in enumerate(starts):
-        kind = m.group(1).lower()
-        line = _line_at(text, m.start())
-        if m.group(2) is None:
-            if kind == "comment":
-                continue
-            raise EntryError(f"line {line}: '@{m.group(1)}' is not followed by '{{'")
-        opener = m.group(2)
-        closer = "}" if opener == "{" else ")"
-        end_limit = starts[idx + 1].start() if idx + 1 < len(starts) else len(text)
-        depth = 1
-        j = m.end()
-        close_at = -1
-        while j < end_limit:  # BibTeX counts every brace: a backslash does not escape one
-            c = text[j]
-            if c == "{":
-                depth += 1
-            elif c == "}" or c == ")":
-                if depth == 1 and c == closer:
-                    close_at = j
-                    break
-                if c == "}":
-                    depth -= 1
-            j += 1
-        key_match = _KEY.match(text, m.end())
-        key = key_match.group(1) if key_match and kind not in ("string", "preamble", "comment") else ""
-        where = f"entry '{key}' (line {line})" if key else f"@{kind} entry at line {line}"
-        if close_at < 0:
-            following = f"before the next entry at line {_line_at(text, end_limit)}" if idx + 1 < len(starts) else "by the end of the file"
-            raise EntryError(f"{where}: unbalanced braces: the entry is not closed {following}")
-        if kind in ("comment", "preamble"):
-            continue
-        body = text[m.end() : close_at]
-        if kind == "string":
-            _check_fields(body, 0, where, text, m.end())
-            continue
-        if not key_match:
-            raise EntryError(f"{where}: the entry has no citation key (expected '@{kind}{{key,')")
-        _check_fields(body, key_match.end() - m.end(), where, text, m.end())
-        entries.append(EntryInfo(kind, key, line))
-    if not entries:
-        raise EntryError("line 1: no BibTeX entries found")
-    return entries
+    return [info for info, _entry in iter_entries([text])]
 
 
 # -- reading ------------------------------------------------------------------------------------------------
@@ -207,6 +357,7 @@ _ESCAPES = {
 }  # fmt: skip
 _RESTORE = {"\ue000": "{", "\ue001": "}", "\ue002": "$", "\ue003": "&", "\ue004": "%", "\ue005": "#", "\ue006": "_",
             "\ue007": "~", "\ue008": "^", "\ue009": "\\"}  # fmt: skip
+_RESTORE_TABLE = str.maketrans(_RESTORE)
 _ESCAPE_RE = re.compile("|".join(re.escape(k) for k in sorted(_ESCAPES, key=len, reverse=True)))
 _NBSP = re.compile(r"(?<!\\)~")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
@@ -222,8 +373,7 @@ def decode(value: str, verbatim: bool = False) -> str:
         if "\\" in protected:  # only the commands: latex_to_unicode also rewrites ':=' and friends
             protected = _LATEX_CMD.sub(lambda m: latex_to_unicode(m.group(0)), protected)
         protected = protected.replace("{", "").replace("}", "")
-    text = "".join(_RESTORE.get(ch, ch) for ch in protected)
-    return nfc(text)
+    return nfc(protected.translate(_RESTORE_TABLE))
 
 
 def split_names(value: str) -> list[str]:
@@ -377,29 +527,24 @@ def record_from_bibtex(entry: dict[str, str], source: str) -> Record:
 
 
 def _parse(text: str) -> list[dict[str, str]]:
+    """bibtexparser 1.x's own reading (kept as the reference the tests compare ``iter_entries`` with)."""
     parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False, interpolate_strings=True)
     entries: list[dict[str, str]] = parser.parse(text).entries
     return entries
 
 
-def read(text: str, source: str) -> list[Record]:
-    """Every record of a BibTeX text, or an EntryError naming the entry and its line."""
-    infos = check_structure(text)
-    entries = _parse(text)
-    by_key: dict[str, list[dict[str, str]]] = {}
-    for e in entries:
-        by_key.setdefault(e.get("ID", ""), []).append(e)
-    records = []
-    for info in infos:
-        found = by_key.get(info.key)
-        if not found:
-            raise EntryError(f"entry '{info.key}' (line {info.line}): could not be read")
-        entry = found.pop(0)
+def iter_records(blocks: Iterable[str], source: str) -> Iterator[Record]:
+    """The records of a BibTeX text given in blocks, each as soon as its entry is read; EntryError names the entry."""
+    for info, entry in iter_entries(blocks):
         try:
-            records.append(record_from_bibtex(entry, source))
+            yield record_from_bibtex(entry, source)
         except (EntryError, ValueError, TypeError, KeyError) as exc:
             raise EntryError(f"entry '{info.key}' (line {info.line}): {exc}") from None
-    return records
+
+
+def read(text: str, source: str) -> list[Record]:
+    """Every record of a BibTeX text, or an EntryError naming the entry and its line."""
+    return list(iter_records([text], source))
 
 
 # -- writing ------------------------------------------------------------------------------------------------
@@ -539,6 +684,15 @@ def _fields(rec: Record) -> list[tuple[str, str]]:
     return out
 
 
+def _letters(n: int) -> str:
+    """1 -> 'a', 26 -> 'z', 27 -> 'aa': a key suffix that stays a key character however many records share a base."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
+
+
 def entry_type(rec: Record) -> str:
     if rec.item_type == "thesis" and re.search(r"master|магистер", rec.get("thesisType"), re.IGNORECASE):
         return "mastersthesis"
@@ -548,14 +702,14 @@ def entry_type(rec: Record) -> str:
 def write(records: list[Record]) -> str:
     """BibTeX text for the records; citation keys are unique within the file."""
     used: set[str] = set()
+    tried: dict[str, int] = {}  # base key -> suffixes tried so far (a file of thousands stays linear)
     chunks = []
     for rec in records:
         base = rec.get("citationKey") or citation_key(rec)
         key = base
-        suffix = ord("a")
         while key in used:
-            key = f"{base}{chr(suffix)}"
-            suffix += 1
+            tried[base] = tried.get(base, 0) + 1
+            key = base + _letters(tried[base])
         used.add(key)
         lines = [f"@{entry_type(rec)}{{{key},"]
         for name, value in _fields(rec):

@@ -1,13 +1,16 @@
-"""RIS, BibTeX and CSL-JSON files in and out: format detection, decoding, all-or-nothing reading.
+"""RIS, BibTeX and CSL-JSON files in and out: format detection, decoding, reading as a stream of records.
 
-A file is read completely before anything is stored, and a problem anywhere in it
-raises an ImporterError naming the file and the line or entry, so the CLI (which
-stores each input in one transaction) writes nothing from a damaged file.
+A file is read a block at a time (``open_file``): each format's reader yields records as it reads them, so
+memory stays flat whatever the file's size, and line numbers are counted once as the text goes by. A problem
+raises an ImporterError naming the file and the line or entry; the importer (``refdesk.importing``) stores a file
+in one transaction, so nothing from a damaged file is kept.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from refdesk.errors import ImporterError
@@ -67,27 +70,103 @@ def parse_text(text: str, fmt: str, source: str) -> list[Record]:
     raise ImporterError(f"Unknown format '{fmt}' (known: {', '.join(FORMATS)})")
 
 
+#: Bytes read from a file at a time.
+BLOCK = 1 << 20
+_READERS = {"ris": ris.iter_records, "bibtex": bibtex.iter_records, "csljson": csljson.iter_records}
+
+
+class RecordFile:
+    """A RIS, BibTeX or CSL-JSON file opened for reading: its format and size, and its records as a stream.
+
+    Opening checks that the file can be read, is not empty and is UTF-8 (one quick pass over its bytes); a file
+    in another encoding is decoded whole, when charset-normalizer is sure of it (legacy exports are small).
+    ``done`` is how many bytes of the file the records read so far came from (for a progress bar).
+    """
+
+    def __init__(self, path: str | Path, fmt: str | None = None) -> None:
+        self.path = p = Path(path)
+        try:
+            self.size = p.stat().st_size
+            sample, self._text = _sample(p)
+        except FileNotFoundError:
+            raise ImporterError(f"{p}: no such file") from None
+        except IsADirectoryError:
+            raise ImporterError(f"{p}: is a folder, not a file") from None
+        except PermissionError:
+            raise ImporterError(f"{p}: permission denied") from None
+        if not sample.strip():
+            raise ImporterError(f"{p}: the file is empty")
+        self.format = fmt or detect_format(p, sample)
+        if self.format not in _READERS:
+            raise ImporterError(f"Unknown format '{self.format}' (known: {', '.join(FORMATS)})")
+        # a file name that is not UTF-8 is kept readable (caf\xe9.ris): the source is stored as text
+        self.source = "file:" + p.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        self.done = 0
+
+    def _blocks(self) -> Iterator[str]:
+        """The text in blocks, each but the last ending right after a ``\\n`` (the readers rely on it)."""
+        if self._text is not None:
+            self.done = self.size
+            yield self._text
+            return
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        carry = ""
+        with self.path.open("rb") as fh:
+            while chunk := fh.read(BLOCK):
+                text = carry + decoder.decode(chunk)
+                cut = text.rfind("\n") + 1
+                carry = text[cut:]
+                if cut:
+                    yield text[:cut]
+                self.done = min(self.size, self.done + len(chunk))
+            carry += decoder.decode(b"", final=True)
+        if carry:
+            yield carry
+
+    def records(self) -> Iterator[Record]:
+        """Every record, in file order, as it is read; an ImporterError names the file and the line or entry."""
+        try:
+            yield from _READERS[self.format](self._blocks(), self.source)
+        except EntryError as exc:
+            raise ImporterError(f"{self.path}: {_LABELS.get(self.format, self.format)}: {exc}") from None
+        self.done = self.size
+
+
+def _sample(path: Path) -> tuple[str, str | None]:
+    """The file's first few thousand characters (with its first non-blank one, wherever it is), checking on the way
+    that the whole file is UTF-8; and the whole text when it is not (decoded by charset-normalizer)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    sample = first = ""
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(BLOCK):
+                text = decoder.decode(chunk)
+                if len(sample) < 4000:
+                    sample += text[: 4000 - len(sample)]
+                if not first and text.strip():
+                    first = text.lstrip()[:1]
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            fh.seek(0)
+            whole = decode_bytes(path, fh.read())
+            return _with_first(whole[:4000], whole.lstrip()[:1]), whole
+    return _with_first(sample, first), None
+
+
+def _with_first(sample: str, first: str) -> str:
+    """Only blank text in the first 4,000 characters: the first one that is not tells the format (and that the
+    file is not empty)."""
+    return sample + first if not sample.strip() else sample
+
+
+def open_file(path: str | Path, fmt: str | None = None) -> RecordFile:
+    """The file opened for reading its records one at a time (see ``RecordFile``)."""
+    return RecordFile(path, fmt)
+
+
 def read_file(path: str | Path, fmt: str | None = None) -> list[Record]:
     """Every record of a file, or an ImporterError naming the file and line/entry; all or nothing."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ImporterError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ImporterError(f"{p}: is a folder, not a file") from None
-    except PermissionError:
-        raise ImporterError(f"{p}: permission denied") from None
-    text = decode_bytes(p, raw)
-    if not text.strip():
-        raise ImporterError(f"{p}: the file is empty")
-    fmt = fmt or detect_format(p, text)
-    try:
-        # a file name that is not UTF-8 is kept readable (caf\xe9.ris): the source is stored as text
-        name = p.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        return parse_text(text, fmt, f"file:{name}")
-    except EntryError as exc:
-        raise ImporterError(f"{p}: {_LABELS.get(fmt, fmt)}: {exc}") from None
+    return list(RecordFile(path, fmt).records())
 
 
 def write(records: list[Record], fmt: str) -> str:

@@ -9,6 +9,8 @@ read it.
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import rispy
@@ -51,54 +53,95 @@ _ISSN = re.compile(r"^\d{4}-?\d{3}[\dXx]$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 
 
-def check_structure(text: str) -> list[int]:
-    """Raise EntryError naming the line when the text is not well-formed RIS; returns each record's first line.
+def _lines(blocks: Iterable[str]) -> Iterator[str]:
+    """The lines of the text the blocks make up, as ``str.splitlines`` would give them (every block but the last
+    ends right after a ``\\n``, so no line and no ``\\r\\n`` is cut in two)."""
+    for block in blocks:
+        yield from block.splitlines()
 
-    A line that starts with white space continues the previous value (some writers wrap
-    long abstracts); any other line must be ``XX  - value``; records open with ``TY``
-    and close with ``ER``.
+
+class _Structure:
+    """The structure check, one line at a time: names the line of the first problem (EntryError).
+
+    A line that starts with white space continues the previous value (some writers wrap long abstracts); any
+    other line must be ``XX  - value``; records open with ``TY`` and close with ``ER``.
     """
-    starts: list[int] = []
-    open_at: int | None = None
-    for n, raw in enumerate(text.splitlines(), 1):
+
+    def __init__(self) -> None:
+        self.open_at: int | None = None
+        self.records = 0
+
+    def line(self, n: int, raw: str) -> bool:
+        """Check line ``n``; True when it opens a record."""
         line = raw.rstrip()
         if not line:
-            continue
+            return False
         if raw[:1].isspace():
-            if open_at is None:
+            if self.open_at is None:
                 raise EntryError(f"line {n}: text outside a record: {line.strip()[:60]!r}")
-            continue
+            return False
         m = _TAG_LINE.match(line)
         if not m:
             raise EntryError(f"line {n}: not a RIS line of the form 'XX  - value': {line[:60]!r}")
         tag = m.group(1)
         if tag == "TY":
-            if open_at is not None:
-                raise EntryError(f"line {n}: new record (TY) before the record of line {open_at} was closed with ER")
+            if self.open_at is not None:
+                raise EntryError(f"line {n}: new record (TY) before the record of line {self.open_at} was closed with ER")
             if not (m.group(2) or "").strip():
                 raise EntryError(f"line {n}: TY without a reference type")
-            open_at = n
-            starts.append(n)
-        elif open_at is None:
+            self.open_at = n
+            self.records += 1
+            return True
+        if self.open_at is None:
             raise EntryError(f"line {n}: {tag} outside a record (records start with 'TY  - ')")
-        elif tag == "ER":
-            open_at = None
-    if open_at is not None:
-        raise EntryError(f"line {open_at}: the record that starts here has no ER line (file truncated?)")
-    if not starts:
-        raise EntryError("line 1: no RIS records (no 'TY  - ' line)")
+        if tag == "ER":
+            self.open_at = None
+        return False
+
+    def end(self) -> None:
+        if self.open_at is not None:
+            raise EntryError(f"line {self.open_at}: the record that starts here has no ER line (file truncated?)")
+        if not self.records:
+            raise EntryError("line 1: no RIS records (no 'TY  - ' line)")
+
+
+class _Entries:
+    """rispy's reading of RIS lines, fed one line at a time so records come out as they close.
+
+    The steps are rispy's own ``RisParser.parse_lines`` (its ``parse_line`` and ``_add_tag``), so every tag reads as
+    rispy reads it; only the loop is ours, because rispy returns the file's records all at once.
+    """
+
+    def __init__(self) -> None:
+        self.parser = rispy.RisParser(list_tags=_LIST_TAGS)
+        self.record: dict[str, Any] | None = None
+        self.last_tag: str | None = None
+
+    def line(self, line: str) -> dict[str, Any] | None:
+        """Feed one (unwrapped) line; the record it closes, if it closes one."""
+        parser = self.parser
+        if self.record is None:
+            if line.startswith(parser.START_TAG):
+                self.record = {parser.mapping[parser.START_TAG]: parser.parse_line(line)[1]}
+            return None
+        tag, content = parser.parse_line(line)
+        if tag is None:
+            parser._add_tag(self.record, self.last_tag, content, extend_multiline=True)
+        elif tag == parser.END_TAG:
+            done, self.record = self.record, None
+            return done
+        elif tag not in parser.ignore:
+            parser._add_tag(self.record, tag, content)
+            self.last_tag = tag
+        return None
+
+
+def check_structure(text: str) -> list[int]:
+    """Raise EntryError naming the line when the text is not well-formed RIS; returns each record's first line."""
+    check = _Structure()
+    starts = [n for n, raw in enumerate(text.splitlines(), 1) if check.line(n, raw)]
+    check.end()
     return starts
-
-
-def _join_wrapped(text: str) -> str:
-    """Fold indented continuation lines onto their tag line (rispy would keep the indentation)."""
-    out: list[str] = []
-    for raw in text.splitlines():
-        if raw[:1].isspace() and raw.strip() and out:
-            out[-1] = f"{out[-1].rstrip()} {raw.strip()}"
-        else:
-            out.append(raw)
-    return "\n".join(out) + "\n"
 
 
 def _as_tags(entry: dict[str, Any]) -> dict[str, list[str]]:
@@ -280,19 +323,48 @@ def _standard_number(text: str) -> str:
     return ""
 
 
+def iter_records(blocks: Iterable[str], source: str) -> Iterator[Record]:
+    """The records of a RIS text given in blocks, each as soon as its ``ER`` line is read; EntryError names the line.
+
+    One pass over the lines: the structure check, the unwrapping of indented continuation lines (folded onto the
+    line before, which rispy would keep with their indentation) and rispy's reading go line by line together.
+    """
+    check, entries = _Structure(), _Entries()
+    starts: deque[int] = deque()
+    held: str | None = None  # the last line, until the next shows whether it continues
+    count = 0
+
+    def feed(line: str) -> Record | None:
+        nonlocal count
+        entry = entries.line(line)
+        if entry is None:
+            return None
+        count += 1
+        start = starts.popleft()
+        try:
+            return record_from_ris(entry, source)
+        except (EntryError, ValueError, TypeError, KeyError) as exc:
+            raise EntryError(f"line {start}: record {count}: {exc}") from None
+
+    for n, raw in enumerate(_lines(blocks), 1):
+        if check.line(n, raw):
+            starts.append(n)
+        if held is not None and raw[:1].isspace() and raw.strip():
+            held = f"{held.rstrip()} {raw.strip()}"
+            continue
+        if held is not None and (rec := feed(held)) is not None:
+            yield rec
+        held = raw
+    check.end()
+    if held is not None and (rec := feed(held)) is not None:
+        yield rec
+    if count != check.records:
+        raise EntryError(f"line 1: found {check.records} records but could read {count}")
+
+
 def read(text: str, source: str) -> list[Record]:
     """Every record of a RIS text, or an EntryError naming the line."""
-    starts = check_structure(text)
-    entries = rispy.loads(_join_wrapped(text), list_tags=_LIST_TAGS)
-    if len(entries) != len(starts):
-        raise EntryError(f"line {starts[0]}: found {len(starts)} records but could read {len(entries)}")
-    records = []
-    for line, entry in zip(starts, entries, strict=True):
-        try:
-            records.append(record_from_ris(entry, source))
-        except (EntryError, ValueError, TypeError, KeyError) as exc:
-            raise EntryError(f"line {line}: record {len(records) + 1}: {exc}") from None
-    return records
+    return list(iter_records([text], source))
 
 
 # -- export -------------------------------------------------------------------------------------------------
