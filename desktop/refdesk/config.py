@@ -319,9 +319,9 @@ def _add_top_level(doc: Any, name: str, value: Any) -> None:
     plain = (tomlkit.items.Table, tomlkit.items.AoT, tomlkit.items.Whitespace, tomlkit.items.Comment)
     last = [i for i, (key, item) in enumerate(doc.body) if key is not None and not isinstance(item, plain)]
     insert_at = getattr(doc, "_insert_at", None)  # tomlkit's, private; without it the key still lands correctly
-    if last and callable(insert_at):
+    if last and callable(insert_at) and last[-1] + 1 < len(doc.body):
         insert_at(last[-1] + 1, name, value)
-    else:
+    else:  # no key yet, or the last key ends the file (tomlkit refuses to insert past its end): append
         doc[name] = value
 
 

@@ -79,6 +79,16 @@ def test_a_new_settings_file_is_created(tmp_path: Path) -> None:
     assert load_settings(file, {}).disabled_plugins == ["x"]
 
 
+def test_two_new_keys_in_a_new_file_as_a_zotero_login_saves_them(tmp_path: Path) -> None:
+    """The second new key follows a key that ends the file: tomlkit refuses an insert past the end, so it is
+    appended (a fresh settings.toml failed every login from the app: 'Unable to insert at position 1')."""
+    path = tmp_path / "settings.toml"
+    save_setting("zotero_user_id", "475425", path)
+    save_setting("zotero_groups", ["4711"], path)
+    settings = load_settings(path, {})
+    assert settings.zotero_user_id == "475425" and settings.zotero_groups == ["4711"]
+
+
 def test_per_run_overrides_of_add_on_settings(tmp_path: Path) -> None:
     file = tmp_path / "settings.toml"
     file.write_text('[plugin_settings.my-source]\nmin_score = 0.4\nlanguages = ["en"]\nbase_url = "https://example.org"\n',
