@@ -24,6 +24,12 @@ def test_new_writes_an_add_on_whose_own_test_passes(tmp_path: Path, cli: Any) ->
     assert out.code == 0, out.err
     root = tmp_path / "refdesk-my-source"
     assert (root / "README.md").exists() and (root / "src/refdesk_my_source/plugin.py").exists()
+    assert f"{sys.executable} -m pytest" in out.out  # the Python the add-on's tests run with: refdesk's
+    assert "__pycache__/" in (root / ".gitignore").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for written in ["pyproject.toml", "src/refdesk_my_source/plugin.py", "tests/test_refdesk_my_source.py", ".gitignore",
+                    "refdesk plugins install .", "REFDESK_PLUGIN_MY_SOURCE__BASE_URL", "the Python refdesk runs on"]:
+        assert written in readme, written
     pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
     assert f'"{refdesk_range()}"' in pyproject and '[project.entry-points."refdesk.plugins"]' in pyproject
     assert 'my-source = "refdesk_my_source.plugin"' in pyproject

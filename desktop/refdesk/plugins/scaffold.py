@@ -49,25 +49,56 @@ testpaths = ["tests"]
 README = """\
 # refdesk-{name}
 
-A refdesk add-on. It asks a web service for the subjects of a record by DOI and
+A refdesk add-on: it asks a web service for the subjects of a record, by DOI
+(`GET <base_url>/subjects?doi=<DOI>` answering `{{"subjects": ["...", ...]}}`), and
 suggests them to refdesk, which stores them for review (`refdesk suggestions`).
 
-Install it into refdesk's environment and run it:
+## Files
 
-    refdesk plugins install path/to/refdesk-{name}
-    refdesk plugins list
+    pyproject.toml                     name, version, the refdesk it needs, the entry point
+    src/{package}/plugin.py      REFDESK_API_VERSION and the @hookimpl enrich
+    tests/test_{package}.py      runs the hook against a local HTTP server
+    .gitignore
+
+## Test
+
+The tests import refdesk, so run them with the Python refdesk runs on (the first
+line of `refdesk plugins list` names it; `refdesk plugins new` printed it too):
+
+    /path/to/refdesk/python -m pytest
+
+If that environment has no pytest: `/path/to/refdesk/python -m pip install pytest`.
+
+## Install, run, remove
+
+    refdesk plugins install .          # editable (pip install -e): refdesk runs the code in this folder
+    refdesk plugins list               # {name}  refdesk-{name}  0.1.0  enabled  from editable: ...
     refdesk enrich --all --plugin {name}
+    refdesk plugins disable {name}     # or enable; kept in refdesk's settings.toml
+    refdesk plugins uninstall {name}
 
-Settings (in refdesk's settings.toml):
+`install` loads the add-on as refdesk will and exits 1, naming the reason, if it cannot run.
+
+## Settings
+
+In refdesk's settings.toml:
 
     [plugin_settings.{name}]
-    base_url = "https://example.org/api"
+    base_url = "https://example.org/api"   # default
 
-Test it (against a local server, never the real service):
-
-    python -m pytest
+For one run: `REFDESK_PLUGIN_{env}__BASE_URL=http://127.0.0.1:8000 refdesk enrich ...`
 
 See refdesk's docs/plugin-authoring.md for the hooks and the context.
+"""
+
+GITIGNORE = """\
+__pycache__/
+*.py[cod]
+*.egg-info/
+build/
+dist/
+.pytest_cache/
+.venv/
 """
 
 PLUGIN = '''\
@@ -171,10 +202,12 @@ def new_plugin(name: str, parent: Path) -> Path:
     root = parent / f"refdesk-{name}"
     if root.exists():
         raise InvalidInputError(f"{root} already exists; choose another name or folder")
-    values = {"name": name, "package": package, "api": API_VERSION, "requirement": refdesk_range(), "group": ENTRY_POINT_GROUP}
+    values = {"name": name, "package": package, "api": API_VERSION, "requirement": refdesk_range(), "group": ENTRY_POINT_GROUP,
+              "env": name.upper().replace("-", "_")}
     files = {
         "pyproject.toml": PYPROJECT,
         "README.md": README,
+        ".gitignore": GITIGNORE,
         f"src/{package}/__init__.py": '"""refdesk-{name}: a refdesk add-on."""\n',
         f"src/{package}/plugin.py": PLUGIN,
         f"tests/test_{package}.py": TEST,
