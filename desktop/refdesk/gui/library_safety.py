@@ -243,7 +243,7 @@ class CheckDialog(QDialog):
 
     def _show(self, report: CheckReport) -> None:
         self.report = report
-        self.details.setPlainText("\n".join(report.lines()))
+        self.details.setPlainText("\n".join(report.lines("Repair")))
         if report.ok:
             self.summary.setText("No problems found." + (" The library was repaired." if report.repaired else ""))
         else:

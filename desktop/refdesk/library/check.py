@@ -61,9 +61,9 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def lines(self) -> list[str]:
-        """The report in words (``refdesk check`` and Help → Check Library): each problem and what --repair
-        would do, or what it did."""
+    def lines(self, repair_name: str = "--repair") -> list[str]:
+        """The report in words: each problem and what ``repair_name`` would do, or what it did (``refdesk check``;
+        Help → Check Library passes "Repair", its button, and gets no line about the command)."""
         lines = [f"Repaired: {done}" for done in self.repaired]
         if self.backup is not None:
             lines.append(f"A backup was taken first: {shown(str(self.backup))}")
@@ -76,10 +76,10 @@ class CheckReport:
         for p in self.problems:
             lines.append(f"  - {p.message}")
             if p.repair and not self.repaired:
-                lines.append(f"    --repair would {p.repair}")
+                lines.append(f"    {repair_name} would {p.repair}")
             elif not p.repair:
-                lines.append("    --repair cannot fix this")
-        if any(p.repair for p in self.problems) and not self.repaired:
+                lines.append(f"    {repair_name} cannot fix this")
+        if any(p.repair for p in self.problems) and not self.repaired and repair_name == "--repair":
             lines.append("Run `refdesk check --repair` to fix what can be fixed (the library is backed up first).")
         return lines
 
