@@ -105,7 +105,7 @@ def test_cli_remove_trash_restore_empty(cli: Any, lib: Library) -> None:
     assert cli("export").out.strip() == "[]"
     out = cli("trash", "restore", paper.key)
     assert out.code == 0 and "Restored" in out.out
-    assert {r["key"] for r in cli("list", "--json").json()} == {paper.key, note.key}
+    assert {r["key"] for r in cli("list", "--children", "--json").json()} == {paper.key, note.key}
     bad = cli("trash", "restore", paper.key)
     assert bad.code != 0 and "not in the Trash" in bad.err
     cli("remove", paper.key)

@@ -32,6 +32,19 @@ def one_line(rec: Record) -> str:
     return f"{rec.key}  {who}{rec.title or '(untitled)'}.{pub}"
 
 
+def child_line(rec: Record) -> str:
+    """A note or attachment under its parent: ``KEY  Note: its first line`` or ``KEY  PDF: Full Text PDF``."""
+    if rec.item_type == "note":
+        kind = "Note"
+    elif rec.item_type == "attachment":
+        kind = "PDF" if rec.get("contentType") == "application/pdf" else "Attachment"
+        if rec.get("linkMode") == "linked_url":
+            kind = "Link"
+    else:
+        kind = schema.item_type_label(rec.item_type)
+    return f"{rec.key}  {kind}: {rec.title or '(untitled)'}"
+
+
 def detail(rec: Record) -> str:
     lines = [f"{'Key':<18} {rec.key}", f"{'Item Type':<18} {schema.item_type_label(rec.item_type)}"]
     if rec.title:

@@ -10,8 +10,9 @@ from refdesk.app import AppContext
 from refdesk.commands import add_command, positive_int
 from refdesk.errors import InvalidInputError
 from refdesk.importers.files import FORMATS, write
+from refdesk.library import Library
 from refdesk.model import Record
-from refdesk.output import detail, dump_json, print_records, shown
+from refdesk.output import child_line, detail, dump_json, one_line, print_records, shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search", "-s", metavar="TEXT", help="full-text search over title, creators, journal, abstract, tags")
     p.add_argument("--limit", type=positive_int, default=None, help="at most this many records")
     p.add_argument("--trash", action="store_true", help="list the items in the Trash instead")
+    p.add_argument("--children", action="store_true",
+                   help="also list each item's notes and attachments, under it (annotations stay with their PDF)")
 
     p = add_command(sub, "show", cmd_show, "show one record with every field and where it came from",
                     json="print the record as JSON")
@@ -31,6 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="assignments")
     p.add_argument("--add-tag", action="append", default=[], metavar="TAG")
     p.add_argument("--remove-tag", action="append", default=[], metavar="TAG")
+    p.add_argument("--add-collection", action="append", default=[], metavar="COLLECTION",
+                   help="put the item into this collection (its key: `refdesk collections` lists them)")
+    p.add_argument("--remove-collection", action="append", default=[], metavar="COLLECTION",
+                   help="take the item out of this collection")
 
     p = add_command(sub, "remove", cmd_remove, "move records to the Trash with their notes and attachments (synced to "
                     "Zotero; `refdesk trash` restores or deletes for good)")
@@ -43,8 +50,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
-    records = ctx.library.records(search=args.search, limit=args.limit, trash=args.trash)
-    print_records(records, args.json)
+    """Top-level items (as Zotero's item list shows them); the Trash lists whatever was moved there."""
+    lib = ctx.library
+    records = lib.records(search=args.search, limit=args.limit, trash=args.trash, top_level=not args.trash)
+    if args.children and not args.trash:
+        children = {r.key: lib.children(r.key) for r in records}
+        if args.json:
+            print_records([c for r in records for c in (r, *children[r.key])], True)
+        else:
+            for r in records:
+                print(one_line(r))
+                for c in children[r.key]:
+                    print(f"    {child_line(c)}")
+    else:
+        print_records(records, args.json)
     if not args.json and not records:
         empty = "The Trash is empty." if args.trash else "The library is empty."
         print("No records match." if args.search else empty, file=sys.stderr)
@@ -71,12 +90,32 @@ def cmd_edit(ctx: AppContext, args: argparse.Namespace) -> int:
     with lib.transaction():
         rec = lib.get(args.key)
         _apply_edits(rec, args)
+        _check_collections(lib, rec, args)
         lib.save(rec, "user")
+        from refdesk.library.collections import add_to_collection, remove_from_collection
+
+        for key in args.add_collection:
+            add_to_collection(lib, [rec.key], key)
+        for key in args.remove_collection:
+            remove_from_collection(lib, [rec.key], key)
+        rec = lib.get(rec.key)
     if args.json:
         dump_json(rec.to_json())
     else:
         print(detail(rec))
     return 0
+
+
+def _check_collections(lib: Library, rec: Record, args: argparse.Namespace) -> None:
+    """``--add-collection`` and ``--remove-collection`` name collections that exist, and the item is in those to
+    leave (checked before anything is saved)."""
+    from refdesk.library.collections import get_collection
+
+    for key in [*args.add_collection, *args.remove_collection]:
+        get_collection(lib, key)
+    for key in args.remove_collection:
+        if key.strip() not in (rec.data.get("collections") or []):
+            raise InvalidInputError(f"Record {rec.key} is not in the collection {key.strip()}")
 
 
 def _apply_edits(rec: Record, args: argparse.Namespace) -> None:

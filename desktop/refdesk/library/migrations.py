@@ -304,6 +304,52 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    11,
+    """
+    -- Tags as rows, kept by triggers from each record's "tags" list as item_collections is (migration 8):
+    -- the tag selector counts the tags of the items shown, and filtering by a tag walks this table instead
+    -- of reading every record's JSON. A tag is on an item once (Zotero's itemTags), type 1 = automatic.
+    CREATE TABLE item_tags (
+        tag     TEXT NOT NULL,
+        item_id INTEGER NOT NULL,
+        type    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tag, item_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX item_tags_item ON item_tags(item_id);
+    INSERT OR IGNORE INTO item_tags(tag, item_id, type)
+        SELECT json_extract(t.value, '$.tag'), items.id, CAST(coalesce(json_extract(t.value, '$.type'), 0) AS INTEGER)
+        FROM items, json_each(items.data, '$.tags') AS t
+        WHERE json_type(items.data, '$.tags') = 'array'
+            AND CASE WHEN t.type = 'object' THEN json_type(t.value, '$.tag') = 'text' AND json_extract(t.value, '$.tag') != '' END;
+    CREATE TRIGGER items_tags_insert AFTER INSERT ON items
+    WHEN json_type(NEW.data, '$.tags') = 'array'
+    BEGIN
+        INSERT OR IGNORE INTO item_tags(tag, item_id, type)
+            SELECT json_extract(value, '$.tag'), NEW.id, CAST(coalesce(json_extract(value, '$.type'), 0) AS INTEGER)
+            FROM json_each(NEW.data, '$.tags')
+            WHERE CASE WHEN type = 'object' THEN json_type(value, '$.tag') = 'text' AND json_extract(value, '$.tag') != '' END;
+    END;
+    CREATE TRIGGER items_tags_update AFTER UPDATE OF data ON items
+    WHEN json_extract(OLD.data, '$.tags') IS NOT json_extract(NEW.data, '$.tags')
+    BEGIN
+        DELETE FROM item_tags WHERE item_id = OLD.id;
+        INSERT OR IGNORE INTO item_tags(tag, item_id, type)
+            SELECT json_extract(value, '$.tag'), NEW.id, CAST(coalesce(json_extract(value, '$.type'), 0) AS INTEGER)
+            FROM json_each(NEW.data, '$.tags')
+            WHERE json_type(NEW.data, '$.tags') = 'array'
+                AND CASE WHEN type = 'object' THEN json_type(value, '$.tag') = 'text' AND json_extract(value, '$.tag') != '' END;
+    END;
+    CREATE TRIGGER items_tags_delete AFTER DELETE ON items
+    BEGIN
+        DELETE FROM item_tags WHERE item_id = OLD.id;
+    END;
+    -- Child items (notes, attachments, annotations) outside and in the Trash, by library: a listing of
+    -- top-level items is counted as everything minus this index's entries, without reading a row.
+    CREATE INDEX items_children ON items(library_id, trashed, parent_key) WHERE parent_key IS NOT NULL;
+    """,
+))
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

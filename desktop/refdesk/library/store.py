@@ -90,11 +90,22 @@ def dedupe_title_key(record: Record, year: str | None = None) -> str | None:
     return f"{title}|{fold(record.first_creator_last_name())}|{record.year if year is None else year}"
 
 
-def _members(library_id: str | None, collection: str) -> tuple[str, list[Any]]:
-    """``FROM ... WHERE`` of a collection's member ids (keys are unique within a library)."""
+#: One collection's key, or several (a collection with its subcollections): their members together.
+Collections = str | Sequence[str]
+
+
+def _members(library_id: str | None, collection: Collections) -> tuple[str, list[Any]]:
+    """``FROM ... WHERE`` of the member ids of a collection or of several (keys are unique within a library);
+    with several, an item in two of them appears twice (``count(DISTINCT item_id)`` counts it once)."""
+    keys = [collection] if isinstance(collection, str) else list(dict.fromkeys(collection)) or [""]
+    test = "collection = ?" if len(keys) == 1 else f"collection IN ({','.join('?' * len(keys))})"
     if library_id:
-        return "FROM item_collections WHERE library_id = ? AND collection = ?", [library_id, collection]
-    return "FROM item_collections WHERE collection = ?", [collection]
+        return f"FROM item_collections WHERE library_id = ? AND {test}", [library_id, *keys]
+    return f"FROM item_collections WHERE {test}", keys
+
+
+def _several(collection: Collections | None) -> bool:
+    return collection is not None and not isinstance(collection, str) and len(set(collection)) > 1
 
 
 #: An item's id is the second of its date added times this, plus its place among that second's items: ids then
@@ -241,9 +252,12 @@ class Library:
             return self._conn.execute("SELECT 1 FROM items WHERE key = ?", (key,)).fetchone() is not None
 
     def _where(
-        self, search: str | None, library_id: str | None, collection: str | None = None, trash: bool | None = False,
+        self, search: str | None, library_id: str | None, collection: Collections | None = None,
+        trash: bool | None = False, tags: Sequence[str] = (), top_level: bool = False,
     ) -> tuple[str, list[Any]]:
-        """``WHERE`` of a listing; ``trash`` False keeps items outside the Trash, True only those in it, None both.
+        """``WHERE`` of a listing; ``trash`` False keeps items outside the Trash, True only those in it, None both;
+        ``tags`` keeps the items that have every one of them; ``top_level`` leaves out child items (notes,
+        attachments, annotations) except in a collection, which never holds children (Zotero refuses them).
 
         Items in the Trash are not in the search index, so a search of the Trash reads its (few) rows' text.
         """
@@ -254,6 +268,11 @@ class Library:
         if collection:
             members, params = _members(library_id, collection)
             clauses.append(f"id IN (SELECT item_id {members})")
+        elif top_level:
+            clauses.append("parent_key IS NULL")
+        for tag in tags:
+            clauses.append("id IN (SELECT item_id FROM item_tags WHERE tag = ?)")
+            params.append(tag)
         if search and trash:
             words = _TOKEN.findall(search)
             if not words:
@@ -273,22 +292,53 @@ class Library:
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def count(
-        self, search: str | None = None, library_id: str | None = None, collection: str | None = None,
-        trash: bool | None = False,
+        self, search: str | None = None, library_id: str | None = None, collection: Collections | None = None,
+        trash: bool | None = False, *, tags: Sequence[str] = (), top_level: bool = False,
     ) -> int:
-        """How many records match; ``collection`` (a collection key) keeps only its members; ``trash`` as ``_where``."""
-        if search and not library_id and not collection and trash is False:
-            return self._fts_count(search)  # the index holds exactly the items outside the Trash
-        if not search and trash is False:
-            # everything minus the Trash: both counts walk an index, where "trashed = 0" would read every row
-            return self.count(None, library_id, collection, None) - self.count(None, library_id, collection, True)
-        if collection and not search and trash is None:
+        """How many records match; ``collection`` (a collection key, or several) keeps only their members;
+        ``trash``, ``tags`` and ``top_level`` as ``_where``."""
+        top = top_level and not collection
+        if tags:
+            pass  # the general count below: the tag's rows pick the candidates
+        elif search and not library_id and not collection and trash is False:
+            n = self._fts_count(search)  # the index holds exactly the items outside the Trash
+            return n - self._children_matching(search, n) if top else n
+        elif not search and trash is False:
+            # everything minus the Trash (and the children): each count walks an index, where "trashed = 0"
+            # would read every row
+            n = self.count(None, library_id, collection, None) - self.count(None, library_id, collection, True)
+            return n - self._child_count(library_id) if top else n
+        elif collection and not search and trash is None:
             members, params = _members(library_id, collection)
+            what = "count(DISTINCT item_id)" if _several(collection) else "count(*)"
             with self._lock:
-                return int(self._conn.execute(f"SELECT count(*) {members}", params).fetchone()[0])
-        where, params = self._where(search, library_id, collection, trash)
+                return int(self._conn.execute(f"SELECT {what} {members}", params).fetchone()[0])
+        where, params = self._where(search, library_id, collection, trash, tags, top)
         with self._lock:
             return int(self._conn.execute(f"SELECT count(*) FROM items {where}", params).fetchone()[0])
+
+    def _child_count(self, library_id: str | None) -> int:
+        """Child items outside the Trash, counted in their own index (migration 11) without reading a row."""
+        sql = "SELECT count(*) FROM items INDEXED BY items_children WHERE parent_key IS NOT NULL AND trashed = 0"
+        with self._lock:
+            if library_id:
+                return int(self._conn.execute(sql + " AND library_id = ?", (library_id,)).fetchone()[0])
+            return int(self._conn.execute(sql).fetchone()[0])
+
+    def _children_matching(self, search: str, matches: int) -> int:
+        """Child items among a search's ``matches`` (a note is found by its text); 0 at once without children.
+
+        Fewer matches than children: look each match up; else walk the children's index against the matches.
+        """
+        q = fts_query(search)
+        children = self._child_count(None) if q is not None and matches else 0
+        if not children:
+            return 0
+        index = " INDEXED BY items_children" if matches > children else ""
+        with self._lock:
+            return int(self._conn.execute(
+                f"SELECT count(*) FROM items{index} WHERE parent_key IS NOT NULL AND trashed = 0"
+                " AND id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", (q,)).fetchone()[0])
 
     def _fts_count(self, search: str) -> int:
         """Matches of a search, counted in the FTS index alone (its rows are the items, one to one)."""
@@ -308,16 +358,21 @@ class Library:
         search: str | None = None,
         library_id: str | None = None,
         descending: bool | None = None,
-        collection: str | None = None,
+        collection: Collections | None = None,
         trash: bool | None = False,
+        *,
+        tags: Sequence[str] = (),
+        top_level: bool = False,
     ) -> list[Row]:
-        """One page of the item table, straight from indexed columns (no JSON parsing); ``trash`` as ``_where``."""
+        """One page of the item table, straight from indexed columns (no JSON parsing); ``collection``, ``trash``,
+        ``tags`` and ``top_level`` as ``_where``."""
         columns = "key, item_type, title, creators_text, year, publication, date_added"
-        if trash is False:
-            streamed = self._streamed_search(columns, search, order, library_id, collection, descending, limit, offset)
+        if trash is False and not tags:
+            streamed = self._streamed_search(columns, search, order, library_id, collection, descending, limit, offset,
+                                             top_level)
             if streamed is not None:
                 return [Row(*r) for r in streamed]
-        where, params = self._where(search, library_id, collection, trash)
+        where, params = self._where(search, library_id, collection, trash, tags, top_level)
         order_sql = _ORDER_SQL[order]
         if descending is not None:
             col = order_sql.split(",")[0].split()[0]
@@ -333,8 +388,8 @@ class Library:
             return [Row(*r) for r in self._conn.execute(sql, [*params, limit, offset])]
 
     def _streamed_search(
-        self, columns: str, search: str | None, order: Order, library_id: str | None, collection: str | None,
-        descending: bool | None, limit: int, offset: int,
+        self, columns: str, search: str | None, order: Order, library_id: str | None, collection: Collections | None,
+        descending: bool | None, limit: int, offset: int, top_level: bool = False,
     ) -> list[tuple[Any, ...]] | None:
         """A search's page in date-added order read in the search index's rowid order, or None when that is not
         the same order (ids do not follow date added) or does not apply.
@@ -351,7 +406,8 @@ class Library:
         picked = ", ".join(f"items.{c.strip()}" for c in columns.split(","))
         sql = (
             f"SELECT {picked} FROM items_fts JOIN items ON items.id = items_fts.rowid WHERE items_fts MATCH ?"
-            f"{' AND items.library_id = ?' if library_id else ''} ORDER BY items_fts.rowid {direction} LIMIT ? OFFSET ?"
+            f"{' AND items.library_id = ?' if library_id else ''}{' AND items.parent_key IS NULL' if top_level else ''}"
+            f" ORDER BY items_fts.rowid {direction} LIMIT ? OFFSET ?"
         )
         with self._lock:
             return self._conn.execute(sql, [q, *([library_id] if library_id else []), limit, offset]).fetchall()
@@ -362,7 +418,7 @@ class Library:
             row = self._conn.execute("SELECT value FROM library_state WHERE name = 'ids_follow_added'").fetchone()
         return bool(row and row[0])
 
-    def _index_walk(self, search: str | None, order: Order, library_id: str | None, collection: str | None) -> str:
+    def _index_walk(self, search: str | None, order: Order, library_id: str | None, collection: Collections | None) -> str:
         """``INDEXED BY`` clause when the filters keep so many rows that walking the order's index wins.
 
         A small collection or a narrow search is cheaper to start from and sort.
@@ -393,15 +449,16 @@ class Library:
 
     def records(
         self, search: str | None = None, limit: int | None = None, offset: int = 0, order: Order = "added",
-        library_id: str | None = None, trash: bool | None = False,
+        library_id: str | None = None, trash: bool | None = False, *, top_level: bool = False,
     ) -> list[Record]:
-        """Full records of a listing (outside the Trash unless ``trash`` says otherwise, as ``_where``)."""
+        """Full records of a listing (outside the Trash unless ``trash`` says otherwise; ``top_level`` as ``_where``)."""
         if limit is not None and trash is False:
-            streamed = self._streamed_search("id, key, data, version", search, order, library_id, None, None, limit, offset)
+            streamed = self._streamed_search("id, key, data, version", search, order, library_id, None, None, limit, offset,
+                                             top_level)
             if streamed is not None:
                 with self._lock:
                     return [self._record_from_row(r) for r in streamed]
-        where, params = self._where(search, library_id, None, trash)
+        where, params = self._where(search, library_id, None, trash, (), top_level)
         # a page walks the order's index as rows() does
         indexed = self._index_walk(search, order, library_id, None) if limit is not None and trash is False else ""
         sql = f"SELECT id, key, data, version FROM items{indexed} {where} ORDER BY {_ORDER_SQL[order]} LIMIT ? OFFSET ?"
@@ -414,6 +471,40 @@ class Library:
         where, params = self._where(None, library_id, None, trash)
         with self._lock:
             return [r[0] for r in self._conn.execute(f"SELECT key FROM items {where} ORDER BY id", params)]
+
+    # -- child items --------------------------------------------------------
+    def child_counts(self, keys: Sequence[str], trash: bool | None = False) -> dict[str, int]:
+        """How many notes and attachments each of ``keys`` has (annotations belong to their PDF, not counted);
+        keys without any are left out. One indexed query for a page of the item table."""
+        out: dict[str, int] = {}
+        trashed = "" if trash is None else f" AND trashed = {int(trash)}"
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i:i + 500])
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                for parent, n in self._conn.execute(
+                        f"SELECT parent_key, count(*) FROM items WHERE parent_key IN ({marks}){trashed}"
+                        " AND item_type != 'annotation' GROUP BY parent_key", chunk):
+                    out[str(parent)] = int(n)
+        return out
+
+    def children(self, parent_key: str, trash: bool | None = False) -> list[Record]:
+        """The notes and attachments of an item (not annotations), oldest first, outside the Trash unless ``trash``
+        says otherwise (as ``_where``)."""
+        trashed = "" if trash is None else f" AND trashed = {int(trash)}"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT id, key, data, version FROM items WHERE parent_key = ?{trashed} AND item_type != 'annotation'"
+                " ORDER BY date_added, id", (parent_key,)).fetchall()
+            return [self._record_from_row(r) for r in rows]
+
+    def child_rows(self, parent_key: str, trash: bool | None = False) -> list[Row]:
+        """``children`` as rows of the item table (no JSON parsed)."""
+        trashed = "" if trash is None else f" AND trashed = {int(trash)}"
+        with self._lock:
+            return [Row(*r) for r in self._conn.execute(
+                "SELECT key, item_type, title, creators_text, year, publication, date_added FROM items"
+                f" WHERE parent_key = ?{trashed} AND item_type != 'annotation' ORDER BY date_added, id", (parent_key,))]
 
     # -- duplicates -------------------------------------------------------
     def find_duplicate(self, record: Record, library_id: str = "user") -> tuple[Record, str] | None:
