@@ -88,6 +88,7 @@ class ItemPane(QWidget):
 
     saved = Signal(str)
     failed = Signal(str)
+    shown = Signal(object)  # the record now shown, or None: the panes that follow it (child_items.py)
 
     def __init__(self, library: Library, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -264,6 +265,7 @@ class ItemPane(QWidget):
             self._fill_sources(record)
         finally:
             self._loading = False
+            self.shown.emit(record)
 
     def _fill_fields(self, record: Record) -> None:
         """The item type's fields; the editors are reused while the type stays (fast arrowing through the table)."""
