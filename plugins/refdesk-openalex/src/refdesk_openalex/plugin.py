@@ -12,19 +12,15 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote
 
-from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl, markup_to_text
+from refdesk.plugins.api import SUBJECT, Enrichment, PluginContext, RecordView, hookimpl, markup_to_text, title_key
 
-REFDESK_API_VERSION = "1.2"
+REFDESK_API_VERSION = "1.3"  # title_key
 SOURCE = "OpenAlex"
 
 
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _title_key(text: str) -> str:
-    return re.sub(r"\W+", "", _fold(text))
 
 
 def abstract_from_inverted_index(index: object) -> str:
@@ -92,7 +88,7 @@ def find_work(record: RecordView, context: PluginContext) -> tuple[dict[str, Any
     for work in results if isinstance(results, list) else []:
         if not isinstance(work, dict):
             continue
-        if _title_key(str(work.get("title") or work.get("display_name") or "")) != _title_key(record.title):
+        if title_key(str(work.get("title") or work.get("display_name") or "")) != title_key(record.title):
             continue
         if record.year and str(work.get("publication_year", "")) not in ("", record.year):
             continue
