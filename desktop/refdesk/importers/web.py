@@ -10,6 +10,9 @@ ImporterError/NetworkError naming the URL and what was tried.
 
 from __future__ import annotations
 
+import logging
+import threading
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,11 +24,15 @@ from refdesk.importers import add_note as note
 from refdesk.importers import address
 from refdesk.importers import doi as doi_importer
 from refdesk.importers.extract import EXTRACTORS, links, ojs, run_all, vufind
-from refdesk.importers.extract.found import Found, found_from_record
+from refdesk.importers.extract.found import Found, Person, found_from_record
 from refdesk.importers.extract.merge import has_metadata, merge
 from refdesk.importers.extract.page import Page, parse_page, text_of
 from refdesk.model import Record
 from refdesk.net import NetworkError, RefusedURLError, Response, check_fetchable
+from refdesk.plugins import sites
+from refdesk.plugins.api import SitePage
+
+log = logging.getLogger(__name__)
 
 ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.5"
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
@@ -55,6 +62,7 @@ class Attempt:
     url: str
     founds: list[Found] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    site_problems: list[str] = field(default_factory=list)  # a failing site add-on, named in the record's import note
 
 
 def import_url(ctx: AppContext, url: str, *, refresh: bool = False) -> list[Record]:
@@ -92,9 +100,52 @@ def read_url(ctx: AppContext, url: str, *, refresh: bool = False, attempt: Attem
         return from_address(ctx, [attempt.url, url, resp.url], "the page carries no citation metadata", exc, refresh=refresh)
 
 
+#: Site add-ons per session (loaded once); ``use_site_addons`` sets them for a context (tests, benchmarks).
+_SITE_ADDONS: weakref.WeakKeyDictionary[AppContext, list[sites.SiteAddon]] = weakref.WeakKeyDictionary()
+_SITE_LOCK = threading.Lock()
+
+
+def use_site_addons(ctx: AppContext, objects: dict[str, object]) -> None:
+    """Run these modules or objects as the site add-ons of ``ctx`` instead of the installed ones."""
+    with _SITE_LOCK:
+        _SITE_ADDONS[ctx] = sites.from_objects(objects)
+
+
+def site_founds(ctx: AppContext, page: Page, attempt: Attempt) -> list[Found]:
+    """What the site add-ons whose ``match`` takes the page say about it (source ``site:NAME``), problems in ``attempt``."""
+    with _SITE_LOCK:
+        if ctx not in _SITE_ADDONS:
+            _SITE_ADDONS[ctx] = sites.load(ctx.settings)
+        addons = _SITE_ADDONS[ctx]
+    if not any(a.enabled and not a.problem for a in addons):
+        return []
+    from refdesk.plugins.manager import context_factory
+
+    make = context_factory(ctx)
+    results, problems = sites.run(addons, SitePage(page.url, page.text, page.tree), lambda name: make(name, lambda: False), ctx.settings.plugin_timeout)
+    attempt.problems.extend(problems)
+    attempt.site_problems.extend(problems)
+    for problem in problems:
+        log.warning("%s: %s", page.url, problem)
+    out = []
+    for r in results:
+        found = Found(f"site:{r.name}", r.item_type)
+        for name, value in r.fields.items():
+            found.add(name, value)
+        for c in r.creators:
+            if isinstance(c, str):
+                found.add_person(c)
+            else:
+                found.people.append(Person({"creatorType": "author", **c}))
+        for tag in r.tags:
+            found.add_tags(tag, split=False)
+        out.append(found)
+    return out
+
+
 def record_from_page(ctx: AppContext, page: Page, attempt: Attempt, *, refresh: bool = False) -> Record:
-    """Extract, follow exports, merge, then let the DOI resolver fill the gaps."""
-    founds = run_all(page)
+    """Site add-ons, then every extractor; exports followed, merged, then the DOI resolver fills the gaps."""
+    founds = site_founds(ctx, page, attempt) + run_all(page)
     for f in founds:
         attempt.problems.extend(f.problems)
     founds.extend(_exports(ctx, page, attempt, refresh))
@@ -114,6 +165,8 @@ def record_from_page(ctx: AppContext, page: Page, attempt: Attempt, *, refresh: 
                 note(rec, f"the page carries no citation metadata; {address.describe(address.AddressId('doi', doi))}")
     if rec is None or not rec.title:
         raise ImporterError(_nothing_found(page.url, attempt, doi))
+    for problem in attempt.site_problems:
+        note(rec, problem)
     return rec
 
 

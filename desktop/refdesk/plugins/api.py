@@ -33,11 +33,14 @@ from refdesk.text import markup_to_text
 
 #: MAJOR.MINOR. An add-on written for X.Y runs on a host with the same X and a minor >= Y.
 #: 1.1 added ``PluginContext.get_json`` and ``PluginContext.memo``; 1.2 ``markup_to_text``;
-#: 1.3 ``NetworkError`` defined here, ``title_key``, and ``PluginContext.for_tests``'s ``retries``.
-API_VERSION = "1.3"
+#: 1.3 ``NetworkError`` defined here, ``title_key``, and ``PluginContext.for_tests``'s ``retries``;
+#: 1.4 site add-ons: the ``refdesk.sites`` entry-point group, ``SitePage``, ``SITE_FIELDS``.
+API_VERSION = "1.4"
 
 PROJECT = "refdesk"
 ENTRY_POINT_GROUP = "refdesk.plugins"
+#: Site add-ons: a module with ``REFDESK_API_VERSION``, ``match(url) -> bool`` and ``extract(page, context) -> fields``.
+SITES_ENTRY_POINT_GROUP = "refdesk.sites"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -49,6 +52,8 @@ __all__ = [
     "API_VERSION",
     "ENTRY_POINT_GROUP",
     "MEMO_SIZE",
+    "SITES_ENTRY_POINT_GROUP",
+    "SITE_FIELDS",
     "SUBJECT",
     "Enrichment",
     "HttpClient",
@@ -56,6 +61,7 @@ __all__ = [
     "NetworkError",
     "PluginContext",
     "RecordView",
+    "SitePage",
     "Suggestion",
     "hookimpl",
     "hookspec",
@@ -425,6 +431,46 @@ class EnrichSpec:
         with a timeout. Raise on failure (e.g. let ``NetworkError`` through): the host
         reports it with the add-on's name and carries on with the others.
         """
+
+
+# -- site add-ons (1.4) -----------------------------------------------------------
+
+#: What a site add-on's ``extract`` may return, beside any Zotero field of the item type (``title``, ``publicationTitle``,
+#: ``volume``, ``DOI``, ``abstractNote``…): ``itemType``, ``creators`` (a list of "Family, Given" strings or
+#: ``{"lastName", "firstName"[, "creatorType"]}`` / ``{"name"}`` mappings) and ``tags`` (a list of strings).
+SITE_FIELDS = ("itemType", "creators", "tags")
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """The article page a site add-on reads: its final address, its decoded text and its parsed tree.
+
+    ``tree`` is an ``lxml.html`` element (``tree.xpath(...)``, ``tree.iter("script")``); ``meta(name)`` gives
+    the contents of every ``<meta name|property=name>`` in order; ``json_scripts()`` the parsed JSON of every
+    ``<script type="application/json">`` (and ``application/ld+json``), skipping those that are not JSON.
+    """
+
+    url: str
+    text: str
+    tree: Any = field(repr=False)
+
+    def meta(self, name: str) -> list[str]:
+        wanted = name.lower()
+        return [str(el.get("content") or "") for el in self.tree.iter("meta")
+                if (el.get("name") or el.get("property") or "").lower() == wanted and el.get("content")]  # fmt: skip
+
+    def json_scripts(self) -> list[Any]:
+        import json
+
+        out = []
+        for el in self.tree.iter("script"):
+            kind = (el.get("type") or "").strip().lower()
+            if kind in ("application/json", "application/ld+json") and (el.text or "").strip():
+                try:
+                    out.append(json.loads(el.text))
+                except ValueError:
+                    continue
+        return out
 
 
 def suggestions_of(result: Enrichment | Iterable[Suggestion] | None) -> list[Suggestion]:

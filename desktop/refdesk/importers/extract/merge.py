@@ -36,10 +36,11 @@ PRECEDENCE = (
 #: Sources whose description may be the site's own blurb rather than the article's abstract.
 _BLURB_SOURCES = frozenset({"html", "opengraph"})
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-_STOP = frozenset(
-    "the and for with from into that this these those are was were has have had its not but our their who whom what "
-    "when where which why how you your all any can may one two new about over under between".split()
-)
+_STOP = frozenset({
+    "the", "and", "for", "with", "from", "into", "that", "this", "these", "those", "are", "was", "were", "has", "have",
+    "had", "its", "not", "but", "our", "their", "who", "whom", "what", "when", "where", "which", "why", "how", "you",
+    "your", "all", "any", "can", "may", "one", "two", "new", "about", "over", "under", "between",
+})  # fmt: skip
 #: Sources that never justify a record alone (a page title is not citation metadata).
 WEAK = frozenset({"html"})
 _IN_LANGUAGE = ("title", "abstractNote", "shortTitle")
@@ -49,10 +50,14 @@ _ORIGINAL = {"title": "original-title", "publicationTitle": "original-container-
 
 
 def provenance(source: str) -> str:
+    if source.startswith("site:"):  # a site add-on (refdesk.sites): first of all, as its rules are the site's own
+        return f"site add-on {source.removeprefix('site:')}"
     return "doi:csl" if source == "doi" else f"web:{source}"
 
 
 def rank(found: Found) -> int:
+    if found.source.startswith("site:"):
+        return -1
     return PRECEDENCE.index(found.source) if found.source in PRECEDENCE else len(PRECEDENCE)
 
 

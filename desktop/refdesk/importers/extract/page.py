@@ -51,6 +51,7 @@ class Page:
     lang: str = ""
     title: str = ""
     refresh: str = ""  # target of <meta http-equiv="refresh" content="0; url=..."> (absolute), if any
+    text: str = field(default="", repr=False)  # the decoded page, as site add-ons receive it
     _by_key: dict[str, list[Meta]] = field(default_factory=dict, repr=False)
 
     def meta(self, *names: str) -> list[Meta]:
@@ -103,7 +104,7 @@ def parse_page(text: str, url: str) -> Page:
     for b in tree.iterfind(".//base[@href]"):
         base = join_url(url, b.get("href", "")) or url
         break
-    page = Page(url=url, tree=tree, base=base)
+    page = Page(url=url, tree=tree, base=base, text=text)
     for el in tree.iter("meta"):
         if (el.get("http-equiv") or "").strip().lower() == "refresh" and not page.refresh:
             m = _REFRESH.match(el.get("content") or "")

@@ -1,0 +1,170 @@
+"""``refdesk plugins new --kind site NAME``: a ready-to-install site add-on (``refdesk.sites``) with a saved page and a
+passing test. The enrichment skeleton (``scaffold.py``) gives the pyproject's shape; this one differs in the entry-point
+group, the module (``match``/``extract``) and the tests, which read a saved page instead of asking a server."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from refdesk.errors import InvalidInputError
+from refdesk.plugins.api import API_VERSION, SITES_ENTRY_POINT_GROUP
+from refdesk.plugins.scaffold import refdesk_range
+
+_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+
+GITIGNORE = "__pycache__/\n*.py[cod]\n*.egg-info/\nbuild/\ndist/\n.pytest_cache/\n.venv/\n"
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "refdesk-{name}"
+version = "0.1.0"
+description = "A refdesk site add-on: reads the article pages of one platform"
+readme = "README.md"
+requires-python = ">=3.11"
+dependencies = ["{requirement}"]
+
+[project.optional-dependencies]
+test = ["pytest>=8"]
+
+[project.entry-points."{group}"]
+{name} = "{package}.site"
+
+[tool.setuptools.packages.find]
+where = ["src"]
+
+[tool.pytest.ini_options]
+pythonpath = ["src"]
+testpaths = ["tests"]
+"""
+
+README = """\
+# refdesk-{name}
+
+A refdesk site add-on: `match(url)` says which article pages it reads (here
+`https://www.example.org/article/...`), and `extract(page, context)` returns their fields
+(here the authors, kept by the platform in a JSON object the page embeds). refdesk runs it
+before its own extractors on `refdesk import URL` and keeps what it returns first, with
+provenance "site add-on {name}"; a failing add-on is named and refdesk's own result is kept.
+
+## Files
+
+    pyproject.toml                       the entry point in group "refdesk.sites"
+    src/{package}/site.py          REFDESK_API_VERSION, match, extract
+    tests/pages/article.html             a saved article page
+    tests/test_{package}.py        reads the saved page; no network
+
+## Test, install
+
+    /path/to/refdesk/python -m pytest     # refdesk's Python (`refdesk plugins new` printed it)
+    refdesk plugins install .
+    refdesk import https://www.example.org/article/123 --json
+
+See refdesk's docs/plugin-authoring.md, "Site add-ons".
+"""
+
+SITE = '''\
+"""refdesk-{name}: reads the article pages of www.example.org, which keep their authors in embedded JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from refdesk.plugins.api import PluginContext, SitePage
+
+REFDESK_API_VERSION = "{api}"
+
+
+def match(url: str) -> bool:
+    """The platform's article pages."""
+    parts = urlsplit(url)
+    return parts.hostname == "www.example.org" and parts.path.startswith("/article/")
+
+
+def extract(page: SitePage, context: PluginContext) -> dict[str, Any] | None:
+    """Fields of the page (Zotero field names, ``creators``, ``tags``), or None to leave the page to refdesk."""
+    for data in page.json_scripts():
+        article = data.get("article") if isinstance(data, dict) else None
+        if isinstance(article, dict):
+            return {{
+                "title": str(article.get("title") or ""),
+                "creators": [{{"lastName": a.get("family", ""), "firstName": a.get("given", "")}}
+                             for a in article.get("authors", []) if isinstance(a, dict) and a.get("family")],
+            }}
+    return None
+'''
+
+PAGE = """\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>A study of estuaries | Example</title>
+<meta name="citation_title" content="A study of estuaries"><meta name="citation_journal_title" content="Example Journal">
+</head><body><div id="root">Loading…</div>
+<script type="application/json" id="state">{{"article": {{"title": "A study of estuaries",
+"authors": [{{"given": "Ann", "family": "Lee"}}, {{"given": "Ravi", "family": "Kumar"}}]}}}}</script>
+</body></html>
+"""
+
+TEST = '''\
+"""The site add-on on a saved page: no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import html
+
+from refdesk.plugins.api import PluginContext, SitePage
+
+from {package} import site
+
+PAGE = Path(__file__).resolve().parent / "pages" / "article.html"
+URL = "https://www.example.org/article/123"
+
+
+def test_matches_the_platform_article_pages() -> None:
+    assert site.match(URL)
+    assert not site.match("https://www.example.org/about")
+    assert not site.match("https://journal.example.com/article/123")
+
+
+def test_reads_the_authors_from_the_embedded_json() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    fields = site.extract(SitePage(URL, text, html.document_fromstring(text)), PluginContext.for_tests("{name}"))
+    assert fields is not None
+    assert fields["creators"] == [{{"lastName": "Lee", "firstName": "Ann"}}, {{"lastName": "Kumar", "firstName": "Ravi"}}]
+
+
+def test_declares_the_api_version() -> None:
+    assert site.REFDESK_API_VERSION == "{api}"
+'''
+
+
+def new_site_addon(name: str, parent: Path) -> Path:
+    """Write ``refdesk-NAME/`` (a site add-on) under ``parent``; refuses to overwrite anything."""
+    name = name.strip().lower().removeprefix("refdesk-")
+    if not _NAME.match(name):
+        raise InvalidInputError(f"'{name}' is not a valid add-on name: use lower-case letters, digits and dashes, e.g. 'my-site'")
+    package = "refdesk_" + name.replace("-", "_")
+    root = parent / f"refdesk-{name}"
+    if root.exists():
+        raise InvalidInputError(f"{root} already exists; choose another name or folder")
+    values = {"name": name, "package": package, "api": API_VERSION, "requirement": refdesk_range(), "group": SITES_ENTRY_POINT_GROUP}
+    files = {
+        "pyproject.toml": PYPROJECT,
+        "README.md": README,
+        ".gitignore": GITIGNORE,
+        f"src/{package}/__init__.py": '"""refdesk-{name}: a refdesk site add-on."""\n',
+        f"src/{package}/site.py": SITE,
+        "tests/pages/article.html": PAGE,
+        f"tests/test_{package}.py": TEST,
+    }
+    for rel, template in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template.format(**values), encoding="utf-8")
+    return root

@@ -1,0 +1,1 @@
+"""refdesk-sciencedirect: a refdesk site add-on for ScienceDirect article pages."""
