@@ -245,7 +245,19 @@ def batch_payload(lib: Library, entry_id: int) -> list[dict[str, Any]]:
 
 
 def clear_journal(lib: Library, library_id: str) -> None:
+    for (token,) in lib.execute("SELECT token FROM zotero_upload_journal WHERE library_id = ?", (library_id,)):
+        lib.execute("DELETE FROM zotero_meta WHERE name = ?", (f"probed:{token}",))
     lib.execute("DELETE FROM zotero_upload_journal WHERE library_id = ?", (library_id,))
+
+
+def mark_probed(lib: Library, token: str) -> None:
+    """A batch's token is about to be sent without a library version: from now on the token being used no
+    longer proves the whole batch was applied (that probe may have written only some objects)."""
+    set_meta(lib, f"probed:{token}", "1")
+
+
+def was_probed(lib: Library, token: str) -> bool:
+    return get_meta(lib, f"probed:{token}") is not None
 
 
 def pending_batches(lib: Library, library_id: str) -> list[JournalEntry]:
@@ -255,6 +267,8 @@ def pending_batches(lib: Library, library_id: str) -> list[JournalEntry]:
 
 
 def finish_batch(lib: Library, entry_id: int) -> None:
+    for (token,) in lib.execute("SELECT token FROM zotero_upload_journal WHERE id = ?", (entry_id,)):
+        lib.execute("DELETE FROM zotero_meta WHERE name = ?", (f"probed:{token}",))
     lib.execute("DELETE FROM zotero_upload_journal WHERE id = ?", (entry_id,))
 
 

@@ -303,6 +303,9 @@ class LibrarySync:
         key, lid = remote.key, self.library_id
         if local is None:
             if key in deletions:
+                ours = self.applied.get(key) or self.sent.get(key)
+                if ours is not None and mapping.same(ours, remote.data):
+                    return  # only our own unanswered write is there: the deletion made after it goes as planned
                 # (an open conflict of this key is refreshed with Zotero's newest copy)
                 # deleted here, changed there: nothing silently lost either way
                 full = mapping.to_zotero(remote)
@@ -508,11 +511,16 @@ class LibrarySync:
         if not payload:
             state.finish_batch(self.lib, journal_id)
             return
+        # The token's first use was the batch itself, sent with our library version: all or nothing. Once a probe
+        # went out, the token may have been used by that probe, which can write some objects and refuse others.
+        atomic = not state.was_probed(self.lib, token)
+        state.mark_probed(self.lib, token)
         try:
             result = self._post(object_type, payload, token, None)
         except (ze.PreConditionFailedError, ze.PreConditionRequiredError):
-            if object_type == "items":
+            if object_type == "items" and atomic and self.client.transport.last_attempts == 1:
                 self.applied.update({str(obj["key"]): self._strip(obj) for obj in payload})
+            # (otherwise which objects went through is unknown: one equal to what was sent counts as ours)
             raise _Stale from None  # the journal entry stays until the download has merged it
         # edits made since the batch was first sent keep an item dirty
         current = state.item_data(self.lib, [str(p["key"]) for p in payload], self.library_id) \
