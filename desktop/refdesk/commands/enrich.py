@@ -57,7 +57,7 @@ def cmd_enrich(ctx: AppContext, args: argparse.Namespace) -> int:
     if report.suggestions:
         print(f"{len(report.suggestions)} suggestion(s) to review (refdesk suggestions accept|reject ID...):")
         print_suggestions(report.suggestions)
-    elif not report.applied.accepted:
+    elif not report.applied.accepted and not report.all_failed:
         print(f"No new suggestions for {report.records} record(s) from {', '.join(report.plugins)}.")
     if report.problems:
         print_problems(report, verbose=bool(getattr(args, "verbose", False)))
