@@ -118,6 +118,7 @@ class LibrarySync:
         self.skip: set[str] = set()  # items that failed to upload in this run
         self.sent: dict[str, dict[str, Any]] = {}  # what unconfirmed batches sent, by key
         self.applied: dict[str, dict[str, Any]] = {}  # what batches known to be applied (answer lost) sent, by key
+        self.sent_new: set[str] = set()  # keys unconfirmed batches sent as new objects
 
     # -- helpers ----------------------------------------------------------
     @property
@@ -210,6 +211,9 @@ class LibrarySync:
     def _download_once(self) -> None:
         since = self.version
         self.sent = state.sent_data(self.lib, self.library_id)
+        # keys are made here: an object we sent as new (version 0) that Zotero now has was created by our write
+        self.sent_new = {str(o["key"]) for e in state.pending_batches(self.lib, self.library_id) if e.object_type == "items"
+                         for o in state.batch_payload(self.lib, e.id) if not o.get("version")}
         zot = self.zot
         self.progress(Progress(self.library_id, "checking"))
         try:
@@ -326,8 +330,8 @@ class LibrarySync:
         sent = self.sent.get(key)
         if key in self.applied:
             base = self.applied[key]  # our write went through (its answer was lost): later changes are theirs or ours
-        elif sent is not None and mapping.same(sent, remote.data):
-            base = sent  # the server holds what we sent before a crash: only later local edits are ours
+        elif sent is not None and (key in self.sent_new or mapping.same(sent, remote.data)):
+            base = sent  # the server holds what we sent before a crash: only later changes are ours or theirs
         merged, found = conflicts.merge(base, local.data, remote.data)
         still_open = False
         for name, c in conflicts.open_fields(self.lib, lid, key).items():
