@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import sys
-import threading
-from typing import TYPE_CHECKING
+import time
+from typing import TextIO
 
 from refdesk.app import AppContext
 from refdesk.commands import add_command, add_refresh, positive_int
-from refdesk.errors import RefdeskError
-from refdesk.identifiers import Kind
-from refdesk.importers.dispatch import ImportOptions, classify_input, records_for
-from refdesk.output import dump_json, one_line
-
-if TYPE_CHECKING:
-    from refdesk.importers.web import UrlResult
+from refdesk.importing import ImportOptions, import_inputs
+from refdesk.library import ImportOutcome
+from refdesk.output import one_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,71 +36,98 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
+    """A thin caller of ``refdesk.importing.import_inputs``: prints each input's records once it is stored."""
     options = ImportOptions(query=args.query, limit=args.limit, year=args.year, refresh=args.refresh)
     say = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
-    fetched = _fetch_web_inputs(ctx, args.inputs, options.refresh, progress=sys.stderr.isatty() and not args.json)
-    imported = []
-    failures = 0
-    for n, text in enumerate(args.inputs):
-        try:
-            ident = classify_input(text)
-            if n in fetched:
-                error = fetched[n].error
-                if error is not None:
-                    raise error
-                records = fetched[n].records
-            else:
-                records = records_for(ctx, ident, options, say)
-            lib = ctx.library
-            with lib.transaction():
-                outcomes = [lib.import_record(r, records_source(ident.kind, r)) for r in records]
-        except RefdeskError as exc:
-            failures += 1
-            if len(args.inputs) == 1:
-                print(f"refdesk: {exc}", file=sys.stderr)
-                return exc.exit_code
-            named = str(exc) if text.strip() in str(exc) else f"{text.strip()}: {exc}"
-            print(f"refdesk: {named}", file=sys.stderr)
-            continue
-        for outcome in outcomes:
-            imported.append(outcome.record)
-            if outcome.status == "added":
-                say(f"Added {one_line(outcome.record)}")
-            else:
-                verb = "Updated" if outcome.status == "updated" else "Already in the library"
-                say(f"{verb} (same {outcome.matched_by}): {one_line(outcome.record)}")
-    if args.json:
-        dump_json([r.to_json() for r in imported])
-    return 1 if failures else 0
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.json else None
+    pending: list[tuple[str, str]] = []  # (the line said, the record's JSON with --json)
+    json_out = JsonArrayWriter(sys.stdout) if args.json else None
+
+    def on_outcome(outcome: ImportOutcome) -> None:
+        # held until the input is committed: an input that fails later prints nothing of itself
+        element = json.dumps(outcome.record.to_json(), ensure_ascii=False, indent=2) if json_out else ""
+        pending.append((_line(outcome), element))
+
+    def on_input(text: str, error: str | None) -> None:
+        if bar is not None:
+            bar.clear()
+        if error is None:
+            for line, element in pending:
+                say(line)
+                if json_out is not None:
+                    json_out.item(element)
+        elif len(args.inputs) == 1:
+            print(f"refdesk: {error}", file=sys.stderr)
+        else:
+            print(f"refdesk: {error if text.strip() in error else f'{text.strip()}: {error}'}", file=sys.stderr)
+        pending.clear()
+
+    def progress(done: int, total: int, message: str) -> None:
+        if bar is not None:
+            bar.show(done, total, message)
+
+    try:
+        summary = import_inputs(ctx, args.inputs, options, progress, say=say, on_outcome=on_outcome, on_input=on_input)
+    finally:
+        if bar is not None:
+            bar.clear()
+        if json_out is not None:
+            json_out.close()
+    if summary.failed and len(args.inputs) == 1:
+        return summary.exit_codes[0]
+    return 1 if summary.failed else 0
 
 
-def _fetch_web_inputs(ctx: AppContext, inputs: list[str], refresh: bool, *, progress: bool) -> dict[int, UrlResult]:
-    """With several URLs and DOIs among the inputs: all of them fetched at once (``import_urls``, each host
-    within the per-host limit), by input position; the caller stores them in input order."""
-    web: dict[int, str] = {}
-    for n, text in enumerate(inputs):
-        try:
-            ident = classify_input(text)
-        except RefdeskError:
-            continue  # reported in its turn
-        if ident.kind in (Kind.URL, Kind.DOI):
-            web[n] = ident.value
-    if len(web) < 2:
-        return {}
-    from refdesk.importers.web import import_urls
-
-    done = 0
-    lock = threading.Lock()
-
-    def count(result: UrlResult) -> None:
-        nonlocal done
-        with lock:
-            done += 1
-            print(f"\rfetched {done}/{len(web)}", end="" if done < len(web) else "\n", file=sys.stderr, flush=True)
-
-    results = import_urls(ctx, list(web.values()), refresh=refresh, on_done=count if progress else None)
-    return dict(zip(web, results, strict=True))
+def _line(outcome: ImportOutcome) -> str:
+    if outcome.status == "added":
+        return f"Added {one_line(outcome.record)}"
+    verb = "Updated" if outcome.status == "updated" else "Already in the library"
+    return f"{verb} (same {outcome.matched_by}): {one_line(outcome.record)}"
 
 
-def records_source(kind: Kind, record: object) -> str:
-    return f"import:{kind.value}"
+class JsonArrayWriter:
+    """A JSON array written an element at a time, as ``dump_json`` writes a list (so nothing waits for the end)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.count = 0
+
+    def item(self, element_json: str) -> None:
+        """``element_json``: one element as ``json.dumps(indent=2)`` writes it; indented as it nests in the array."""
+        self.out.write(("[\n" if not self.count else ",\n") + "\n".join("  " + line for line in element_json.split("\n")))
+        self.count += 1
+
+    def close(self) -> None:
+        self.out.write("\n]\n" if self.count else "[]\n")
+
+
+class ProgressBar:
+    """One line on a terminal, redrawn at most ten times a second: ``file.ris [#####     ] 45%  12,345 records``."""
+
+    WIDTH = 24
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.shown = False
+        self.last = 0.0
+
+    def show(self, done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last = now
+        if total:
+            filled = self.WIDTH * done // total
+            bar = f"[{'#' * filled}{' ' * (self.WIDTH - filled)}] {100 * done // total:3d}%  "
+        else:
+            bar = ""
+        columns = shutil.get_terminal_size().columns
+        self.out.write("\r\x1b[K" + (bar + message)[: columns - 1])
+        self.out.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
+            self.shown = False

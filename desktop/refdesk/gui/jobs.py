@@ -8,94 +8,52 @@ core's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from refdesk.app import AppContext
+from refdesk.errors import RefdeskError
 from refdesk.gui.workers import Cancelled, Task
-from refdesk.identifiers import Identifier, Kind, describe
-from refdesk.library import ImportOutcome
+from refdesk.identifiers import Identifier, describe
+from refdesk.importing import ImportCancelled, ImportSummary, import_inputs
+from refdesk.importing import store_records as _store_records
+from refdesk.library import Library
 from refdesk.model import Record
 
-
-@dataclass
-class ImportSummary:
-    """What an import did, for the status bar and for selecting the new rows."""
-
-    what: str
-    outcomes: list[ImportOutcome] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (input as given, why it was not imported)
-
-    @property
-    def keys(self) -> list[str]:
-        return [o.record.key for o in self.outcomes]
-
-    def message(self) -> str:
-        added = sum(o.status == "added" for o in self.outcomes)
-        updated = sum(o.status == "updated" for o in self.outcomes)
-        same = sum(o.status == "unchanged" for o in self.outcomes)
-        if not self.outcomes and not self.failed:
-            return f"Nothing found for {self.what}"
-        parts = [] if self.outcomes else ["nothing added"]
-        if added:
-            parts.append(f"added {added}")
-        if updated:
-            parts.append(f"updated {updated}")
-        if same:
-            parts.append(f"{same} already in the library")
-        if self.failed:
-            parts.append(f"{len(self.failed)} could not be added ({self.failed[0][1]}"
-                         + (f", and {len(self.failed) - 1} more)" if len(self.failed) > 1 else ")"))
-        title = self.outcomes[0].record.title if len(self.outcomes) == 1 else ""
-        return f"{self.what}: " + ", ".join(parts) + (f" — {title}" if title else "")
-
-
-def source_for(kind: Kind) -> str:
-    return f"import:{kind.value}"
+__all__ = ["ImportSummary", "import_identifier", "import_identifiers", "store_records"]
 
 
 def store_records(ctx: AppContext, task: Task, records: list[Record], source: str, what: str) -> ImportSummary:
-    """Store records one by one (dedupe in the core); stops between records when cancelled."""
-    summary = ImportSummary(what)
-    total = len(records)
-    for n, rec in enumerate(records, 1):
-        task.check()
-        summary.outcomes.append(ctx.library.import_record(rec, source))
-        task.progress(n, total, f"Saved {n} of {total}")
-    return summary
+    """Store records already fetched (the journal picker's) in one transaction; cancel stores none of them."""
+    try:
+        return _store_records(ctx.library, records, source, what, progress=task.progress, cancel=task.cancel_event)
+    except ImportCancelled:
+        raise Cancelled() from None
+
+
+def _import(ctx: AppContext, task: Task, items: list[tuple[str, Identifier]], what: str) -> ImportSummary:
+    """The core's ``import_inputs`` on a library connection of the job's own: a long file's transaction never
+    holds the connection the window reads through; cancel rolls back the input being stored."""
+    with Library.open(ctx.library_path) as lib:
+        try:
+            return import_inputs(ctx, items, progress=task.progress, cancel=task.cancel_event, what=what, library=lib,
+                                 say=task.say)
+        except ImportCancelled:
+            raise Cancelled() from None
 
 
 def import_identifier(ctx: AppContext, task: Task, ident: Identifier) -> ImportSummary:
-    """Fetch the records for a URL, DOI, ISBN or file and store them."""
-    from refdesk.importers.dispatch import ImportOptions, records_for
-
+    """Fetch the records for a URL, DOI, ISBN or file and store them; a failure is the job's error."""
     what = describe(ident)
     task.progress(0, 0, f"Fetching {what}…")
-    records = records_for(ctx, ident, ImportOptions(), task.say)
-    task.check()
-    return store_records(ctx, task, records, source_for(ident.kind), what)
+    summary = _import(ctx, task, [(ident.value, ident)], what)
+    if summary.failed:
+        raise RefdeskError(summary.failed[0][1])
+    return summary
 
 
 def import_identifiers(ctx: AppContext, task: Task, items: list[tuple[str, Identifier]], what: str) -> ImportSummary:
-    """Fetch and store several inputs in turn; one that fails is noted in ``failed`` and the rest go on."""
-    from refdesk.errors import RefdeskError
-    from refdesk.gui.workers import readable_error
-    from refdesk.importers.dispatch import ImportOptions, records_for
-
-    summary = ImportSummary(what)
-    for n, (text, ident) in enumerate(items):
-        task.check()
-        task.progress(n, len(items), f"Fetching {describe(ident)} ({n + 1} of {len(items)})…")
-        try:
-            records = records_for(ctx, ident, ImportOptions(), task.say)
-        except (RefdeskError, OSError) as exc:
-            summary.failed.append((text, readable_error(exc)))
-            continue
-        for rec in records:
-            task.check()
-            summary.outcomes.append(ctx.library.import_record(rec, source_for(ident.kind)))
-    task.progress(len(items), len(items), "")
-    return summary
+    """Fetch (URLs and DOIs at once) and store several inputs; one that fails is noted in ``failed``, the rest go on."""
+    return _import(ctx, task, items, what)
 
 
 def export_records(ctx: AppContext, task: Task, keys: list[str], fmt: str, path: Path) -> int:
