@@ -246,7 +246,8 @@ class Figures:
         return (f"seed {seed}: {self.rounds} rounds in {self.seconds:.0f} s, {self.processes} CLI processes ({cmds}), "
                 f"writes confirmed {self.cli_writes_confirmed} by the CLI + {self.app_writes_confirmed} by the app, "
                 f"kill -9s {self.kills}, checks passed {self.checks_passed}, syncs ok {self.syncs_ok} / not ok "
-                f"{self.syncs_not_ok}, busy {self.busy} (CLI) + {self.app_busy} (app), records at the end {self.items_final}")
+                f"{self.syncs_not_ok}, busy {self.busy} (CLI) + {self.app_busy} (app)"
+                + (f", records at the end {self.items_final}" if self.items_final else ""))
 
 
 class SoakFailure(AssertionError):
