@@ -265,7 +265,8 @@ def _store(
                 if progress is not None:
                     progress(stream.stored, stream.size, f"Saved {stream.stored:,} of {stream.size:,}")
             elif progress is not None and stream is not None:
-                progress(stream.done(), stream.size, f"Importing {stream.name}: {len(keys):,} records")
+                scale = 1024 if stream.size >= 1 << 31 else 1  # Qt's progress takes a 32-bit int: KiB past 2 GiB
+                progress(stream.done() // scale, stream.size // scale, f"Importing {stream.name}: {len(keys):,} records")
         _check(cancel, summary)
     summary._take(outcomes, keys, counts)
 
