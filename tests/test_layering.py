@@ -41,7 +41,7 @@ LAYERS: list[set[str]] = [
     {"app"},
     {"importers", "plugins", "zotero"},
     {"output"},
-    {"exporting"},
+    {"exporting", "importing"},
     {"commands", "gui"},
     {"cli"},
     {"__main__"},
