@@ -17,13 +17,24 @@ not reset at all: nothing is repainted and the selection stays.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 
 from refdesk.gui.workers import WorkerPool
 from refdesk.library import Library, Row
@@ -61,9 +72,17 @@ COLUMNS: tuple[Column, ...] = (
 HIDDEN_BY_DEFAULT = frozenset({"itemType"})
 
 KeyRole = int(Qt.ItemDataRole.UserRole) + 1
+#: A row's place in the item tree: 0 an item with no notes or attachments, 1 one whose are hidden, 2 one whose are
+#: shown, -1 a note or attachment shown under its parent (``child_items.py`` draws the twisty and the indent).
+TreeRole = int(Qt.ItemDataRole.UserRole) + 2
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_ROLES = frozenset({_DISPLAY, _TOOLTIP, KeyRole})
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_ROLES = frozenset({_DISPLAY, _TOOLTIP, KeyRole, TreeRole, _DECORATION})
+#: What a drag of rows from the table carries: their keys, as a JSON list (a drop on a collection adds them).
+KEYS_MIME = "application/x-refdesk-item-keys"
+#: The icons of the tree (set by ``child_items.install``; none in a model without a window).
+TREE_ICONS: dict[int | str, Any] = {}
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled  # asked per cell painted
 
 
@@ -72,18 +91,33 @@ def _display_added(value: str) -> str:
     return value.replace("T", " ")[:16] if value else ""
 
 
-Filter = tuple[str | None, str | None, str | None]  # search, library_id, collection
+class Filter(NamedTuple):
+    """What the table shows: the search, library, collection (or ``TRASH``), tags it must have, and the
+    subcollections shown with the collection ("Show Items from Subcollections")."""
+
+    search: str | None
+    library_id: str | None
+    collection: str | None
+    tags: tuple[str, ...] = ()
+    subcollections: tuple[str, ...] = ()
+
+    def collections(self) -> str | tuple[str, ...] | None:
+        """The ``collection`` argument of ``Library.rows``/``count``: one key, or it with its subcollections."""
+        if not self.collection or self.collection == TRASH:
+            return None
+        return (self.collection, *self.subcollections) if self.subcollections else self.collection
+
 
 #: The left pane's Trash, shown like a collection: a name no collection key can be.
 TRASH = ":trash"
 
 
 def count_of(library: Library, where: Filter) -> int:
-    """How many rows a filter shows; the Trash lists trashed items, everything else the items outside it."""
-    search, library_id, collection = where
-    if collection == TRASH:
-        return library.count(search, library_id, None, trash=True)
-    return library.count(search, library_id, collection)
+    """How many rows a filter shows; the Trash lists trashed items (all of them: a child trashed alone is there),
+    everything else the top-level items outside it (their notes and attachments go under them)."""
+    if where.collection == TRASH:
+        return library.count(where.search, where.library_id, None, trash=True, tags=where.tags)
+    return library.count(where.search, where.library_id, where.collections(), tags=where.tags, top_level=True)
 
 
 class Counter(QObject):
@@ -154,11 +188,19 @@ class LibraryModel(QAbstractTableModel):
         self.search: str | None = None
         self.library_id: str | None = None
         self.collection: str | None = None  # a collection key: only its members; TRASH: the Trash
+        self.show_subcollections = False  # View > Show Items from Subcollections
+        self.subcollections: tuple[str, ...] = ()  # shown with the collection, when show_subcollections
+        self.tags: tuple[str, ...] = ()  # only items with every one of these (the tag selector)
+        self._counts: dict[str, int] = {}  # notes and attachments per item, of the pages read
+        self._counted_pages: set[int] = set()  # pages whose items' children were counted
+        #: items whose children are shown, by place among the items (not the rows): (place, key, children)
+        self._open: list[tuple[int, str, list[Row]]] = []
         self.order: Order = "added"
         self.descending: bool | None = None
         self._count = 0
         self.exact = True  # False while a search's count runs in the background
         self.known = 0  # rows known to match: the count when exact, else the first page's rows
+        self._closed = False
         self._ticket = 0  # which filter and load a background count belongs to
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self.page_reads = 0  # how many pages came from SQLite (tests and benchmarks look at it)
@@ -173,7 +215,10 @@ class LibraryModel(QAbstractTableModel):
         self.reload()
 
     def close(self) -> None:
-        """Wait for a running count and close its connection (the window is closing)."""
+        """Wait for a running count and close its connection (the window is closing, or a restore swaps the
+        library file); no page is read until the next ``reload`` (the view may still ask, as focus moves while the
+        window's widgets are hidden)."""
+        self._closed = True
         self._count_timer.stop()
         if self.counter is not None:
             self.counter.close()
@@ -185,8 +230,10 @@ class LibraryModel(QAbstractTableModel):
         ``count_later`` (a keystroke in the search box): read the first page now (or take ``first``,
         already read) and leave a full page's count to the ``Counter``.
         """
+        self._closed = False  # the connections are open again (after a restore)
         self.beginResetModel()
         self._pages.clear()
+        self._forget_children()
         self._ticket += 1
         self._count_timer.stop()
         if count_later and self.counter is not None and self.search:
@@ -195,7 +242,7 @@ class LibraryModel(QAbstractTableModel):
             self._count = len(self._page(0))
             self._count_later()
         else:
-            self._count = self.known = count_of(self.library, (self.search, self.library_id, self.collection))
+            self._count = self.known = count_of(self.library, self.where())
             self.exact = True
         self.endResetModel()
 
@@ -211,6 +258,7 @@ class LibraryModel(QAbstractTableModel):
         self._ticket += 1  # a count still running was for the previous search
         self._count_timer.stop()
         self._pages.clear()  # the pages after the first were the previous search's
+        self._counted_pages.clear()
         self._pages[0] = first
         self._count_later()
         if self.exact:  # a short page: the count, and the table may have had more rows
@@ -218,7 +266,7 @@ class LibraryModel(QAbstractTableModel):
 
     def _ask_count(self) -> None:
         if self.counter is not None and not self.exact:
-            self.counter.ask(self._ticket, (self.search, self.library_id, self.collection))
+            self.counter.ask(self._ticket, self.where())
 
     def _counted(self, ticket: int, count: int) -> None:
         """A background count arrived: grow (or shrink) the table to it, keeping the rows shown."""
@@ -232,20 +280,30 @@ class LibraryModel(QAbstractTableModel):
     def _resize(self, count: int) -> None:
         """Rows added or taken away at the end (no reset: the view keeps its place and selection)."""
         old = self._count
+        if self._open and count < old and self._open[-1][0] >= count:  # shown children of items now gone
+            self.beginResetModel()
+            self._forget_children()
+            self._count = count
+            self.endResetModel()
+            return
+        extra = self._extra()
         if count > old:
-            self.beginInsertRows(QModelIndex(), old, count - 1)
+            self.beginInsertRows(QModelIndex(), old + extra, count + extra - 1)
             self._count = count
             self.endInsertRows()
         elif count < old:
-            self.beginRemoveRows(QModelIndex(), count, old - 1)
+            self.beginRemoveRows(QModelIndex(), count + extra, old + extra - 1)
             self._count = count
             self.endRemoveRows()
 
     def invalidate(self) -> None:
         """Rows changed but not how many (an edit): drop cached pages and repaint, keeping the selection."""
         self._pages.clear()
+        self._counted_pages.clear()
+        if self._open and not self._reread_children():
+            return
         if self._count:
-            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
 
     def refresh(self) -> None:
         """Re-read after the library changed underneath (import, edit, delete, sync)."""
@@ -271,19 +329,46 @@ class LibraryModel(QAbstractTableModel):
         return True
 
     def set_library(self, library_id: str | None, collection: str | None = None) -> None:
-        """Show one library (None: all of them), or one collection of it."""
-        if (library_id, collection) == (self.library_id, self.collection):
+        """Show one library (None: all of them), or one collection of it (and its subcollections' items too, with
+        ``show_subcollections``)."""
+        subs: tuple[str, ...] = ()
+        if self.show_subcollections and collection and collection != TRASH:
+            from refdesk.library.collections import subcollections
+
+            subs = tuple(subcollections(self.library, collection, library_id or "user"))
+        if (library_id, collection, subs) == (self.library_id, self.collection, self.subcollections):
             return
         self.library_id = library_id
         self.collection = collection
+        self.subcollections = subs
         self.reload(count_later=True)  # with a search, a library's matches are counted like a keystroke's
 
+    def set_show_subcollections(self, on: bool) -> None:
+        """View > Show Items from Subcollections: a collection lists its subcollections' items too."""
+        self.show_subcollections = on
+        collection, self.collection = self.collection, None  # shown again, with or without them
+        self.set_library(self.library_id, collection)
+
+    def set_tags(self, tags: Sequence[str]) -> None:
+        """Show only the items with every one of ``tags`` (none: no tag filter)."""
+        chosen = tuple(dict.fromkeys(tags))
+        if chosen != self.tags:
+            self.tags = chosen
+            self.reload(count_later=True)
+
+    def where(self) -> Filter:
+        return Filter(self.search, self.library_id, self.collection, self.tags, self.subcollections)
+
     def _read(self, number: int) -> list[Row]:
+        if self._closed:
+            return []
         self.page_reads += 1
+        where = self.where()
         in_trash = self.collection == TRASH
         return self.library.rows(
             offset=number * PAGE, limit=PAGE, order=self.order, search=self.search, library_id=self.library_id,
-            descending=self.descending, collection=None if in_trash else self.collection, trash=in_trash,
+            descending=self.descending, collection=where.collections(), trash=in_trash, tags=self.tags,
+            top_level=not in_trash,
         )
 
     def _page(self, number: int) -> list[Row]:
@@ -297,31 +382,173 @@ class LibraryModel(QAbstractTableModel):
             self._pages.popitem(last=False)
         return page
 
-    def row_at(self, row: int) -> Row | None:
-        if row < 0 or row >= self._count:
+    def _item_at(self, place: int) -> Row | None:
+        """The item at ``place`` among the items (the rows without the children shown under them)."""
+        if place < 0 or place >= self._count:
             return None
-        page = self._page(row // PAGE)
-        i = row % PAGE
+        page = self._page(place // PAGE)
+        i = place % PAGE
         return page[i] if i < len(page) else None
+
+    def row_at(self, row: int) -> Row | None:
+        place, child = self._locate(row)
+        if child >= 0:
+            return next((kids[child] for p, _key, kids in self._open if p == place), None)
+        return self._item_at(place)
 
     def key_at(self, row: int) -> str | None:
         r = self.row_at(row)
         return r.key if r else None
 
     def row_of_key(self, key: str, limit: int = 20 * PAGE) -> int | None:
-        """Where ``key`` is, looking only at cached pages and then the first ``limit`` rows."""
+        """Where ``key`` is, looking only at cached pages and shown children, then the first ``limit`` rows."""
+        for place, _parent, kids in self._open:
+            for i, r in enumerate(kids):
+                if r.key == key:
+                    return self._row_of_place(place) + 1 + i
         for number, page in self._pages.items():
             for i, r in enumerate(page):
                 if r.key == key:
-                    return number * PAGE + i
-        for row in range(min(self._count, limit)):
-            if self.key_at(row) == key:
-                return row
+                    return self._row_of_place(number * PAGE + i)
+        for place in range(min(self._count, limit)):
+            item = self._item_at(place)
+            if item is not None and item.key == key:
+                return self._row_of_place(place)
         return None
+
+    # -- child items (notes and attachments under their parent) ------------------
+    def _forget_children(self) -> None:
+        self._open = []
+        self._counts.clear()
+        self._counted_pages.clear()
+
+    def _extra(self) -> int:
+        return sum(len(kids) for _place, _key, kids in self._open)
+
+    def _locate(self, row: int) -> tuple[int, int]:
+        """(place among the items, index among its shown children or -1) of a table row."""
+        shift = 0
+        for place, _key, kids in self._open:
+            at = place + shift
+            if row <= at:
+                break
+            if row <= at + len(kids):
+                return place, row - at - 1
+            shift += len(kids)
+        return row - shift, -1
+
+    def _row_of_place(self, place: int) -> int:
+        return place + sum(len(kids) for p, _key, kids in self._open if p < place)
+
+    def children_of_row(self, row: int) -> int:
+        """How many notes and attachments the item on ``row`` has (0 for a child row, and in the Trash)."""
+        place, child = self._locate(row)
+        r = self._item_at(place) if child < 0 else None
+        if r is None or self.collection == TRASH or self._closed:
+            return 0
+        number = place // PAGE
+        if number not in self._counted_pages:
+            page = self._page(number)
+            self._counts.update(self.library.child_counts([p.key for p in page]))
+            self._counted_pages.add(number)
+        return self._counts.get(r.key, 0)
+
+    def tree_state(self, row: int) -> int:
+        """``TreeRole`` of a row."""
+        place, child = self._locate(row)
+        if child >= 0:
+            return -1
+        if any(p == place for p, _key, _kids in self._open):
+            return 2
+        return 1 if self.children_of_row(row) else 0
+
+    def is_open(self, row: int) -> bool:
+        return self.tree_state(row) == 2
+
+    def parent_row(self, row: int) -> int | None:
+        """The row of the item a child row belongs to (None for an item's own row)."""
+        place, child = self._locate(row)
+        return self._row_of_place(place) if child >= 0 else None
+
+    def expand(self, row: int) -> bool:
+        """Show the notes and attachments of the item on ``row`` under it; False when it has none or is a child."""
+        place, child = self._locate(row)
+        r = self._item_at(place) if child < 0 else None
+        if r is None or self.tree_state(row) != 1:
+            return False
+        kids = self.library.child_rows(r.key)
+        if not kids:
+            return False
+        self.beginInsertRows(QModelIndex(), row + 1, row + len(kids))
+        self._open.append((place, r.key, kids))
+        self._open.sort(key=lambda entry: entry[0])
+        self.endInsertRows()
+        return True
+
+    def collapse(self, row: int) -> bool:
+        """Hide the children shown under the item on ``row``."""
+        place, child = self._locate(row)
+        entry = next((e for e in self._open if e[0] == place), None) if child < 0 else None
+        if entry is None:
+            return False
+        self.beginRemoveRows(QModelIndex(), row + 1, row + len(entry[2]))
+        self._open.remove(entry)
+        self.endRemoveRows()
+        return True
+
+    def toggle(self, row: int) -> bool:
+        return self.collapse(row) or self.expand(row)
+
+    def expand_all(self) -> None:
+        """Open every item of the pages read so far that has children (Zotero's "+")."""
+        for row in reversed(range(self.rowCount())):
+            place, child = self._locate(row)
+            if child < 0 and (place // PAGE) in self._pages:
+                self.expand(row)
+
+    def collapse_all(self) -> None:
+        if self._open:
+            self.beginResetModel()
+            self._open = []
+            self.endResetModel()
+
+    def _reread_children(self) -> bool:
+        """After an edit: each open item's children read again; True when only their text can have changed
+        (else the table was reset, with the items whose children still exist still open)."""
+        fresh: list[tuple[int, str, list[Row]]] = []
+        same = True
+        for place, key, kids in self._open:
+            r = self._item_at(place)
+            now = self.library.child_rows(key) if r is not None and r.key == key else []
+            same = same and len(now) == len(kids)
+            if now:
+                fresh.append((place, key, now))
+        if same:
+            self._open = fresh
+            return True
+        self.beginResetModel()
+        self._open = fresh
+        self._counted_pages.clear()
+        self._counts.clear()
+        self.endResetModel()
+        return False
+
+    # -- dragging rows onto a collection -------------------------------------------
+    def mimeTypes(self) -> list[str]:
+        return [KEYS_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        keys = [k for k in dict.fromkeys(self.key_at(i.row()) for i in sorted(indexes, key=lambda i: i.row())) if k]
+        mime = QMimeData()
+        mime.setData(KEYS_MIME, json.dumps(keys).encode())
+        return mime
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction | Qt.DropAction.LinkAction
 
     # -- Qt model API ---------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else self._count
+        return 0 if parent.isValid() else self._count + self._extra()
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -336,6 +563,13 @@ class LibraryModel(QAbstractTableModel):
         if role == KeyRole:
             return r.key
         col = COLUMNS[index.column()]
+        if role in (_DECORATION, TreeRole):
+            if col.name != "title" or (role == _DECORATION and not TREE_ICONS):
+                return None
+            state = self.tree_state(index.row())
+            if role == TreeRole:
+                return state
+            return TREE_ICONS.get(r.item_type if state < 0 else state)
         value = str(getattr(r, col.attr))
         if col.name == "added":
             value = _display_added(value)
@@ -344,6 +578,10 @@ class LibraryModel(QAbstractTableModel):
 
             value = item_type_label(value)
         if role == _TOOLTIP:
+            if col.name == "title" and self.tree_state(index.row()) > 0:
+                n = self.children_of_row(index.row())
+                more = f"{n} note{'s' if n != 1 else ''} or attachment{'s' if n != 1 else ''}"
+                return f"{value}\n({more}: click the arrow, or press → / ←)" if len(value) > 60 else more
             return value if col.name == "title" and len(value) > 60 else None
         return value
 
@@ -367,4 +605,5 @@ class LibraryModel(QAbstractTableModel):
         self.descending = order == Qt.SortOrder.DescendingOrder
         self.beginResetModel()  # the same rows in another order: no need to count them again
         self._pages.clear()
+        self._forget_children()
         self.endResetModel()

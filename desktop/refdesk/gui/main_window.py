@@ -114,6 +114,11 @@ class MainWindow(QMainWindow):
         from refdesk.gui import selection_pane
 
         self.selection_pane = selection_pane.install(self)  # "N items selected" in the item pane's place
+        from refdesk.gui import child_items, collections_ui, tag_selector
+
+        self.side = child_items.install(self)  # notes and attachments under their parent; the note editor
+        self.tag_selector = tag_selector.install(self)  # below the left pane
+        self.collections_ui = collections_ui.install(self)  # New/Rename/Delete Collection, Add to Collection
         from refdesk.gui import icons
 
         self.toolbar_icons = icons.install_toolbar(self)  # Tabler icons in the palette's colours; Sync shows its state
@@ -387,6 +392,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.act_export)
         menu.addSeparator()
         menu.addAction(self.act_delete)
+        self.collections_ui.extend_item_menu(menu)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

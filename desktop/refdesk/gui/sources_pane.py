@@ -1,17 +1,21 @@
 """The left pane: My Library, each synced group library, and their collections as a tree.
 
 It reads the library's ``collections`` and ``zotero_libraries`` tables (written by
-Zotero sync) and tells the window which library or collection the user chose.
+Zotero sync and ``library/collections.py``) and tells the window which library or collection the user
+chose. Items dragged from the table onto a collection are announced by ``items_dropped`` (the collections
+menu and its actions are ``collections_ui.py``'s).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QStyle, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
-from refdesk.gui.library_model import TRASH
+from refdesk.gui.library_model import KEYS_MIME, TRASH
 from refdesk.library import Library
 
 log = logging.getLogger(__name__)
@@ -26,12 +30,65 @@ class SourcesPane(QTreeWidget):
     """Emits ``chosen(library_id, collection)`` when the user picks a library or a collection."""
 
     chosen = Signal(str, object)
+    items_dropped = Signal(list, str, str)  # item keys, library id, collection key
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sources")
         self.setHeaderHidden(True)
         self.currentItemChanged.connect(self._changed)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def source(self, item: QTreeWidgetItem | None = None) -> Source | None:
+        """(library id, collection key, TRASH or None) of ``item`` (default: the current one)."""
+        item = item if item is not None else self.currentItem()
+        if item is None:
+            return None
+        lib_id, collection = item.data(0, SourceRole)
+        return str(lib_id), collection
+
+    def item_of(self, source: Source) -> QTreeWidgetItem | None:
+        """The tree item of a library or collection, if shown."""
+        for item in self.findItems("*", Qt.MatchFlag.MatchWildcard | Qt.MatchFlag.MatchRecursive):
+            if self.source(item) == source:
+                return item
+        return None
+
+    def _drop_target(self, event: QDragMoveEvent | QDropEvent) -> Source | None:
+        """The collection under the pointer when the drag carries items of the table, else None."""
+        if not event.mimeData().hasFormat(KEYS_MIME):
+            return None
+        target = self.source(self.itemAt(event.position().toPoint()))
+        if target is None or target[1] in (None, TRASH):
+            return None
+        return target
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(KEYS_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._drop_target(event) is not None:
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        target = self._drop_target(event)
+        if target is None:
+            event.ignore()
+            return
+        keys = [str(k) for k in json.loads(bytes(event.mimeData().data(KEYS_MIME).data()).decode() or "[]")]
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        if keys:
+            self.items_dropped.emit(keys, target[0], str(target[1]))
 
     def in_trash(self) -> bool:
         item = self.currentItem()
@@ -65,10 +122,12 @@ class SourcesPane(QTreeWidget):
                 selected = top
             nodes: dict[str, QTreeWidgetItem] = {}
             mine = [c for c in collections if c[0] == lib_id]
+            folder = self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
             for _lib, key, name, _parent in mine:
                 node = QTreeWidgetItem([name])
                 node.setData(0, SourceRole, (lib_id, key))
-                node.setToolTip(0, f"Collection {key}")
+                node.setToolTip(0, f"Collection {key}: drop items here to add them")
+                node.setIcon(0, folder)
                 nodes[key] = node
                 if current == (lib_id, key):
                     selected = node
