@@ -102,9 +102,10 @@ def main() -> int:
 
     from tools.screenshot_scenes import conflicts_scene, journal_picker_scene, review_scene
     from tools.screenshot_scenes_day import dark_scene, empty_fields_hidden_scene, narrow_scene, three_selected_scene
+    from tools.screenshot_scenes_organize import collections_tags_scene
 
     for scene in (journal_picker_scene, review_scene, conflicts_scene, three_selected_scene, empty_fields_hidden_scene,
-                  narrow_scene, dark_scene):
+                  narrow_scene, collections_tags_scene, dark_scene):
         try:
             scene(ctx, window, grab)
         except Exception as exc:  # a missing core feature must not stop the other screenshots
