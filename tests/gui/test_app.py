@@ -43,7 +43,7 @@ def test_keyboard_shortcuts(window: Any, qtbot: Any) -> None:
     assert shortcuts["Add by Identifier…"] == "Ctrl+N"
     assert shortcuts["Find"] == "Ctrl+F"
     assert shortcuts["Sync with Zotero"] == "Ctrl+Shift+S"
-    assert shortcuts["Delete Item…"] == "Del"
+    assert shortcuts["Move Item to Trash…"] == "Del"
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)

@@ -258,3 +258,29 @@ def test_delete_with_nothing_selected_says_so_and_the_last_item_can_go(
     wait_done(qtbot, window.delete_selected(confirm=False))
     assert ctx.library.count() == 0 and window.model.rowCount() == 0 and window.item_pane.record is None
     assert "Your library is empty" in window.table.empty_text
+
+
+def test_the_trash_lists_trashed_items_restores_them_and_deletes_for_good(
+    records: list[Record], window: Any, qtbot: Any, ctx: AppContext
+) -> None:
+    window.select_keys([records[1].key, records[2].key, records[3].key])
+    wait_done(qtbot, window.delete_selected(confirm=False))
+    window.refresh_sources()
+    mine = window.sources.topLevelItem(0)
+    trash = next(mine.child(i) for i in range(mine.childCount()) if mine.child(i).text(0).startswith("Trash"))
+    window.sources.setCurrentItem(trash)
+    assert window.sources.in_trash() and window.act_restore.isEnabled()
+    assert window.act_delete.text().replace("&", "") == "Delete Permanently…"
+    assert window.model.rowCount() == 3
+    window.select_keys([records[1].key])
+    wait_done(qtbot, window.restore_selected())
+    assert not ctx.library.get(records[1].key).trashed and window.model.rowCount() == 2
+    window.select_keys([records[2].key])
+    wait_done(qtbot, window.delete_selected(confirm=False))
+    assert records[2].key not in ctx.library.keys() and window.model.rowCount() == 1
+    wait_done(qtbot, window.empty_trash(confirm=False))
+    assert records[3].key not in ctx.library.keys() and window.model.rowCount() == 0
+    assert window.table.empty_text == "The Trash is empty."
+    assert window.empty_trash(confirm=False) is None and "already empty" in window.job_label.text()
+    window.sources.setCurrentItem(mine)
+    assert not window.act_restore.isEnabled() and window.model.rowCount() == len(records) - 2

@@ -42,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = add_command(actions, "new", cmd_new, "write a ready-to-install add-on skeleton (pyproject, README, a passing test)")
     a.add_argument("name", metavar="NAME")
     a.add_argument("--dir", default=".", metavar="FOLDER", help="where to create refdesk-NAME/ (default: here)")
+    a.add_argument("--kind", choices=("enrich", "site"), default="enrich",
+                   help="enrich: suggests values for records (default); site: reads one platform's article pages on import")
 
 
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -111,8 +113,9 @@ def cmd_enable(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def cmd_new(ctx: AppContext, args: argparse.Namespace) -> int:
     from refdesk.plugins.scaffold import new_plugin
+    from refdesk.plugins.site_scaffold import new_site_addon
 
-    root = new_plugin(args.name, Path(args.dir))
+    root = (new_site_addon if args.kind == "site" else new_plugin)(args.name, Path(args.dir))
     print(f"Created {root}")
     print(f"  test it with refdesk's Python: cd {root} && {sys.executable} -m pytest")
     print(f"  install it (editable):         refdesk plugins install {root}")

@@ -45,7 +45,7 @@ from refdesk.errors import RefdeskError
 from refdesk.gui import jobs
 from refdesk.gui.item_pane import ItemPane
 from refdesk.gui.item_table import ItemTable
-from refdesk.gui.library_model import COLUMNS, HIDDEN_BY_DEFAULT, PAGE, LibraryModel
+from refdesk.gui.library_model import COLUMNS, HIDDEN_BY_DEFAULT, PAGE, TRASH, LibraryModel
 from refdesk.gui.sources_pane import SourcesPane
 from refdesk.gui.widgets import show_status
 from refdesk.gui.workers import Job, Worker, WorkerPool
@@ -62,6 +62,7 @@ EXPORT_FORMATS = {
 
 SEARCH_PAUSE_MS = 250  # how long a one-letter last word waits before it filters
 CITE_AT_ONCE = 100  # more selected items than this are formatted in a worker
+SELECT_AFTER_IMPORT = 1000  # rows selected after an import (the first ones imported)
 
 
 def gui_settings() -> QSettings:
@@ -206,7 +207,13 @@ class MainWindow(QMainWindow):
         self.act_export = self._action("&Export Selected…", self.export_selected, "Ctrl+E", "Export the selected items")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_find = self._action("&Find", self.focus_search, "Ctrl+F", "Search the library")
-        self.act_delete = self._action("&Delete Item…", self.delete_selected, QKeySequence(Qt.Key.Key_Delete), "Delete the selected items")
+        self.act_delete = self._action("Move Item to &Trash…", self.delete_selected, QKeySequence(Qt.Key.Key_Delete),
+                                       "Move the selected items to the Trash")
+        self.act_restore = self._action("&Restore to Library", self.restore_selected, None,
+                                        "Bring the selected items back from the Trash")
+        self.act_restore.setEnabled(False)  # only in the Trash
+        self.act_empty_trash = self._action("Empty Trash…", self.empty_trash, None,
+                                            "Delete every item in the Trash for good")
         self.act_delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.table.addAction(self.act_delete)
         self.act_paste = self._action("Paste Identifier", self.paste_identifier, None)
@@ -241,6 +248,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.act_find)
         edit_menu.addAction(self.act_delete)
+        edit_menu.addAction(self.act_restore)
+        edit_menu.addAction(self.act_empty_trash)
         self.view_menu = bar.addMenu("&View")
         self.columns_menu = self.view_menu.addMenu("&Columns")
         self.columns_menu.aboutToShow.connect(lambda: self._fill_columns_menu(self.columns_menu))
@@ -355,6 +364,13 @@ class MainWindow(QMainWindow):
         only_mine = lib_id == "user" and not self.sources.has_groups() and not collection
         self.model.set_library(None if only_mine else lib_id, collection)
         self.item_pane.show_record(None)
+        self._trash_shown(collection == TRASH)
+
+    def _trash_shown(self, in_trash: bool) -> None:
+        """In the Trash, Delete deletes for good and Restore is offered (as in Zotero)."""
+        self.act_delete.setText("&Delete Permanently…" if in_trash else "Move Item to &Trash…")
+        self.act_delete.setStatusTip("Delete the selected items for good" if in_trash else "Move the selected items to the Trash")
+        self.act_restore.setEnabled(in_trash)
 
     # -- table --------------------------------------------------------------
     def _header_menu(self, pos: Any) -> None:
@@ -391,6 +407,8 @@ class MainWindow(QMainWindow):
         menu.addAction(self.act_enrich)
         menu.addAction(self.act_export)
         menu.addSeparator()
+        if self.sources.in_trash():
+            menu.addAction(self.act_restore)
         menu.addAction(self.act_delete)
         self.collections_ui.extend_item_menu(menu)
         menu.exec(self.table.viewport().mapToGlobal(pos))
@@ -439,6 +457,8 @@ class MainWindow(QMainWindow):
         self.count_label.setText(text)
         if self.model.search:
             empty = f"Nothing matches “{self.model.search}”."
+        elif self.model.collection == TRASH:
+            empty = "The Trash is empty."
         elif self.model.collection:
             empty = "This collection is empty."
         else:
@@ -590,7 +610,7 @@ class MainWindow(QMainWindow):
         self.say(summary.message(), error=bool(summary.failed),
                  tip="\n".join(why for _text, why in summary.failed))
         self.refresh_sources()
-        self.refresh_table(summary.keys)
+        self.refresh_table(summary.keys[:SELECT_AFTER_IMPORT])  # a 100,000-record file: the first ones, not all
 
     def open_journal_picker(self, issn: str) -> Any:
         if (ui := self._gui_module("journal_picker", "The journal picker is")) is None:
@@ -742,16 +762,19 @@ class MainWindow(QMainWindow):
 
     # -- deleting -------------------------------------------------------------
     def delete_selected(self, confirm: bool = True) -> Worker | None:
-        """Delete the selection in a worker (one transaction; each deletion is journaled for sync)."""
+        """Move the selection to the Trash with its children, or in the Trash delete it for good (a worker, one
+        transaction; each change is journaled for sync)."""
         keys = self.selected_keys()
+        in_trash = self.sources.in_trash()
         if not keys:
             self.show_error("Select the items to delete first", topic="selection")
             return None
         n = len(keys)
+        items = f"{n} item{'s' if n != 1 else ''}"
         if confirm:
-            answer = QMessageBox.question(
-                self, "Delete Items", f"Delete {n} item{'s' if n != 1 else ''}? The deletion is also synced to Zotero.",
-            )
+            question = (f"Delete {items} for good? This cannot be undone, and Zotero deletes {'them' if n != 1 else 'it'} "
+                        "at the next sync." if in_trash else f"Move {items} to the Trash, with their notes and attachments?")
+            answer = QMessageBox.question(self, "Delete Permanently" if in_trash else "Move to Trash", question)
             if answer != QMessageBox.StandardButton.Yes:
                 return None
         self.item_pane.show_record(None)
@@ -759,9 +782,48 @@ class MainWindow(QMainWindow):
 
         def done(count: int) -> None:
             self.refresh_table([])
-            self.say(f"Deleted {count} item{'s' if count != 1 else ''}")
+            self.say(f"Deleted {count} item{'s' if count != 1 else ''} for good" if in_trash
+                     else f"Moved {count} item{'s' if count != 1 else ''} to the Trash")
 
-        return self.run_job(lambda task: jobs.remove_records(ctx, keys), name="delete", busy=f"Deleting {n} items…",
+        if in_trash:
+            return self.run_job(lambda task: jobs.empty_trash(ctx, keys), name="delete", busy=f"Deleting {items}…",
+                                on_result=done)
+        return self.run_job(lambda task: jobs.remove_records(ctx, keys), name="delete", busy=f"Moving {items} to the Trash…",
+                            on_result=done)
+
+    def restore_selected(self) -> Worker | None:
+        """Bring the selection back from the Trash (with children, and a child's parent)."""
+        keys = self.selected_keys()
+        if not keys or not self.sources.in_trash():
+            self.show_error("Select items in the Trash to restore first")
+            return None
+        ctx = self.ctx
+
+        def done(count: int) -> None:
+            self.refresh_table([])
+            self.say(f"Restored {count} item{'s' if count != 1 else ''} to the library")
+
+        return self.run_job(lambda task: jobs.restore_records(ctx, keys), name="restore", busy="Restoring…", on_result=done)
+
+    def empty_trash(self, confirm: bool = True) -> Worker | None:
+        """Delete everything in the Trash for good, after asking."""
+        n = self.reader.count(trash=True)
+        if not n:
+            self.say("The Trash is already empty")
+            return None
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Empty Trash", f"Delete the {n:,} item{'s' if n != 1 else ''} in the Trash for good? This cannot be "
+                "undone, and Zotero deletes them at the next sync.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        ctx = self.ctx
+
+        def done(count: int) -> None:
+            self.refresh_table([])
+            self.say(f"Emptied the Trash: {count} item{'s' if count != 1 else ''} deleted for good")
+
+        return self.run_job(lambda task: jobs.empty_trash(ctx, None), name="empty-trash", busy="Emptying the Trash…",
                             on_result=done)
 
     # -- sync, plugins, review (dialogs in their own modules) ------------------
