@@ -277,9 +277,9 @@ def test_the_trash_lists_trashed_items_restores_them_and_deletes_for_good(
     assert not ctx.library.get(records[1].key).trashed and window.model.rowCount() == 2
     window.select_keys([records[2].key])
     wait_done(qtbot, window.delete_selected(confirm=False))
-    assert records[2].key not in ctx.library.keys() and window.model.rowCount() == 1
+    assert records[2].key not in ctx.library.keys(trash=None) and window.model.rowCount() == 1
     wait_done(qtbot, window.empty_trash(confirm=False))
-    assert records[3].key not in ctx.library.keys() and window.model.rowCount() == 0
+    assert records[3].key not in ctx.library.keys(trash=None) and window.model.rowCount() == 0
     assert window.table.empty_text == "The Trash is empty."
     assert window.empty_trash(confirm=False) is None and "already empty" in window.job_label.text()
     window.sources.setCurrentItem(mine)
