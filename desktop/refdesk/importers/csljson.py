@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from refdesk.importers.csl import record_from_csl, record_to_csl
+from refdesk.importers.extra import KINDS
 from refdesk.importers.fileformat import EntryError
 from refdesk.model import Record
 
@@ -51,11 +52,22 @@ def _entry_lines(text: str) -> list[int]:
     return lines
 
 
+#: CSL variables that describe a work: an object with none of them and no ``type`` is not a CSL item (it would be
+#: stored as an empty record).
+#: ``status`` is left out, as any JSON API's envelope has one.
+_DESCRIBING = tuple(key for key in KINDS if key != "status")
+
+
 def _check_entry(item: Any, where: str) -> None:
     if not isinstance(item, dict):
         raise EntryError(f"{where}: expected a CSL-JSON object, found {type(item).__name__} {json.dumps(item, ensure_ascii=False)[:40]}")
     if "type" in item and not isinstance(item["type"], str):
         raise EntryError(f"{where}: 'type' must be a string")
+    if "message-type" in item and "message" in item:
+        raise EntryError(f"{where}: this is a Crossref API answer, not CSL-JSON (give refdesk import the DOI or ISSN to ask Crossref itself)")
+    if "type" not in item and not any(item.get(key) not in (None, "", [], {}) for key in _DESCRIBING):
+        raise EntryError(f"{where}: this object has no CSL-JSON variable (title, author, issued, DOI…); "
+                         "it is not a CSL-JSON item")
     for key in _NAME_KEYS:
         names = item.get(key)
         if names is None:
