@@ -696,13 +696,28 @@ class Soak:
         if len(snap["reader_keys"]) != len(set(snap["reader_keys"])):
             self.fail(f"{where}: paging the reader connection with Library.rows shows a key twice")
         if set(snap["reader_keys"]) != set(main) or snap["reader_count"] != len(main) or snap["main_count"] != len(main):
+            only_main, only_reader = sorted(set(main) - set(snap["reader_keys"])), sorted(set(snap["reader_keys"]) - set(main))
             self.fail(f"{where}: the app's two connections disagree: {len(main)} records on the main one, "
-                      f"{len(set(snap['reader_keys']))} paged and {snap['reader_count']} counted on the reader")
+                      f"{len(set(snap['reader_keys']))} paged and {snap['reader_count']} counted on the reader; "
+                      f"only on the main one: {self._history(only_main)}; only on the reader: {self._history(only_reader)}")
         with self.lock:
             self.check_read(snap["t0"], snap["t1"], f"{where} (the app's main connection)", main)
             self.check_read(snap["t0"], snap["t1"], f"{where} (the app's reader connection)",
                             {k: {"title": t} for k, t in snap["reader_titles"].items()})
         return main
+
+    def _history(self, keys: list[str]) -> str:
+        """What this run did to each key (for a failure message): whether made, edits, removes and their outcomes."""
+        parts = []
+        for key in keys[:5]:
+            item = self.by_key.get(key)
+            if item is None:
+                parts.append(f"{key} (never seen by the driver)")
+                continue
+            removes = [("confirmed" if op.confirmed else "maybe" if op.maybe else "failed") for op in item.removes]
+            added = "none" if item.add is None else "confirmed" if item.add.confirmed else "maybe" if item.add.maybe else "failed"
+            parts.append(f"{key} {item.title!r} from {item.source or '?'} (add {added}, removes {removes})")
+        return ", ".join(parts) or "none"
 
     def check_round(self) -> None:
         where = f"round {self.figures.rounds}"
