@@ -38,7 +38,7 @@ from PySide6.QtCore import (
 
 from refdesk.gui.workers import WorkerPool
 from refdesk.library import Library, Row
-from refdesk.library.store import Order
+from refdesk.library.store import Anchor, Order
 
 log = logging.getLogger(__name__)
 
@@ -368,8 +368,27 @@ class LibraryModel(QAbstractTableModel):
         return self.library.rows(
             offset=number * PAGE, limit=PAGE, order=self.order, search=self.search, library_id=self.library_id,
             descending=self.descending, collection=where.collections(), trash=in_trash, tags=self.tags,
-            top_level=not in_trash,
+            top_level=not in_trash, anchor=self._anchor(number),
         )
+
+    def _anchor(self, number: int) -> Anchor | None:
+        """The known row nearest to page ``number``: the last row of the nearest cached page before it, the first
+        of the nearest after it, or the end of the table (when the count is exact). The library reads the page from
+        it when that is nearer than the start, so a scroll step deep in a million rows reads a few thousand index
+        entries instead of every row above it."""
+        best: Anchor | None = Anchor(self._count) if self.exact else None
+        distance = self._count - (number + 1) * PAGE if self.exact else None
+        for other, page in self._pages.items():
+            if not page or other == number:
+                continue
+            if other < number:
+                here, near = other * PAGE + len(page) - 1, number * PAGE - (other * PAGE + len(page))
+                row = page[-1]
+            else:
+                here, near, row = other * PAGE, other * PAGE - (number + 1) * PAGE, page[0]
+            if distance is None or near < distance:
+                best, distance = Anchor(here, row), near
+        return best
 
     def _page(self, number: int) -> list[Row]:
         page = self._pages.get(number)

@@ -350,6 +350,27 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    12,
+    """
+    -- The order indexes also hold the id (the tie-break of every order), the Trash flag, the parent and the library:
+    -- since migration 10 a listing keeps "trashed = 0 AND parent_key IS NULL", and with only the sort column in the
+    -- index a page at offset N read N table rows to test them (100,000 records: the last page by title 350 ms,
+    -- by date added 140 ms, against 7 ms before the Trash). Now the rows an offset passes over are tested in the
+    -- index, and a page read from an anchor (Library.rows) seeks on (sort column, id).
+    DROP INDEX items_added;
+    CREATE INDEX items_added ON items(date_added, id, trashed, parent_key, library_id);
+    DROP INDEX items_title;
+    CREATE INDEX items_title ON items(title COLLATE NOCASE, id, trashed, parent_key, library_id);
+    DROP INDEX items_creators;
+    CREATE INDEX items_creators ON items(creators_text COLLATE NOCASE, id, trashed, parent_key, library_id);
+    DROP INDEX items_year;
+    CREATE INDEX items_year ON items(year, id, trashed, parent_key, library_id);
+    DROP INDEX items_publication;
+    CREATE INDEX items_publication ON items(publication COLLATE NOCASE, id, trashed, parent_key, library_id);
+    """,
+))
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

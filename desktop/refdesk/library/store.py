@@ -10,7 +10,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +39,15 @@ _ORDER_INDEX = {
     "publication": "items_publication",
 }
 _SCAN_IN_ORDER_ABOVE = 2000
+#: Each order's sort column, its collation, and its name in ``Row`` (an anchor's value to seek from); its default way.
+_ORDER_COLUMN: dict[Order, tuple[str, str, str]] = {
+    "added": ("date_added", "", "date_added"), "title": ("title", " COLLATE NOCASE", "title"),
+    "creators": ("creators_text", " COLLATE NOCASE", "creators"), "year": ("year", "", "year"),
+    "publication": ("publication", " COLLATE NOCASE", "publication"),
+}
+_DEFAULT_DESCENDING: dict[Order, bool] = {"added": True, "title": False, "creators": False, "year": True, "publication": False}
+#: The columns of a ``Row``, in its order.
+_ROW_COLUMNS = "key, item_type, title, creators_text, year, publication, date_added, id"
 #: add_many batches from this size get a page cache of _BULK_CACHE_KIB (negative: KiB) while they are written.
 _BULK_ROWS = 1000
 _BULK_CACHE_KIB = -262144
@@ -55,6 +64,64 @@ class Row:
     year: str
     publication: str
     date_added: str
+    id: int = 0  # the item's row: where an anchored page seeks from (``Anchor``)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A row the caller already has at ``place`` of the same listing, or (``row`` None) the end of a listing of
+    ``place`` rows. A page near it is read from it (keyset paging): a page deep in a million rows then costs the
+    rows between it and the anchor, where an offset walks every row before it (the app's table passes the
+    nearest page it holds, so scrolling reads a few thousand index entries a step, whatever the depth)."""
+
+    place: int
+    row: Row | None = None
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One page asked of ``Library.rows`` or ``records``: the listing (filters, order, way) and where in it."""
+
+    offset: int
+    limit: int  # -1: to the end
+    order: Order
+    search: str | None
+    library_id: str | None
+    descending: bool
+    collection: Collections | None
+    trash: bool | None
+    tags: tuple[str, ...]
+    top_level: bool
+    anchor: Anchor | None
+
+
+@dataclass(frozen=True)
+class _Seek:
+    """Where a page's rows are read from: ``skip`` rows past ``row`` (None: past the start, or the end when
+    ``backward``), in the listing's order or, ``backward``, against it (the rows then reversed), ``limit`` rows."""
+
+    row: Row | None
+    backward: bool
+    skip: int
+    limit: int
+
+    @staticmethod
+    def of(page: _Page) -> _Seek:
+        """From the page's anchor when that skips fewer rows than its offset, else from the start."""
+        a, offset, limit = page.anchor, page.offset, page.limit
+        if a is not None and limit >= 0:
+            if a.row is None:  # the end of a listing of a.place rows
+                end = min(offset + limit, a.place)
+                if a.place - end < offset:
+                    return _Seek(None, True, a.place - end, max(end - offset, 0))
+            elif 0 <= a.place < offset:
+                return _Seek(a.row, False, offset - a.place - 1, limit)
+            elif a.place >= offset + limit and a.place - offset - limit < offset:
+                return _Seek(a.row, True, a.place - offset - limit, limit)
+        return _Seek(None, False, offset, limit)
+
+    def in_order(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return rows[::-1] if self.backward else rows
 
 
 @dataclass(frozen=True)
@@ -363,54 +430,84 @@ class Library:
         *,
         tags: Sequence[str] = (),
         top_level: bool = False,
+        anchor: Anchor | None = None,
     ) -> list[Row]:
         """One page of the item table, straight from indexed columns (no JSON parsing); ``collection``, ``trash``,
-        ``tags`` and ``top_level`` as ``_where``."""
-        columns = "key, item_type, title, creators_text, year, publication, date_added"
-        if trash is False and not tags:
-            streamed = self._streamed_search(columns, search, order, library_id, collection, descending, limit, offset,
-                                             top_level)
-            if streamed is not None:
-                return [Row(*r) for r in streamed]
-        where, params = self._where(search, library_id, collection, trash, tags, top_level)
-        order_sql = _ORDER_SQL[order]
-        if descending is not None:
-            col = order_sql.split(",")[0].split()[0]
-            collate = " COLLATE NOCASE" if "NOCASE" in order_sql else ""
-            direction = "DESC" if descending else "ASC"
-            order_sql = f"{col}{collate} {direction}, id {direction}"
-        # Many matches: walk the order's index and keep the matching rows, instead of loading and
-        # sorting every match (what SQLite picks by itself); 10x faster for a type-ahead search.
-        # A stale cached count only changes the plan, never the result.
-        indexed = self._index_walk(search, order, library_id, collection) if trash is False else ""
-        sql = f"SELECT {columns} FROM items{indexed} {where} ORDER BY {order_sql} LIMIT ? OFFSET ?"
+        ``tags`` and ``top_level`` as ``_where``; ``anchor``, a row the caller already has, lets a page far from
+        the start be read from it (see ``Anchor``). ``_plan`` picks how the page is read; every plan gives the same
+        rows in the same order."""
+        page = _Page(offset, limit, order, search, library_id,
+                     _DEFAULT_DESCENDING[order] if descending is None else descending, collection, trash,
+                     tuple(tags), top_level, anchor)
         with self._lock:
-            return [Row(*r) for r in self._conn.execute(sql, [*params, limit, offset])]
+            return [Row(*r) for r in self._plan(page)(_ROW_COLUMNS, page)]
 
-    def _streamed_search(
-        self, columns: str, search: str | None, order: Order, library_id: str | None, collection: Collections | None,
-        descending: bool | None, limit: int, offset: int, top_level: bool = False,
-    ) -> list[tuple[Any, ...]] | None:
-        """A search's page in date-added order read in the search index's rowid order, or None when that is not
-        the same order (ids do not follow date added) or does not apply.
+    def _plan(self, page: _Page) -> Callable[[str, _Page], list[tuple[Any, ...]]]:
+        """How to read ``page``, from what the library holds now (a stale guess changes the speed, never the rows).
 
-        The index hands its matches over one by one in rowid order, so the page costs what it shows, where the
-        other plans collect every match first (half the library, for a common word).
+        * ``_page_from_search_index``: a search in date-added order while ids follow date added (migration 9);
+        * ``_page_walking_order_index``: a search or collection keeping more than ``_SCAN_IN_ORDER_ABOVE`` rows;
+        * ``_page_planned_by_sqlite``: everything else (no search, a narrow one, the Trash, a tag filter alone).
         """
-        if not search or collection or order != "added" or not self._ids_follow_added():
-            return None
-        q = fts_query(search)
+        if page.trash is False and not page.tags and self._streams_from_search_index(page):
+            return self._page_from_search_index
+        if page.trash is False and self._keeps_many(page):
+            return self._page_walking_order_index
+        return self._page_planned_by_sqlite
+
+    def _page_from_search_index(self, columns: str, page: _Page) -> list[tuple[Any, ...]]:
+        """A search's page read in the search index's rowid order, which is date-added order while ids follow it.
+
+        Why: FTS5 hands its matches over one by one in rowid order, so the page costs what it shows, where the
+        other plans collect every match first (half the library, for a common word). An anchor is a rowid bound.
+        """
+        q = fts_query(page.search or "")
         if q is None:
             return []
-        direction = "ASC" if descending is False else "DESC"
+        seek = _Seek.of(page)
+        ascending = page.descending == seek.backward
         picked = ", ".join(f"items.{c.strip()}" for c in columns.split(","))
         sql = (
             f"SELECT {picked} FROM items_fts JOIN items ON items.id = items_fts.rowid WHERE items_fts MATCH ?"
-            f"{' AND items.library_id = ?' if library_id else ''}{' AND items.parent_key IS NULL' if top_level else ''}"
-            f" ORDER BY items_fts.rowid {direction} LIMIT ? OFFSET ?"
+            f"{' AND items.library_id = ?' if page.library_id else ''}"
+            f"{' AND items.parent_key IS NULL' if page.top_level else ''}"
+            f"{(' AND items_fts.rowid > ?' if ascending else ' AND items_fts.rowid < ?') if seek.row else ''}"
+            f" ORDER BY items_fts.rowid {'ASC' if ascending else 'DESC'} LIMIT ? OFFSET ?"
         )
-        with self._lock:
-            return self._conn.execute(sql, [q, *([library_id] if library_id else []), limit, offset]).fetchall()
+        params = [q, *([page.library_id] if page.library_id else []), *([seek.row.id] if seek.row else []),
+                  seek.limit, seek.skip]
+        return seek.in_order(self._conn.execute(sql, params).fetchall())
+
+    def _page_walking_order_index(self, columns: str, page: _Page) -> list[tuple[Any, ...]]:
+        """Walk the order's index and keep the rows that pass the filters, instead of collecting every match and
+        sorting it (what SQLite picks by itself): 10x faster for a type-ahead search that keeps half the library.
+        The order indexes hold the Trash flag, the parent and the library (migration 12), so rows that fail
+        those filters are skipped without reading them."""
+        return self._page_sql(columns, page, f" INDEXED BY {_ORDER_INDEX[page.order]}")
+
+    def _page_planned_by_sqlite(self, columns: str, page: _Page) -> list[tuple[Any, ...]]:
+        """SQLite's own plan: with no search or collection it walks the order's index (filtering on its columns);
+        a narrow search, a small collection or the Trash starts from the few matches and sorts them."""
+        return self._page_sql(columns, page, "")
+
+    def _page_sql(self, columns: str, page: _Page, indexed: str) -> list[tuple[Any, ...]]:
+        where, params = self._where(page.search, page.library_id, page.collection, page.trash, page.tags,
+                                    page.top_level)
+        seek = _Seek.of(page)
+        column, collate, row_attr = _ORDER_COLUMN[page.order]
+        ascending = page.descending == seek.backward
+        direction = "ASC" if ascending else "DESC"
+        if seek.row is not None:  # the collation on the value's side: so SQLite seeks the index to it
+            where += (" AND " if where else "WHERE ") + f"({column}, id) {'>' if ascending else '<'} (?{collate}, ?)"
+            params = [*params, getattr(seek.row, row_attr), seek.row.id]
+        sql = (f"SELECT {columns} FROM items{indexed} {where} ORDER BY {column}{collate} {direction}, id {direction}"
+               " LIMIT ? OFFSET ?")
+        return seek.in_order(self._conn.execute(sql, [*params, seek.limit, seek.skip]).fetchall())
+
+    def _streams_from_search_index(self, page: _Page) -> bool:
+        """Whether ``_page_from_search_index`` gives this page: a search, no collection, date-added order, and ids
+        that follow date added."""
+        return bool(page.search) and not page.collection and page.order == "added" and self._ids_follow_added()
 
     def _ids_follow_added(self) -> bool:
         """Whether date added never decreases as ids grow (kept by triggers, migration 9)."""
@@ -418,25 +515,26 @@ class Library:
             row = self._conn.execute("SELECT value FROM library_state WHERE name = 'ids_follow_added'").fetchone()
         return bool(row and row[0])
 
-    def _index_walk(self, search: str | None, order: Order, library_id: str | None, collection: Collections | None) -> str:
-        """``INDEXED BY`` clause when the filters keep so many rows that walking the order's index wins.
-
-        A small collection or a narrow search is cheaper to start from and sort.
-        """
-        if not (search or collection) or order not in _ORDER_INDEX:
-            return ""
-        if collection:
-            members, params = _members(library_id, collection)
+    def _keeps_many(self, page: _Page) -> bool:
+        """Whether a search or collection keeps so many rows (over ``_SCAN_IN_ORDER_ABOVE``) that walking the
+        order's index beats sorting them; a small collection or a narrow search is cheaper to start from and sort.
+        The search's count is the one ``count`` just made when it was for this search, else counted up to the
+        threshold."""
+        if not (page.search or page.collection):
+            return False
+        if page.collection:
+            members, params = _members(page.library_id, page.collection)
             with self._lock:
                 sql = f"SELECT count(*) FROM (SELECT 1 {members} LIMIT ?)"
                 if self._conn.execute(sql, [*params, _SCAN_IN_ORDER_ABOVE + 1]).fetchone()[0] <= _SCAN_IN_ORDER_ABOVE:
-                    return ""
-        if search:
+                    return False
+        if page.search:
             cached = self._last_fts_count
-            n = cached[1] if cached and cached[0] == search else self._fts_count_above(search, _SCAN_IN_ORDER_ABOVE)
+            n = (cached[1] if cached and cached[0] == page.search
+                 else self._fts_count_above(page.search, _SCAN_IN_ORDER_ABOVE))
             if n <= _SCAN_IN_ORDER_ABOVE:
-                return ""
-        return f" INDEXED BY {_ORDER_INDEX[order]}"
+                return False
+        return True
 
     def _fts_count_above(self, search: str, limit: int) -> int:
         """Matches of a search, counted only up to ``limit + 1``: enough to pick a plan, and stops early."""
@@ -451,20 +549,13 @@ class Library:
         self, search: str | None = None, limit: int | None = None, offset: int = 0, order: Order = "added",
         library_id: str | None = None, trash: bool | None = False, *, top_level: bool = False,
     ) -> list[Record]:
-        """Full records of a listing (outside the Trash unless ``trash`` says otherwise; ``top_level`` as ``_where``)."""
-        if limit is not None and trash is False:
-            streamed = self._streamed_search("id, key, data, version", search, order, library_id, None, None, limit, offset,
-                                             top_level)
-            if streamed is not None:
-                with self._lock:
-                    return [self._record_from_row(r) for r in streamed]
-        where, params = self._where(search, library_id, None, trash, (), top_level)
-        # a page walks the order's index as rows() does
-        indexed = self._index_walk(search, order, library_id, None) if limit is not None and trash is False else ""
-        sql = f"SELECT id, key, data, version FROM items{indexed} {where} ORDER BY {_ORDER_SQL[order]} LIMIT ? OFFSET ?"
+        """Full records of a listing (outside the Trash unless ``trash`` says otherwise; ``top_level`` as ``_where``);
+        a page (``limit``) is read by the plan ``rows`` would use, the whole listing by SQLite's."""
+        page = _Page(offset, -1 if limit is None else limit, order, search, library_id, _DEFAULT_DESCENDING[order],
+                     None, trash, (), top_level, None)
         with self._lock:
-            rows = self._conn.execute(sql, [*params, -1 if limit is None else limit, offset]).fetchall()
-            return [self._record_from_row(r) for r in rows]
+            plan = self._page_planned_by_sqlite if limit is None else self._plan(page)
+            return [self._record_from_row(r) for r in plan("id, key, data, version", page)]
 
     def keys(self, library_id: str | None = None, trash: bool | None = None) -> list[str]:
         """Keys in id order; every item unless ``trash`` is False (outside the Trash) or True (in it)."""
@@ -503,7 +594,7 @@ class Library:
         trashed = "" if trash is None else f" AND trashed = {int(trash)}"
         with self._lock:
             return [Row(*r) for r in self._conn.execute(
-                "SELECT key, item_type, title, creators_text, year, publication, date_added FROM items"
+                f"SELECT {_ROW_COLUMNS} FROM items"
                 f" WHERE parent_key = ?{trashed} AND item_type != 'annotation' ORDER BY date_added, id", (parent_key,))]
 
     # -- duplicates -------------------------------------------------------
