@@ -34,7 +34,7 @@ DESKTOP = PACKAGE.parent
 #: refdesk's top-level packages and modules by layer, lowest first: each may import only from lower layers.
 #: ``refdesk`` is the package itself (``__version__``). Keep in step with the map in docs/architecture.md.
 LAYERS: list[set[str]] = [
-    {"refdesk", "data", "errors", "text", "charset", "httpcache"},
+    {"refdesk", "data", "errors", "text", "charset", "httpcache", "retry"},
     {"schema", "dates", "names", "identifiers", "config"},
     {"model", "net"},
     {"library"},

@@ -52,6 +52,9 @@ class Settings:
     retry_backoff: float = 0.5  # seconds before the first retry, doubled each time
     max_retry_wait: float = 120.0  # a longer Retry-After fails at once with a clear message
     per_host_limit: int = 4
+    #: ``[min_interval]``: seconds between the starts of two requests to one host (``"api.crossref.org" = 0.02``,
+    #: or ``"host:port"``), a service's published rate; both HTTP stacks keep it (refdesk/retry.py ``Pacer``).
+    min_interval: dict[str, float] = field(default_factory=dict)
     http_cache: bool = True
     http_cache_ttl: float = 86400.0  # seconds an answer without Cache-Control stays fresh
     http_cache_max_mb: float = 200.0  # disk the HTTP cache may use; least recently used answers go first (0: no cap)
@@ -120,7 +123,28 @@ def _coerce(current: Any, raw: str) -> Any:
             raise ValueError("a number") from None
     if isinstance(current, list):
         return [p.strip() for p in raw.split(",") if p.strip()]
+    if isinstance(current, dict):  # min_interval: "api.crossref.org=0.02,api.zotero.org=1"
+        pairs = [p.split("=", 1) for p in raw.split(",") if p.strip()]
+        return _host_seconds(dict(pairs) if all(len(p) == 2 for p in pairs) else None)
     return raw
+
+
+def _host_seconds(value: Any) -> dict[str, float]:
+    """A ``[min_interval]`` table: host names to seconds, 0 or more; ValueError naming the expected form."""
+    expected = 'host = seconds pairs, like "api.crossref.org" = 0.02 (in the environment: api.crossref.org=0.02,...)'
+    if not isinstance(value, dict):
+        raise ValueError(expected)
+    out: dict[str, float] = {}
+    for host, seconds in value.items():
+        if isinstance(seconds, str):
+            try:
+                seconds = float(seconds)
+            except ValueError:
+                raise ValueError(expected) from None
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not str(host).strip() or not seconds >= 0:
+            raise ValueError(expected)
+        out[str(host).strip().lower()] = float(seconds)
+    return out
 
 
 def _checked(name: str, default: Any, value: Any) -> Any:
@@ -146,6 +170,8 @@ def _checked(name: str, default: Any, value: Any) -> Any:
         value = [str(v) for v in value]
     elif isinstance(default, dict) and not isinstance(value, dict):
         raise ValueError("a table")
+    if name == "min_interval":
+        value = _host_seconds(value)
     _check_range(name, value)
     return value
 

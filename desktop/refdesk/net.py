@@ -5,21 +5,20 @@ or raises a ``NetworkError`` that names the URL and what went wrong. Around one
 httpx client (thread-safe, pooled connections) it adds what every caller would
 otherwise redo: http/https only, a body cap read as a stream, redirects
 followed by hand (so a loop is named as a loop and every hop is checked),
-retries with backoff that honour ``Retry-After``, a concurrency limit per host
-(so a batch import stays polite), charset sniffing for legacy-encoded pages,
-and an on-disk cache (:mod:`refdesk.httpcache`).
+retries with backoff that honour ``Retry-After`` (the policy of :mod:`refdesk.retry`,
+shared with the Zotero transport), a concurrency limit and an optional minimum
+interval per host (so a batch import stays polite), charset sniffing for
+legacy-encoded pages, and an on-disk cache (:mod:`refdesk.httpcache`).
 """
 
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,9 +28,10 @@ from refdesk import charset
 from refdesk.config import Settings
 from refdesk.errors import InvalidInputError, RefdeskError
 from refdesk.httpcache import Entry, HttpCache, cache_key, storable
+from refdesk.retry import RETRY_STATUSES, Pacer, RetryPolicy, is_challenge, retry_after_seconds
 
-#: Answers worth asking again: rate limits, overload and transient server failures.
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+__all__ = ["RETRY_STATUSES", "HttpClient", "NetworkError", "RefusedURLError", "Response", "check_fetchable",
+           "retry_after_seconds"]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _REASONS = {
     400: "bad request", 401: "authentication required", 403: "access forbidden", 404: "not found",
@@ -100,20 +100,6 @@ def check_fetchable(url: str) -> str:
     return text
 
 
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds: a number, or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - (now or time.time()))
-
-
 def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
 
@@ -136,10 +122,16 @@ def _connect_reason(exc: Exception) -> str:
 
 
 class HttpClient:
-    """Thread-safe: one instance serves the GUI's thread pool, the CLI and every add-on."""
+    """Thread-safe: one instance serves the GUI's thread pool, the CLI and every add-on.
 
-    def __init__(self, settings: Settings) -> None:
+    ``pacer`` spaces requests per host (``[min_interval]``); the ``AppContext`` passes the one it shares with
+    the Zotero transport, so both stacks together keep a service's rate.
+    """
+
+    def __init__(self, settings: Settings, pacer: Pacer | None = None) -> None:
         self.settings = settings
+        self.policy = RetryPolicy.from_settings(settings)
+        self.pacer = pacer if pacer is not None else Pacer(settings.min_interval)
         self._client = httpx.Client(
             follow_redirects=False,
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
@@ -247,7 +239,8 @@ class HttpClient:
 
     def _with_retries(self, url: str, headers: dict[str, str], timeout: float | None) -> Response:
         """With a ``timeout``, the call (retries included) fits in it: a wait that would not fails at once."""
-        attempts = max(0, int(self.settings.retries)) + 1
+        policy = self.policy
+        attempts = policy.attempts
         deadline = time.monotonic() + timeout if timeout else None
         last: NetworkError | None = None
         for attempt in range(attempts):
@@ -258,17 +251,14 @@ class HttpClient:
                 last = retry.error
                 if retry.error.status == 429 and retry.wait is not None:
                     self._pause_host(url, retry.wait)  # the next request to the host waits, whoever makes it
-                    if attempt < attempts - 1 and retry.wait <= self.settings.max_retry_wait:
+                    if attempt < attempts - 1 and retry.wait <= policy.max_wait:
                         continue
                 if attempt == attempts - 1:
                     raise retry.error from None
-                wait = retry.wait
-                asked = wait is not None
-                if wait is None:
-                    base = float(self.settings.retry_backoff)
-                    wait = base * (2**attempt) * (1 + random.random() / 4)
+                asked = retry.wait is not None
+                wait = retry.wait if retry.wait is not None else policy.backoff_wait(attempt)
                 too_late = deadline is not None and time.monotonic() + wait > deadline
-                if wait > self.settings.max_retry_wait or (asked and too_late):
+                if wait > policy.max_wait or (asked and too_late):
                     raise NetworkError(
                         retry.error.url, f"{retry.error.reason}; the server asks to wait {wait:.0f} s before retrying", retry.error.status
                     ) from None
@@ -300,7 +290,7 @@ class HttpClient:
         remaining = until - time.monotonic()
         if remaining <= 0:
             return
-        if remaining > self.settings.max_retry_wait or (deadline is not None and time.monotonic() + remaining > deadline):
+        if remaining > self.policy.max_wait or (deadline is not None and time.monotonic() + remaining > deadline):
             wait = f"the server asks to wait {remaining:.0f} s more (until {time.strftime('%H:%M:%S', time.localtime(wall))})"
             if last is not None and last.status == 429 and asker == url:
                 raise NetworkError(url, f"{last.reason}; {wait}; not asked again", 429)
@@ -341,8 +331,12 @@ class HttpClient:
             reason = f"HTTP {status} {_REASONS.get(status, '')}".rstrip()
             if len(chain) > 1:
                 reason += f" (after redirects from {chain[0]})"
+            if status in RETRY_STATUSES and is_challenge(lower, content):
+                # a bot check ("Just a moment...") answers the same on every retry: final, so a caller's
+                # fallback (an identifier in the address) starts at once
+                raise NetworkError(final, f"{reason} (a bot check)", status)
             error = NetworkError(final, reason, status)
-            if status in RETRY_STATUSES:
+            if self.policy.retryable(status, lower, content):
                 raise _Retry(error, retry_after_seconds(lower.get("retry-after")))
             raise error
         encoding = charset.encoding_for(content, lower.get("content-type", ""))
@@ -361,6 +355,7 @@ class HttpClient:
         url = str(request.url)
         cap = int(self.settings.max_body_bytes)
         with self._host_slot(url):
+            self.pacer.wait(url)  # a service's published rate: inside the slot, so starts stay spaced
             with self._count_lock:
                 self.requests_sent += 1
             try:

@@ -100,7 +100,7 @@ def read_url(ctx: AppContext, url: str, *, refresh: bool = False, attempt: Attem
         return from_address(ctx, [attempt.url, url, resp.url], "the page carries no citation metadata", exc, refresh=refresh)
 
 
-#: Site add-ons per session (loaded once); ``use_site_addons`` sets them for a context (tests, benchmarks).
+#: Site add-ons ``use_site_addons`` set for a context (tests, benchmarks); otherwise the add-on host's are used.
 _SITE_ADDONS: weakref.WeakKeyDictionary[AppContext, list[sites.SiteAddon]] = weakref.WeakKeyDictionary()
 _SITE_LOCK = threading.Lock()
 
@@ -114,9 +114,9 @@ def use_site_addons(ctx: AppContext, objects: dict[str, object]) -> None:
 def site_founds(ctx: AppContext, page: Page, attempt: Attempt) -> list[Found]:
     """What the site add-ons whose ``match`` takes the page say about it (source ``site:NAME``), problems in ``attempt``."""
     with _SITE_LOCK:
-        if ctx not in _SITE_ADDONS:
-            _SITE_ADDONS[ctx] = sites.load(ctx.settings)
-        addons = _SITE_ADDONS[ctx]
+        addons = _SITE_ADDONS.get(ctx)
+    if addons is None:  # the add-on host's (refdesk plugins list): enabled as last set, rediscovered after an install
+        addons = sites.installed(ctx)
     if not any(a.enabled and not a.problem for a in addons):
         return []
     from refdesk.plugins.manager import context_factory
@@ -324,7 +324,6 @@ def import_urls(
     progress reports.
     """
     todo = list(urls)
-    ctx.http  # noqa: B018 - create the shared client on this thread, before the pool uses it
 
     def one(url: str) -> UrlResult:
         try:

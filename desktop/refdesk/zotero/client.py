@@ -5,7 +5,9 @@ pyzotero makes every API call. This module gives it an ``httpx2`` client whose t
   replaces pyzotero's random ``Zotero-Write-Token`` with the one the engine journaled,
   so a batch resent after a crash carries the same token;
 - waits out ``Backoff`` and ``Retry-After`` (429, 503) and retries 5xx answers and dropped
-  connections with exponential backoff, so pyzotero only sees final answers;
+  connections with exponential backoff, so pyzotero only sees final answers (the policy of
+  :mod:`refdesk.retry`, which ``net.HttpClient`` follows too: the same statuses, ``Retry-After``
+  as seconds or an HTTP date, ``max_retry_wait``, and the host's ``[min_interval]``);
 - counts requests (for the sync report and the benchmark), honours a cancel event, and
   lets tests inject a failure before or after any request (a simulated ``kill -9``).
 The API key travels only in the ``Authorization`` header and is scrubbed from every error.
@@ -20,7 +22,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
 
@@ -30,6 +32,7 @@ from pyzotero import zotero as pz
 from pyzotero import zotero_errors as ze
 from pyzotero.zotero import retrieve
 
+from refdesk.retry import Pacer, RetryPolicy, retry_after_seconds
 from refdesk.zotero.errors import SyncCancelledError, ZoteroAuthError, ZoteroError, ZoteroPausedError, ZoteroUnavailableError
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,6 @@ log = logging.getLogger(__name__)
 logging.getLogger("httpx2").setLevel(logging.WARNING)
 
 DEFAULT_API_URL = "https://api.zotero.org"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 FaultHook = Callable[[httpx2.Request, str], None]
 
@@ -114,18 +116,20 @@ class RefdeskZotero(pz.Zotero):
 
 
 class ResilientTransport(httpx2.BaseTransport):
+    """Retries, waits and pauses under ``policy`` (refdesk/retry.py); ``pacer`` spaces requests per host."""
+
     def __init__(
         self,
         inner: httpx2.BaseTransport,
         *,
-        retries: int = 5,
-        max_wait: float = 60.0,
+        policy: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
         sleep: Callable[[float], None] = time.sleep,
         cancel: threading.Event | None = None,
     ) -> None:
         self.inner = inner
-        self.retries = retries
-        self.max_wait = max_wait
+        self.policy = policy or RetryPolicy()
+        self.pacer = pacer or Pacer()
         self.sleep = sleep
         self.cancel = cancel
         self.fault_hook: FaultHook | None = None
@@ -147,7 +151,17 @@ class ResilientTransport(httpx2.BaseTransport):
         finally:
             self._local.headers = old
 
-    def _wait(self, seconds: float) -> None:
+    @property
+    def retries(self) -> int:
+        return self.policy.retries
+
+    @property
+    def max_wait(self) -> float:
+        """The longest wait made in place; a longer pause stops the sync (``ZoteroPausedError``)."""
+        return self.policy.max_wait
+
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` (at most ``max_wait``) before the next request, counted in ``waited``."""
         seconds = min(max(seconds, 0.0), self.max_wait)
         if seconds > 0:
             self.waited += seconds
@@ -167,18 +181,6 @@ class ResilientTransport(httpx2.BaseTransport):
                                     self.pause_until, f"nothing was lost, sync again after {at}")
         self._backoff_until = max(self._backoff_until, time.monotonic() + seconds)
 
-    @staticmethod
-    def _delay(response: httpx2.Response | None, attempt: int) -> float:
-        if response is not None:
-            for name in ("retry-after", "backoff"):
-                raw = response.headers.get(name)
-                if raw:
-                    try:
-                        return float(raw)
-                    except ValueError:
-                        pass
-        return min(0.5 * 2**attempt, 30.0)
-
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         for name, value in getattr(self._local, "headers", {}).items():
             request.headers[name] = value
@@ -191,7 +193,8 @@ class ResilientTransport(httpx2.BaseTransport):
             if pause > self.max_wait:
                 self.pause(pause)
             if pause > 0:
-                self._wait(pause)
+                self.wait(pause)
+            self.pacer.wait(str(request.url))  # the host's [min_interval], shared with ctx.http
             if self.fault_hook is not None:
                 self.fault_hook(request, "send")
             self.requests += 1
@@ -204,28 +207,28 @@ class ResilientTransport(httpx2.BaseTransport):
                 if attempt >= self.retries:
                     raise ZoteroUnavailableError(give_up_message(failures)) from None
                 log.info("connection problem (%s), retrying", describe_failure(exc))
-                self._wait(self._delay(None, attempt))
+                self.wait(self.policy.backoff_wait(attempt))
                 attempt += 1
                 continue
-            if response.status_code in RETRY_STATUSES:
+            if self.policy.retryable(response.status_code, response.headers, response.content):
                 failures.append(response.status_code)
                 if attempt >= self.retries:
                     response.close()
                     raise ZoteroUnavailableError(give_up_message(failures))
-                delay = self._delay(response, attempt)
+                delay, _asked = self.policy.wait(attempt, response.headers)
                 log.info("server answered %s, retrying in %.1fs", response.status_code, delay)
                 response.close()
                 if delay > self.max_wait:
                     self.pause(delay)
-                self._wait(delay)
+                self.wait(delay)
                 attempt += 1
                 continue
             backoff = response.headers.get("backoff")
             if backoff and response.status_code < 400:
                 # The transport owns the waiting (before the next request); pyzotero would otherwise sleep again.
                 del response.headers["backoff"]
-                with suppress(ValueError):
-                    seconds = float(backoff)
+                seconds = retry_after_seconds(backoff)
+                if seconds is not None:
                     self.pause_until = max(self.pause_until, time.time() + seconds)
                     self._backoff_until = max(self._backoff_until, time.monotonic() + seconds)
             if self.fault_hook is not None:
@@ -250,11 +253,16 @@ class ZoteroClient:
         sleep: Callable[[float], None] = time.sleep,
         cancel: threading.Event | None = None,
         inner: httpx2.BaseTransport | None = None,
+        policy: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
+        """``policy`` (default: ``retries`` and the defaults of ``RetryPolicy``) and ``pacer`` as the settings give them:
+        ``sync.open_client`` passes ``RetryPolicy.from_settings`` and the ``AppContext``'s pacer."""
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.user_id = user_id
-        self.transport = ResilientTransport(inner or httpx2.HTTPTransport(verify=_ssl_context()), retries=retries, sleep=sleep,
+        self.transport = ResilientTransport(inner or httpx2.HTTPTransport(verify=_ssl_context()),
+                                            policy=policy or RetryPolicy(retries=retries), pacer=pacer, sleep=sleep,
                                             cancel=cancel)
         self.http = httpx2.Client(transport=self.transport, timeout=timeout, follow_redirects=True, trust_env=False)
         self._libs: dict[str, RefdeskZotero] = {}

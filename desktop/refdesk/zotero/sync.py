@@ -31,6 +31,7 @@ from pyzotero import zotero_errors as ze
 
 from refdesk.library import Library
 from refdesk.model import Record, now_iso
+from refdesk.retry import RetryPolicy
 from refdesk.zotero import conflicts, mapping, state
 from refdesk.zotero.client import RefdeskZotero, ZoteroClient
 from refdesk.zotero.errors import ZoteroAuthError, ZoteroError
@@ -157,7 +158,7 @@ class LibrarySync:
         downloaded = False
         for attempt in range(MAX_RESTARTS):
             if attempt > 1:
-                self.client.transport._wait(min(2.0 ** (attempt - 2), 30.0))
+                self.client.transport.wait(min(2.0 ** (attempt - 2), 30.0))
             try:
                 if not downloaded and (not self._can_write() or not self.has_local_changes()):
                     self.download()
@@ -201,7 +202,7 @@ class LibrarySync:
                 return
             except _Moved:
                 log.info("%s: library changed while downloading, starting over", self.library_id)
-                self.client.transport._wait(0.5)
+                self.client.transport.wait(0.5)
         raise ZoteroError(f"The Zotero library {self.library_id} kept changing during the download; try again later")
 
     def _read(self, what: str, call: Callable[[], Any]) -> Any:
@@ -663,7 +664,7 @@ def open_client(ctx: AppContext, cancel: threading.Event | None = None) -> Zoter
     if not key:
         raise NotLoggedInError("No Zotero API key in the keyring: run `refdesk zotero login --user-id ID` first")
     return ZoteroClient(api_url(ctx.settings.zotero_api_url), key, user_id, timeout=ctx.settings.read_timeout,
-                        retries=max(ctx.settings.retries, 0), cancel=cancel)
+                        policy=RetryPolicy.from_settings(ctx.settings), pacer=ctx.pacer, cancel=cancel)
 
 
 def apply_access(lib: Library, info: dict[str, Any], library_ids: list[str]) -> None:
