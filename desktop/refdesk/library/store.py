@@ -46,6 +46,17 @@ _ORDER_COLUMN: dict[Order, tuple[str, str, str]] = {
     "publication": ("publication", " COLLATE NOCASE", "publication"),
 }
 _DEFAULT_DESCENDING: dict[Order, bool] = {"added": True, "title": False, "creators": False, "year": True, "publication": False}
+#: The (library, key) of the items whose notes, attachments or annotations (an annotation's PDF's parent too)
+#: match a search outside the Trash: a top-level search shows them, as Zotero shows a matching note's parent.
+#: It walks the children's index (migration 11) against the matches, so it costs nothing in a library without any.
+_PARENTS_OF_MATCHES = (
+    "(library_id, key) IN (WITH RECURSIVE up(library_id, key) AS ("
+    "SELECT library_id, parent_key FROM items INDEXED BY items_children WHERE parent_key IS NOT NULL AND trashed = 0"
+    " AND id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
+    " UNION SELECT items.library_id, items.parent_key FROM up JOIN items"
+    " ON items.library_id = up.library_id AND items.key = up.key WHERE items.parent_key IS NOT NULL)"
+    " SELECT library_id, key FROM up)"
+)
 #: The columns of a ``Row``, in its order.
 _ROW_COLUMNS = "key, item_type, title, creators_text, year, publication, date_added, id"
 #: add_many batches from this size get a page cache of _BULK_CACHE_KIB (negative: KiB) while they are written.
@@ -324,7 +335,9 @@ class Library:
     ) -> tuple[str, list[Any]]:
         """``WHERE`` of a listing; ``trash`` False keeps items outside the Trash, True only those in it, None both;
         ``tags`` keeps the items that have every one of them; ``top_level`` leaves out child items (notes,
-        attachments, annotations) except in a collection, which never holds children (Zotero refuses them).
+        attachments, annotations) except in a collection, which never holds children (Zotero refuses them), and
+        a search of top-level items also finds the item whose note, attachment or annotation matches (as Zotero
+        shows a matching note's parent).
 
         Items in the Trash are not in the search index, so a search of the Trash reads its (few) rows' text.
         """
@@ -351,8 +364,12 @@ class Library:
             q = fts_query(search)
             if q is None:
                 return "WHERE 0", []
-            clauses.append("id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-            params.append(q)
+            if top_level and self._has_children():
+                clauses.append(f"(id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?) OR {_PARENTS_OF_MATCHES})")
+                params.extend([q, q])
+            else:
+                clauses.append("id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+                params.append(q)
         if library_id and not collection:  # a collection's members are already of its library
             clauses.append("library_id = ?")
             params.append(library_id)
@@ -367,9 +384,8 @@ class Library:
         top = top_level and not collection
         if tags:
             pass  # the general count below: the tag's rows pick the candidates
-        elif search and not library_id and not collection and trash is False:
-            n = self._fts_count(search)  # the index holds exactly the items outside the Trash
-            return n - self._children_matching(search, n) if top else n
+        elif search and not library_id and not collection and trash is False and not (top and self._has_children()):
+            return self._fts_count(search)  # the index holds exactly the items outside the Trash
         elif not search and trash is False:
             # everything minus the Trash (and the children): each count walks an index, where "trashed = 0"
             # would read every row
@@ -380,9 +396,17 @@ class Library:
             what = "count(DISTINCT item_id)" if _several(collection) else "count(*)"
             with self._lock:
                 return int(self._conn.execute(f"SELECT {what} {members}", params).fetchone()[0])
-        where, params = self._where(search, library_id, collection, trash, tags, top)
+        where, params = self._where(search, library_id, collection, trash, tags, top_level)
         with self._lock:
             return int(self._conn.execute(f"SELECT count(*) FROM items {where}", params).fetchone()[0])
+
+    def _has_children(self) -> bool:
+        """Whether any note, attachment or annotation is outside the Trash (one step into their index): without
+        any, a top-level search is the search index's matches as they are, and keeps its fast plans."""
+        with self._lock:
+            return bool(self._conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM items INDEXED BY items_children WHERE parent_key IS NOT NULL"
+                " AND trashed = 0)").fetchone()[0])
 
     def _child_count(self, library_id: str | None) -> int:
         """Child items outside the Trash, counted in their own index (migration 11) without reading a row."""
@@ -391,21 +415,6 @@ class Library:
             if library_id:
                 return int(self._conn.execute(sql + " AND library_id = ?", (library_id,)).fetchone()[0])
             return int(self._conn.execute(sql).fetchone()[0])
-
-    def _children_matching(self, search: str, matches: int) -> int:
-        """Child items among a search's ``matches`` (a note is found by its text); 0 at once without children.
-
-        Fewer matches than children: look each match up; else walk the children's index against the matches.
-        """
-        q = fts_query(search)
-        children = self._child_count(None) if q is not None and matches else 0
-        if not children:
-            return 0
-        index = " INDEXED BY items_children" if matches > children else ""
-        with self._lock:
-            return int(self._conn.execute(
-                f"SELECT count(*) FROM items{index} WHERE parent_key IS NOT NULL AND trashed = 0"
-                " AND id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", (q,)).fetchone()[0])
 
     def _fts_count(self, search: str) -> int:
         """Matches of a search, counted in the FTS index alone (its rows are the items, one to one)."""
@@ -505,9 +514,10 @@ class Library:
         return seek.in_order(self._conn.execute(sql, [*params, seek.limit, seek.skip]).fetchall())
 
     def _streams_from_search_index(self, page: _Page) -> bool:
-        """Whether ``_page_from_search_index`` gives this page: a search, no collection, date-added order, and ids
-        that follow date added."""
-        return bool(page.search) and not page.collection and page.order == "added" and self._ids_follow_added()
+        """Whether ``_page_from_search_index`` gives this page: a search, no collection, date-added order, ids
+        that follow date added, and no child items to bring their parents in (the index's order is the child's)."""
+        return (bool(page.search) and not page.collection and page.order == "added" and self._ids_follow_added()
+                and not (page.top_level and self._has_children()))
 
     def _ids_follow_added(self) -> bool:
         """Whether date added never decreases as ids grow (kept by triggers, migration 9)."""
