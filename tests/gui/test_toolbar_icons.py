@@ -73,10 +73,10 @@ def test_the_toolbar_has_icons_and_text(window: Any) -> None:
 def test_the_sync_icon_follows_the_state(records: list[Any], window: Any, ctx: AppContext) -> None:
     assert sync_state(window) == "off" and "Not connected" in window.act_sync.toolTip()
     ctx.settings.zotero_user_id = "475425"
-    window.update_sync_label()
+    window.notify(sync=True)
     assert sync_state(window) == "upload" and "uploaded" in window.act_sync.toolTip()  # 30 local records to send
     ctx.library.execute("UPDATE items SET dirty = 0")
-    window.update_sync_label()
+    window.notify(sync=True)
     assert sync_state(window) == "synced" and "In step" in window.act_sync.toolTip()
 
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox
 
 from refdesk.errors import RefdeskError
+from refdesk.gui.changes import Changes
 from refdesk.gui.library_model import TRASH
 from refdesk.gui.workers import Worker
 from refdesk.library.collections import (
@@ -124,7 +125,7 @@ class CollectionsUI(QObject):
     def show_collection(self, lib_id: str, key: str | None) -> None:
         """Re-read the left pane and select (and show) a library or collection."""
         w = self.window
-        w.refresh_sources()
+        w.notify(collections=True)
         item = w.sources.item_of((lib_id, key)) or w.sources.item_of((lib_id, None))
         source = w.sources.source(item) if item is not None else None
         if item is not None and source is not None:
@@ -231,7 +232,7 @@ class CollectionsUI(QObject):
         ctx = w.ctx
 
         def done(changed: list[str]) -> None:
-            w.refresh_table(chosen)
+            w.notify(Changes.of(changed), select=chosen)
             w.say(f"Added {_items(len(changed))} to {target.name}" if changed
                   else f"Already in {target.name}: nothing to add")
 
@@ -249,7 +250,7 @@ class CollectionsUI(QObject):
         ctx = w.ctx
 
         def done(changed: list[str]) -> None:
-            w.refresh_table([])
+            w.notify(Changes.of(changed), select=[])
             w.say(f"Removed {_items(len(changed))} from {target.name}; they stay in the library")
 
         return w.run_job(lambda task: remove_from_collection(ctx.library, keys, collection),

@@ -133,20 +133,14 @@ SYNC_STATES = {
 
 def sync_state(window: MainWindow) -> str:
     """What the Sync button shows, read through the window's reading connection (never blocks on a worker)."""
-    if any(w.name == "sync" and not w.done.is_set() for w in window.jobs):
+    if window.is_running("sync"):
         return "syncing"
     if not window.ctx.settings.zotero_user_id:
         return "off"
-    try:
-        conflicts = int(window.reader.execute("SELECT count(*) FROM zotero_conflicts WHERE resolved IS NULL")[0][0])
-        errors = int(window.reader.execute(
-            "SELECT count(*) FROM zotero_libraries WHERE last_error IS NOT NULL AND last_error != ''")[0][0])
-        pending = int(window.reader.execute("SELECT count(*) FROM items WHERE dirty = 1")[0][0])
-    except Exception:  # a library file from before sync
-        return "synced"
-    if conflicts or errors:
+    st = window.sync_status()
+    if st.conflicts or st.failed:
         return "problem"
-    return "upload" if pending else "synced"
+    return "upload" if st.pending else "synced"
 
 
 class Toolbar(QObject):
@@ -162,12 +156,14 @@ class Toolbar(QObject):
         bar.setIconSize(QSize(20, 20))
         self.search_action = window.search.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition)
         self.search_action.setToolTip("Search (Ctrl+F)")
-        window.act_sync.changed.connect(self.refresh_sync)
+        window.changed.connect(lambda changes: self.refresh_sync() if changes.touches_sync() else None)
         window.installEventFilter(self)
         self.refresh()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.window and event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+        if obj is self.window and event.type() == QEvent.Type.Close:
+            self.window.removeEventFilter(self)  # the window closes its library connections: nothing more to read
+        elif obj is self.window and event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self.refresh()
         return False
 

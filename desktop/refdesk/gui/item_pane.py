@@ -381,12 +381,9 @@ class ItemPane(QWidget):
 
     def _tag_sources(self, record: Record) -> dict[str, str]:
         """Tag -> where it came from ("OpenAlex via openalex"), from the add-ons' accepted suggestions."""
-        try:
-            from refdesk.plugins.suggestions import SuggestionStore
+        from refdesk.plugins.suggestions import SuggestionStore
 
-            found = SuggestionStore(self.library).tag_provenance(record)
-        except Exception:  # an older library without the suggestions table: no provenance to show
-            return {}
+        found = SuggestionStore(self.library).tag_provenance(record)
         return {tag: ", ".join(dict.fromkeys(s.provenance for s in items)) for tag, items in found.items() if items}
 
     def _fill_tags(self, record: Record) -> None:

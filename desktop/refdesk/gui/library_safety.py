@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from refdesk.errors import RefdeskError
+from refdesk.gui.changes import Changes
 from refdesk.library import backup as backups
 from refdesk.library.check import CheckReport, open_for_check
 from refdesk.library.check import check as run_check
@@ -179,9 +180,7 @@ def _put_in_place(window: MainWindow, ready: backups.PreparedRestore) -> None:
         return
     QApplication.restoreOverrideCursor()
     window.item_pane.show_record(None)
-    window.refresh_sources()
-    window.refresh_table([])
-    window.update_review_count()
+    window.notify(Changes.everything(), select=[])
     aside = f"; the previous library is kept as {result.replaced.name}" if result.replaced else ""
     window.say(f"Restored the backup of {local(result.restored.made)} ({result.restored.items:,} items){aside}")
 
@@ -253,7 +252,7 @@ class CheckDialog(QDialog):
                                     else ""))
         self.repair_button.setEnabled(any(p.repairable for p in report.problems) and not report.repaired)
         if report.repaired:
-            self.window_.refresh_table()
+            self.window_.notify(Changes.everything())
 
     def _failed(self, message: str) -> None:
         self.summary.setText("The check could not finish.")

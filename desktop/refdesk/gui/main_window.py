@@ -8,12 +8,12 @@ to their results. Reads for the table go through a second library connection
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -43,13 +43,14 @@ from refdesk.app import AppContext
 from refdesk.config import config_dir
 from refdesk.errors import RefdeskError
 from refdesk.gui import jobs
+from refdesk.gui.changes import NOTHING, Changes
 from refdesk.gui.item_pane import ItemPane
 from refdesk.gui.item_table import ItemTable
 from refdesk.gui.library_model import COLUMNS, HIDDEN_BY_DEFAULT, PAGE, TRASH, LibraryModel
 from refdesk.gui.sources_pane import SourcesPane
 from refdesk.gui.widgets import show_status
 from refdesk.gui.workers import Job, Worker, WorkerPool
-from refdesk.library import Library
+from refdesk.library import Library, status
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,10 @@ def looks_like_identifier(text: str) -> bool:
 
 
 class MainWindow(QMainWindow):
+    #: What a job or dialog changed (a ``Changes``), emitted once by ``notify``; every pane listens and re-reads
+    #: what concerns it.
+    changed = Signal(object)
+
     def __init__(self, ctx: AppContext, reader: Library | None = None) -> None:
         super().__init__()
         self.ctx = ctx
@@ -102,6 +107,8 @@ class MainWindow(QMainWindow):
         self.pool = WorkerPool(self)
         self.jobs: list[Worker] = []
         self.dialogs: dict[str, Any] = {}
+        self._select_next: list[str] | None = None  # what ``notify`` asked the table to select after re-reading
+        self.closed = False
         self.setWindowTitle("refdesk")
         self.setAcceptDrops(True)
         icon_path = Path(__file__).resolve().parent / "resources" / "refdesk.svg"
@@ -123,6 +130,7 @@ class MainWindow(QMainWindow):
         from refdesk.gui import icons
 
         self.toolbar_icons = icons.install_toolbar(self)  # Tabler icons in the palette's colours; Sync shows its state
+        self.changed.connect(self._on_changed)
         self.refresh_sources()
         self.restore_state()
         self.update_count()
@@ -346,6 +354,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.closed = True  # a job's result arriving after this reads nothing: the connections close below
         self.save_state()
         self.pool.cancel_all()
         self.pool.wait(3000)
@@ -473,13 +482,50 @@ class MainWindow(QMainWindow):
         keys = keep if keep is not None else self.selected_keys()
         self.item_pane.commit_pending()  # what the user is typing is saved (merged with the job's change), not dropped
         self.model.refresh()
-        self.update_sync_label()
         if keys:
             self.select_keys(keys)
 
+    # -- what changed -------------------------------------------------------
+    def notify(self, changes: Changes = NOTHING, *, select: Sequence[str] | None = None, **kinds: bool) -> None:
+        """Tell every pane once what changed (``changes``, or ``kinds`` such as ``suggestions=True``); the table
+        then selects ``select`` (default: what was selected)."""
+        if self.closed:
+            return
+        if kinds:
+            changes = Changes(**{**changes.__dict__, **kinds})
+        self._select_next = list(select) if select is not None else None
+        try:
+            self.changed.emit(changes)
+        finally:
+            self._select_next = None
+
+    def _on_changed(self, changes: Changes) -> None:
+        """The window's own panes: the table, the left pane, the sync state, Review's count."""
+        if changes.in_place and len(changes.items) == 1:
+            self._item_saved_rows(next(iter(changes.items)))
+        elif changes.touches_items() or changes.collections:
+            self.refresh_table(self._select_next)
+        if changes.libraries or changes.collections:
+            self.refresh_sources()
+        if "sync" in changes.jobs:
+            self.act_sync.setEnabled(not self.is_running("sync"))
+        if changes.touches_sync():
+            self.update_sync_label()
+        if changes.suggestions:
+            self.update_review_count()
+
+    def is_running(self, name: str) -> bool:
+        """A job called ``name`` (``"sync"``...) is running."""
+        return any(w.name == name and not w.done.is_set() for w in self.jobs)
+
     def _item_saved(self, key: str) -> None:
-        """An edit in the pane: re-read the rows in place (no reset, the selection stays) and follow the item
-        if the sort order moved it."""
+        """An edit in the pane (or the note editor), which shows it already."""
+        self.notify(Changes.of([key], in_place=True))
+        self.say("Saved")
+
+    def _item_saved_rows(self, key: str) -> None:
+        """Re-read the rows in place (no reset, the selection stays) and follow the item if the sort order
+        moved it."""
         if self.model.search:
             self.table.selectionModel().blockSignals(True)
             self.model.refresh()  # the edit may take the item out of (or into) the search's matches
@@ -498,8 +544,6 @@ class MainWindow(QMainWindow):
             sel.blockSignals(False)
             self.table.viewport().update()
             self.table.scrollTo(self.model.index(row, 0))
-        self.say("Saved")
-        self.update_sync_label()
 
     # -- search -------------------------------------------------------------
     def focus_search(self) -> None:
@@ -547,6 +591,7 @@ class MainWindow(QMainWindow):
             if not self.jobs:
                 self.job_progress.hide()
                 self.job_cancel.hide()
+            self.notify(Changes(jobs=frozenset({name})))
 
         worker = self.pool.start(
             job,
@@ -558,6 +603,7 @@ class MainWindow(QMainWindow):
             on_finished=finished,
         )
         self.jobs.append(worker)
+        self.notify(Changes(jobs=frozenset({name})))
         return worker
 
     def _job_progress(self, done: int, total: int, message: str) -> None:
@@ -609,12 +655,12 @@ class MainWindow(QMainWindow):
     def _imported(self, summary: jobs.ImportSummary) -> None:
         self.say(summary.message(), error=bool(summary.failed),
                  tip="\n".join(why for _text, why in summary.failed))
-        self.refresh_sources()
-        self.refresh_table(summary.keys[:SELECT_AFTER_IMPORT])  # a 100,000-record file: the first ones, not all
+        # a 100,000-record file: the first ones selected, not all
+        self.notify(Changes.of(summary.keys, tags=True), select=summary.keys[:SELECT_AFTER_IMPORT])
 
     def open_journal_picker(self, issn: str) -> Any:
-        if (ui := self._gui_module("journal_picker", "The journal picker is")) is None:
-            return None
+        from refdesk.gui import journal_picker as ui
+
         dlg = ui.JournalPicker(self.ctx, self.pool, issn, self)
         dlg.imported.connect(self._imported)
         return self._show_dialog("journal", dlg)
@@ -781,7 +827,7 @@ class MainWindow(QMainWindow):
         ctx = self.ctx
 
         def done(count: int) -> None:
-            self.refresh_table([])
+            self.notify(Changes.of(keys, trash=True), select=[])
             self.say(f"Deleted {count} item{'s' if count != 1 else ''} for good" if in_trash
                      else f"Moved {count} item{'s' if count != 1 else ''} to the Trash")
 
@@ -800,7 +846,7 @@ class MainWindow(QMainWindow):
         ctx = self.ctx
 
         def done(count: int) -> None:
-            self.refresh_table([])
+            self.notify(Changes.of(keys, trash=True), select=[])
             self.say(f"Restored {count} item{'s' if count != 1 else ''} to the library")
 
         return self.run_job(lambda task: jobs.restore_records(ctx, keys), name="restore", busy="Restoring…", on_result=done)
@@ -820,7 +866,7 @@ class MainWindow(QMainWindow):
         ctx = self.ctx
 
         def done(count: int) -> None:
-            self.refresh_table([])
+            self.notify(Changes(trash=True), select=[])
             self.say(f"Emptied the Trash: {count} item{'s' if count != 1 else ''} deleted for good")
 
         return self.run_job(lambda task: jobs.empty_trash(ctx, None), name="empty-trash", busy="Emptying the Trash…",
@@ -828,27 +874,20 @@ class MainWindow(QMainWindow):
 
     # -- sync, plugins, review (dialogs in their own modules) ------------------
     def update_sync_label(self) -> None:
-        """'Last sync: <local time> · N changes to upload' (the count only once connected to Zotero)."""
-        try:
-            rows = self.reader.execute("SELECT max(last_sync) FROM zotero_libraries")
-            last = rows[0][0] if rows else None
-            pending = int(self.reader.execute("SELECT count(*) FROM items WHERE dirty = 1")[0][0])
-        except Exception:  # an older library file without the sync tables
-            last, pending = None, 0
+        """'Last sync: <local time> · N changes to upload' (the count only once connected to Zotero; the same
+        count as ``refdesk zotero status``'s changes and deletions, over the libraries synced)."""
+        st = self.sync_status()
+        last, pending = st.last_sync, st.pending
         text = f"Last sync: {local_time(str(last))}" if last else "Not synced"
         if self.ctx.settings.zotero_user_id and pending:
             text += f" · {pending:,} change{'s' if pending != 1 else ''} to upload"
         self.sync_label.setText(text)
-        if (toolbar := getattr(self, "toolbar_icons", None)) is not None:
-            toolbar.refresh_sync()
 
-    def _gui_module(self, name: str, feature: str) -> Any:
-        """``refdesk.gui.<name>``, or None after telling the user that ``feature`` is missing from this build."""
-        try:
-            return importlib.import_module(f"refdesk.gui.{name}")
-        except ImportError as exc:
-            self.show_error(f"{feature} not available in this build: {exc}")
-            return None
+    def sync_status(self) -> status.SyncStatus:
+        """How the libraries the account syncs stand with Zotero (read through the window's reading connection)."""
+        settings = self.ctx.settings
+        ids = ["user", *[f"group:{g}" for g in settings.zotero_groups]] if settings.zotero_user_id else ["user"]
+        return status.sync_status(self.reader, ids)
 
     def _show_dialog(self, name: str, dlg: QDialog) -> QDialog:
         """Open ``dlg`` without blocking the window; it is deleted when closed (``dialogs`` keeps the last one
@@ -859,19 +898,20 @@ class MainWindow(QMainWindow):
         return dlg
 
     def sync_now(self) -> None:
-        if (ui := self._gui_module("sync_ui", "Zotero sync is")) is not None:
-            ui.start_sync(self)
+        from refdesk.gui import sync_ui as ui
+
+        ui.start_sync(self)
 
     def open_account_dialog(self) -> Any:
-        if (ui := self._gui_module("sync_ui", "Zotero sync is")) is None:
-            return None
+        from refdesk.gui import sync_ui as ui
+
         return self._show_dialog("account", ui.AccountDialog(self.ctx, self.pool, self))
 
     def open_conflicts_dialog(self) -> Any:
-        if (ui := self._gui_module("sync_ui", "Zotero sync is")) is None:
-            return None
+        from refdesk.gui import sync_ui as ui
+
         dlg = ui.ConflictsDialog(self.ctx, self)
-        dlg.resolved.connect(lambda: self.refresh_table())
+        dlg.resolved.connect(lambda: self.notify(Changes(all_items=True, sync=True)))
         dlg.resolved.connect(self._conflicts_settled)
         return self._show_dialog("conflicts", dlg)
 
@@ -887,32 +927,29 @@ class MainWindow(QMainWindow):
             self.retract("conflicts", "All sync conflicts are settled; the next sync sends the result to Zotero")
 
     def enrich_selected(self) -> None:
-        if (ui := self._gui_module("review_dialog", "Enrichment is")) is not None:
-            ui.start_enrich(self, self.selected_keys())
+        from refdesk.gui import review_dialog as ui
+
+        ui.start_enrich(self, self.selected_keys())
 
     def open_review_dialog(self, keys: list[str] | None = None) -> Any:
-        if (ui := self._gui_module("review_dialog", "Reviewing suggestions is")) is None:
-            return None
+        from refdesk.gui import review_dialog as ui
+
         dlg = ui.ReviewDialog(self.ctx, self, keys)
-        dlg.applied.connect(lambda changed: self.refresh_table())
-        dlg.finished.connect(lambda _result: self.update_review_count())
-        dlg.applied.connect(lambda _changed: self.update_review_count())
+        dlg.applied.connect(lambda changed: self.notify(Changes.of(changed, suggestions=True, tags=True)))
+        dlg.finished.connect(lambda _result: self.notify(suggestions=True))
         return self._show_dialog("review", dlg)
 
     def update_review_count(self) -> int:
         """'Review (N)' on the toolbar while add-ons' suggestions wait for a decision."""
-        try:
-            pending = int(self.reader.execute("SELECT count(*) FROM suggestions WHERE status = 'pending'")[0][0])
-        except Exception:  # a library from before the suggestions table
-            pending = 0
+        pending = status.pending_suggestions(self.reader)
         self.act_review.setIconText(f"Review ({pending:,})" if pending else "Review")
         if not pending:  # "Add-ons proposed 15 values…" is over once they are all decided
             self.retract("review", "Every suggestion has been reviewed")
         return pending
 
     def open_plugins_dialog(self) -> Any:
-        if (ui := self._gui_module("plugins_dialog", "Add-ons are")) is None:
-            return None
+        from refdesk.gui import plugins_dialog as ui
+
         return self._show_dialog("plugins", ui.PluginsDialog(self.ctx, self.pool, self))
 
     def about(self) -> None:

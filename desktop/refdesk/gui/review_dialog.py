@@ -90,7 +90,7 @@ def start_enrich(window: MainWindow, keys: list[str]) -> Worker | None:
 
     def done(report: EnrichReport) -> None:
         window.say(describe_enrich(report), error=bool(report.problems), topic="review" if report.suggestions else "")
-        window.update_review_count()
+        window.notify(suggestions=True)
         if report.suggestions:
             window.open_review_dialog(keys)
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from refdesk.gui.changes import Changes
 from refdesk.gui.workers import Task
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ def tag_selected(window: MainWindow, tag: str) -> Any:
 
     def done(changed: int) -> None:
         window.selection_pane.tag_input.clear()
-        window.refresh_table(keys)
+        window.notify(Changes.of(keys, tags=True), select=keys)
         n = len(keys)
         had = n - changed
         window.say(f"Tagged {changed:,} item{'s' if changed != 1 else ''} “{tag}”"

@@ -1,7 +1,7 @@
 """The left pane: My Library, each synced group library, and their collections as a tree.
 
-It reads the library's ``collections`` and ``zotero_libraries`` tables (written by
-Zotero sync and ``library/collections.py``) and tells the window which library or collection the user
+It reads the libraries and their collections through named core reads (``library/status.py`` ``library_names``,
+``library/collections.py`` ``list_collections``) and tells the window which library or collection the user
 chose. Items dragged from the table onto a collection are announced by ``items_dropped`` (the collections
 menu and its actions are ``collections_ui.py``'s).
 """
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidge
 
 from refdesk.gui.library_model import KEYS_MIME, TRASH
 from refdesk.library import Library
+from refdesk.library.collections import list_collections
+from refdesk.library.status import library_names
 
 log = logging.getLogger(__name__)
 
@@ -101,39 +103,31 @@ class SourcesPane(QTreeWidget):
         """Rebuild the tree from the library, keeping ``current`` selected (without emitting)."""
         self.blockSignals(True)
         self.clear()
-        try:
-            names = {str(r[0]): str(r[1]) for r in reader.execute("SELECT library_id, name FROM zotero_libraries")}
-            groups = sorted(
-                {str(r[0]) for r in reader.execute("SELECT DISTINCT library_id FROM items WHERE library_id != 'user'")}
-                | {k for k in names if k != "user"}
-            )
-            collections = [(str(r[0]), str(r[1]), str(r[2]), r[3]) for r in reader.execute(
-                "SELECT library_id, key, name, parent_key FROM collections ORDER BY name COLLATE NOCASE")]
-        except Exception as exc:  # an older library file without these tables still opens
-            log.debug("sources: %s", exc)
-            names, groups, collections = {}, [], []
+        names = library_names(reader)
+        collections = list_collections(reader)
         selected: QTreeWidgetItem | None = None
-        for lib_id in ["user", *groups]:
-            title = "My Library" if lib_id == "user" else names.get(lib_id) or f"Group {lib_id.removeprefix('group:')}"
+        for lib_id in names:
+            title = "My Library" if lib_id == "user" else names[lib_id] or f"Group {lib_id.removeprefix('group:')}"
             top = QTreeWidgetItem([title])
             top.setData(0, SourceRole, (lib_id, None))
             self.addTopLevelItem(top)
             if current == (lib_id, None):
                 selected = top
             nodes: dict[str, QTreeWidgetItem] = {}
-            mine = [c for c in collections if c[0] == lib_id]
+            mine = [c for c in collections if c.library_id == lib_id]
             folder = self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
-            for _lib, key, name, _parent in mine:
-                node = QTreeWidgetItem([name])
+            for c in mine:
+                key = c.key
+                node = QTreeWidgetItem([c.name])
                 node.setData(0, SourceRole, (lib_id, key))
                 node.setToolTip(0, f"Collection {key}: drop items here to add them")
                 node.setIcon(0, folder)
                 nodes[key] = node
                 if current == (lib_id, key):
                     selected = node
-            for _lib, key, _name, parent in mine:
-                holder = nodes.get(str(parent)) if parent else None  # a sub-collection sits under its parent
-                (holder or top).addChild(nodes[key])
+            for c in mine:
+                holder = nodes.get(c.parent) if c.parent else None  # a sub-collection sits under its parent
+                (holder or top).addChild(nodes[c.key])
             trash = QTreeWidgetItem(["Trash"])  # last under its library, as in Zotero
             trash.setData(0, SourceRole, (lib_id, TRASH))
             trash.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))

@@ -252,9 +252,8 @@ def start_sync(window: MainWindow) -> Worker | None:
         window.show_error("Connect to Zotero first (Tools ▸ Zotero Account…)")
         window.open_account_dialog()
         return None
-    if any(w.name == "sync" for w in window.jobs if not w.done.is_set()):
+    if window.is_running("sync"):
         return None
-    window.act_sync.setEnabled(False)
 
     def job(task: Task) -> SyncReport:
         from refdesk.zotero.sync import Progress, sync
@@ -266,20 +265,17 @@ def start_sync(window: MainWindow) -> Worker | None:
         return sync(ctx, progress=progress, cancel=task.cancel_event)
 
     def done(report: SyncReport) -> None:
-        window.act_sync.setEnabled(True)
+        from refdesk.gui.changes import Changes
+
         window.say(describe_report(report), error=not report.ok, topic="conflicts" if report.conflicts else "")
-        window.update_sync_label()
-        window.refresh_sources()
-        window.refresh_table()
+        window.notify(Changes.everything())
         if report.conflicts:
             window.open_conflicts_dialog()
 
     def failed(message: str) -> None:
-        window.act_sync.setEnabled(True)
         window.show_error(message)
 
     def cancelled() -> None:
-        window.act_sync.setEnabled(True)
         window.say("Sync cancelled; it resumes where it stopped next time")
 
     return window.run_job(job, name="sync", busy="Syncing with Zotero…", on_result=done, on_error=failed,

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from refdesk.gui.changes import Changes
 from refdesk.gui.library_model import TRASH, Filter
 from refdesk.gui.workers import Worker, WorkerPool
 from refdesk.library import Library
@@ -380,7 +381,7 @@ class TagSelectorUI(QObject):
             if tag in self.selector.selected:
                 self.selector.selected = [name.strip() if t == tag else t for t in self.selector.selected]
                 w.model.set_tags(self.selector.selected)
-            w.refresh_table()
+            w.notify(Changes.of(changed, tags=True))
             w.say(f"Renamed the tag “{tag}” to “{name.strip()}” on {len(changed):,} item{'s' if len(changed) != 1 else ''}")
 
         return w.run_job(lambda task: rename_tag(ctx.library, tag, name, lib_id), name="rename-tag",
@@ -399,7 +400,7 @@ class TagSelectorUI(QObject):
             if tag in self.selector.selected:
                 self.selector.selected = [t for t in self.selector.selected if t != tag]
                 w.model.set_tags(self.selector.selected)
-            w.refresh_table()
+            w.notify(Changes.of(changed, tags=True))
             w.say(f"Deleted the tag “{tag}” from {len(changed):,} item{'s' if len(changed) != 1 else ''}")
 
         return w.run_job(lambda task: delete_tag(ctx.library, tag, lib_id), name="delete-tag",
