@@ -283,7 +283,8 @@ class LibrarySync:
                 self._apply_item_deletion(key)
             for key in deleted.get("collections", []):
                 self._apply_collection_deletion(key)
-            self._set_version(top)
+            # another sync that moved the version past ``top`` meanwhile applied everything up to its version
+            self._set_version(top if self.version == since else max(top, self.version))
             # everything the server has is applied: unconfirmed batches are settled (dirty objects go again)
             state.clear_journal(self.lib, self.library_id)
         self.applied = {}
@@ -322,6 +323,11 @@ class LibrarySync:
             self.report.downloaded += 1
             return
         if local.version == remote.version and not local.dirty:
+            return
+        if remote.version < local.version:
+            # An older copy than ours: another sync of this library (the app's beside the CLI's) stored a newer
+            # one after this download read it. Storing it would undo that sync, and merging it against a newer
+            # base would take its old values for changes; the newer copy already holds everything it holds.
             return
         if not local.dirty:
             state.put_remote(self.lib, lid, remote)
@@ -384,6 +390,8 @@ class LibrarySync:
     def _apply_collection(self, obj: dict[str, Any]) -> None:
         key, version, data = mapping.collection_from_zotero(obj)
         current = state.collection_rows(self.lib, self.library_id).get(key)
+        if current is not None and version < current[0]:
+            return  # older than ours: another sync stored a newer copy meanwhile (see _apply_item)
         if current is not None and current[1]:
             # collections merge automatically (as Zotero desktop does); on a clash the server wins
             merged, _ = conflicts.merge(current[3], current[2], data)
