@@ -12,6 +12,7 @@ from refdesk.library.collections import (
     create_collection,
     delete_collection,
     list_collections,
+    move_collection,
     rename_collection,
 )
 from refdesk.output import dump_json
@@ -41,6 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     rename.add_argument("name")
     rename.add_argument("--json", action="store_true", help="print the renamed collection as JSON")
     rename.set_defaults(func=cmd_rename)
+    move = actions.add_parser("move", help="put a collection (with its subcollections) inside another, or at the top")
+    move.add_argument("key")
+    where = move.add_mutually_exclusive_group(required=True)
+    where.add_argument("--parent", metavar="KEY", help="the collection to put it in (not one of its own subcollections)")
+    where.add_argument("--top", action="store_true", help="make it a top-level collection of its library")
+    move.add_argument("--json", action="store_true", help="print the moved collection as JSON")
+    move.set_defaults(func=cmd_move)
     delete = actions.add_parser("delete", help="delete a collection and its subcollections (their items stay in the "
                                 "library)")
     delete.add_argument("key")
@@ -84,6 +92,16 @@ def cmd_rename(ctx: AppContext, args: argparse.Namespace) -> int:
         dump_json(_json(renamed))
     else:
         print(f"Renamed {renamed.key} to {renamed.name}")
+    return 0
+
+
+def cmd_move(ctx: AppContext, args: argparse.Namespace) -> int:
+    moved = move_collection(ctx.library, args.key, None if args.top else args.parent)
+    if args.json:
+        dump_json(_json(moved))
+    else:
+        where = f"into {moved.parent}" if moved.parent else "to the top of its library"
+        print(f"Moved {moved.key}  {moved.name} {where} (uploaded at the next sync)")
     return 0
 
 

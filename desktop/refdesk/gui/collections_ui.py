@@ -23,6 +23,7 @@ from refdesk.library.collections import (
     delete_collection,
     get_collection,
     list_collections,
+    move_collection,
     remove_from_collection,
     rename_collection,
 )
@@ -74,6 +75,7 @@ class CollectionsUI(QObject):
         w.view_menu.addAction(self.act_subcollections)
         w.sources.customContextMenuRequested.connect(self._sources_menu)
         w.sources.items_dropped.connect(lambda keys, _lib, coll: self.add_items(keys, coll))
+        w.sources.collection_dropped.connect(lambda key, lib, parent: self.move(key, parent, lib))
         w.sources.currentItemChanged.connect(lambda *_: self._update_actions())
         self._update_actions()
 
@@ -198,6 +200,20 @@ class CollectionsUI(QObject):
         return w.run_job(lambda task: delete_collection(ctx.library, key, lib_id), name="delete-collection",
                          busy=f"Deleting the collection {current.name}…", on_result=done)
 
+    def move(self, key: str, parent: str | None, lib_id: str | None = None) -> Collection | None:
+        """Put a collection inside ``parent`` (None: at the top of its library), as a drag in the left pane does; a
+        move into its own subcollection is refused in words and nothing changes."""
+        w = self.window
+        try:
+            moved = move_collection(w.ctx.library, key, parent, lib_id)
+            where = f"into {get_collection(w.ctx.library, parent).name}" if parent else "to the top of the library"
+        except RefdeskError as exc:
+            w.show_error(str(exc))
+            return None
+        self.show_collection(moved.library_id, moved.key)
+        w.say(f"Moved the collection {moved.name} {where}")
+        return moved
+
     def set_show_subcollections(self, on: bool) -> None:
         from refdesk.gui.main_window import gui_settings
 
@@ -262,23 +278,28 @@ class CollectionsUI(QObject):
         "Remove from Collection"."""
         w = self.window
         keys = w.selected_keys()
-        lib_id, current = self._current()
+        _lib_id, current = self._current()
         if not keys or w.sources.in_trash():
             return
         menu.addSeparator()
-        add = menu.addMenu("Add to Collection")
+        menu.addMenu(self.add_menu(keys, menu))
+        if current is not None:
+            remove = menu.addAction("Remove Item from Collection…" if len(keys) == 1 else "Remove Items from Collection…")
+            remove.triggered.connect(lambda: self.remove_items(keys, current))
+
+    def add_menu(self, keys: list[str], parent: QMenu | None = None) -> QMenu:
+        """"Add to Collection": New Collection… and the collections of the library shown, nested."""
+        add = QMenu("Add to Collection", parent or self.window)
         add.setObjectName("addToCollection")
         act = add.addAction("New Collection…")
         act.triggered.connect(lambda: self._new_with(keys))
-        collections = list_collections(w.reader, lib_id)
+        collections = list_collections(self.window.reader, self._current()[0])
         if collections:
             add.addSeparator()
         for c in collections:
             entry = add.addAction(("    " * c.depth) + c.name)
             entry.triggered.connect(lambda _=False, k=c.key: self.add_items(keys, k))
-        if current is not None:
-            remove = menu.addAction("Remove Item from Collection…" if len(keys) == 1 else "Remove Items from Collection…")
-            remove.triggered.connect(lambda: self.remove_items(keys, current))
+        return add
 
     def _new_with(self, keys: list[str]) -> None:
         made = self.new_collection()

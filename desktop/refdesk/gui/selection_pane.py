@@ -1,8 +1,8 @@
 """Several items selected: the right-hand pane says how many and offers what applies to all of them.
 
 Showing the current item's fields while ten are selected suggests an edit there reaches all ten; Zotero
-shows "N items selected" instead, and so does refdesk. The pane's actions are the window's own (Add Tag,
-Enrich, Export, Copy Citation, Move to Trash), so each does exactly what the menu item does.
+shows "N items selected" instead, and so does refdesk. The pane's actions are the window's own (Add to
+Collection, Add Tag, Enrich, Export, Copy Citation, Move to Trash), so each does exactly what the menu item does.
 
 ``install`` puts the pane in the item pane's place in the splitter (the two share a stack) and makes a
 click on the table's empty space clear the selection and the pane, as in Zotero.
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QStackedWidget,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +58,7 @@ class SelectionPane(QWidget):
     """"N items selected" and the actions for all of them."""
 
     tag_requested = Signal(str)
+    collection_requested = Signal()  # "Add to Collection": the window shows the collections to pick from
     enrich_requested = Signal()
     export_requested = Signal()
     cite_requested = Signal()
@@ -97,6 +99,8 @@ class SelectionPane(QWidget):
 
         self.buttons: dict[str, QPushButton] = {}
         for name, text, tip, signal in (
+            ("collection", "Add to Collection…", "Put them into a collection of this library (or a new one)",
+             self.collection_requested),
             ("enrich", "Enrich", "Ask the add-ons for subjects, abstracts and more", self.enrich_requested),
             ("export", "Export…", "Save them as RIS, BibTeX or CSL-JSON", self.export_requested),
             ("cite", "Copy Citation", "An in-text citation of all of them (APA) on the clipboard", self.cite_requested),
@@ -120,6 +124,7 @@ class SelectionPane(QWidget):
 
         palette = QApplication.palette(self)
         self.tag_button.setIcon(icon("tag", palette))
+        self.buttons["collection"].setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon))  # as the left pane
         for name, glyph in (("enrich", "sparkles"), ("export", "file-export"), ("cite", "quote"), ("trash", "trash")):
             self.buttons[name].setIcon(icon(glyph, palette))
 
@@ -175,6 +180,8 @@ def install(window: MainWindow) -> SelectionPane:
     window.table.selectionModel().selectionChanged.connect(lambda *_: follow())
     window.model.modelReset.connect(follow)
     pane.tag_requested.connect(lambda tag: tag_selected(window, tag))
+    pane.collection_requested.connect(lambda: collection_menu(window).exec(
+        pane.buttons["collection"].mapToGlobal(pane.buttons["collection"].rect().bottomLeft())))
     pane.enrich_requested.connect(window.enrich_selected)
     pane.export_requested.connect(lambda: window.export_selected())
     pane.cite_requested.connect(lambda: window.copy_citation("citation", next(iter_styles())))
@@ -183,6 +190,11 @@ def install(window: MainWindow) -> SelectionPane:
     pane.refresh_icons()
     follow()
     return pane
+
+
+def collection_menu(window: MainWindow) -> Any:
+    """The "Add to Collection" menu for the selected items (the item menu's, from ``collections_ui``)."""
+    return window.collections_ui.add_menu(window.selected_keys())
 
 
 def iter_styles() -> Any:

@@ -2,16 +2,18 @@
 
 It reads the libraries and their collections through named core reads (``library/status.py`` ``library_names``,
 ``library/collections.py`` ``list_collections``) and tells the window which library or collection the user
-chose. Items dragged from the table onto a collection are announced by ``items_dropped`` (the collections
-menu and its actions are ``collections_ui.py``'s).
+chose. Items dragged from the table onto a collection are announced by ``items_dropped``, a collection dragged
+onto another (or onto its library, to make it top-level) by ``collection_dropped`` (the collections menu and its
+actions are ``collections_ui.py``'s).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -23,6 +25,8 @@ from refdesk.library.status import library_names
 log = logging.getLogger(__name__)
 
 SourceRole = int(Qt.ItemDataRole.UserRole) + 10
+#: A collection dragged in the left pane: JSON [library id, collection key].
+COLLECTION_MIME = "application/x-refdesk-collection"
 
 #: (library id, collection key or None)
 Source = tuple[str, str | None]
@@ -33,6 +37,7 @@ class SourcesPane(QTreeWidget):
 
     chosen = Signal(str, object)
     items_dropped = Signal(list, str, str)  # item keys, library id, collection key
+    collection_dropped = Signal(str, str, object)  # collection key, library id, new parent key or None (the top)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,7 +46,7 @@ class SourcesPane(QTreeWidget):
         self.currentItemChanged.connect(self._changed)
         self.setAcceptDrops(True)
         self.setDropIndicatorShown(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)  # collections drag; items come from the table
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def source(self, item: QTreeWidgetItem | None = None) -> Source | None:
@@ -59,6 +64,31 @@ class SourcesPane(QTreeWidget):
                 return item
         return None
 
+    def mimeTypes(self) -> list[str]:
+        return [KEYS_MIME, COLLECTION_MIME]
+
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:
+        """A dragged collection carries its library and key (libraries and the Trash are not draggable)."""
+        mime = QMimeData()
+        sources = [self.source(i) for i in items]
+        for src in sources:
+            if src is not None and src[1] not in (None, TRASH):
+                mime.setData(COLLECTION_MIME, json.dumps(list(src)).encode())
+                break
+        return mime
+
+    def _collection_drop(self, event: QDragMoveEvent | QDropEvent) -> tuple[str, str, str | None] | None:
+        """(collection key, library id, new parent or None) when a collection is over a place it may go: another
+        collection or its own library's row (the top). Its own subcollections are accepted here and refused, in
+        words, by ``library.collections.move_collection``."""
+        if not event.mimeData().hasFormat(COLLECTION_MIME):
+            return None
+        lib_id, key = json.loads(bytes(event.mimeData().data(COLLECTION_MIME).data()).decode())
+        target = self.source(self.itemAt(event.position().toPoint()))
+        if target is None or target[0] != lib_id or target[1] == TRASH or target[1] == key:
+            return None
+        return str(key), str(lib_id), target[1]
+
     def _drop_target(self, event: QDragMoveEvent | QDropEvent) -> Source | None:
         """The collection under the pointer when the drag carries items of the table, else None."""
         if not event.mimeData().hasFormat(KEYS_MIME):
@@ -69,19 +99,24 @@ class SourcesPane(QTreeWidget):
         return target
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasFormat(KEYS_MIME):
+        if event.mimeData().hasFormat(KEYS_MIME) or event.mimeData().hasFormat(COLLECTION_MIME):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._drop_target(event) is not None:
+        if self._drop_target(event) is not None or self._collection_drop(event) is not None:
             event.setDropAction(Qt.DropAction.CopyAction)
             event.accept()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        if (move := self._collection_drop(event)) is not None:
+            event.setDropAction(Qt.DropAction.CopyAction)  # the tree is read again after the move; Qt removes nothing
+            event.accept()
+            self.collection_dropped.emit(*move)
+            return
         target = self._drop_target(event)
         if target is None:
             event.ignore()
@@ -110,6 +145,7 @@ class SourcesPane(QTreeWidget):
             title = "My Library" if lib_id == "user" else names[lib_id] or f"Group {lib_id.removeprefix('group:')}"
             top = QTreeWidgetItem([title])
             top.setData(0, SourceRole, (lib_id, None))
+            top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
             self.addTopLevelItem(top)
             if current == (lib_id, None):
                 selected = top
@@ -120,7 +156,8 @@ class SourcesPane(QTreeWidget):
                 key = c.key
                 node = QTreeWidgetItem([c.name])
                 node.setData(0, SourceRole, (lib_id, key))
-                node.setToolTip(0, f"Collection {key}: drop items here to add them")
+                node.setToolTip(0, f"Collection {key}: drop items here to add them; drag it onto another collection "
+                                "(or onto the library) to move it")
                 node.setIcon(0, folder)
                 nodes[key] = node
                 if current == (lib_id, key):
@@ -130,6 +167,7 @@ class SourcesPane(QTreeWidget):
                 (holder or top).addChild(nodes[c.key])
             trash = QTreeWidgetItem(["Trash"])  # last under its library, as in Zotero
             trash.setData(0, SourceRole, (lib_id, TRASH))
+            trash.setFlags(trash.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
             trash.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
             trash.setToolTip(0, "Items moved to the Trash, with their notes and attachments")
             top.addChild(trash)

@@ -147,6 +147,36 @@ def rename_collection(lib: Library, key: str, name: str, library_id: str | None 
     return Collection(found.key, found.library_id, cleaned, found.parent)
 
 
+def move_collection(lib: Library, key: str, parent: str | None, library_id: str | None = None) -> Collection:
+    """Put a collection (with its subcollections) inside ``parent``, or at the top of its library with None;
+    synced as an edit of the collection's ``parentCollection``. Refused, with nothing changed: a parent in another
+    library, the collection itself or one of its own subcollections (that would make a loop)."""
+    with lib.transaction():
+        found = get_collection(lib, key, library_id)
+        lid = found.library_id
+        if parent:
+            target = get_collection(lib, parent)
+            if target.library_id != lid:
+                raise InvalidInputError(
+                    f"“{found.name}” is in {lid} and “{target.name}” in {target.library_id}: a collection moves only "
+                    "within its own library")
+            if target.key == found.key:
+                raise InvalidInputError(f"“{found.name}” cannot go inside itself")
+            if target.key in subcollections(lib, found.key, lid):
+                raise InvalidInputError(
+                    f"“{found.name}” cannot go into “{target.name}”: that is one of its own subcollections")
+            parent = target.key
+        parent = parent or None
+        if found.parent == parent:
+            return found
+        [(blob,)] = lib.execute("SELECT data FROM collections WHERE library_id = ? AND key = ?", (lid, found.key))
+        data = json.loads(blob)
+        data["parentCollection"] = parent or False
+        lib.execute("UPDATE collections SET parent_key = ?, data = ?, dirty = 1 WHERE library_id = ? AND key = ?",
+                    (parent, _blob(data), lid, found.key))
+    return Collection(found.key, lid, found.name, parent)
+
+
 def delete_collection(lib: Library, key: str, library_id: str | None = None) -> list[Collection]:
     """Delete a collection and its subcollections (the items stay in the library); the collections deleted,
     the one asked for first. Each goes to the delete log, so sync deletes it in Zotero too."""
