@@ -1,4 +1,4 @@
-"""refdesk plugins list|install|uninstall|enable|disable|new: managing enrichment add-ons."""
+"""refdesk plugins list|install|uninstall|enable|disable|new: managing add-ons of both kinds (enrichment and site)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("plugins", help="list, install, enable or create enrichment add-ons")
+    p = sub.add_parser("plugins", help="list, install, enable or create add-ons (enrichment and site add-ons)")
     actions = p.add_subparsers(dest="plugins_action", metavar="ACTION", required=True)
 
-    add_command(actions, "list", cmd_list, "the installed add-ons: name, version, enabled, where from, compatible",
+    add_command(actions, "list", cmd_list, "the installed add-ons: name, version, kind (enrichment or site), enabled, where from, compatible",
                 json="print the add-ons as JSON")
 
     a = add_command(actions, "install", cmd_install,
@@ -48,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     from refdesk.plugins import manager
+    from refdesk.plugins.host import KIND_WORDS
 
     infos = manager.list_plugins(ctx)
     if args.json:
@@ -57,10 +58,11 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
         print("No add-ons installed. Try `refdesk plugins install FOLDER` or `refdesk plugins new NAME`.")
         return 0
     print(environment_line())
-    rows = [(i.name, i.distribution, i.version or "-", state_of(i), f"from {i.origin}") for i in infos]
-    widths = [max(len(r[c]) for r in rows) for c in range(4)]  # long names keep the columns aligned
+    rows = [(i.name, i.distribution, i.version or "-", KIND_WORDS.get(i.kind, i.kind), state_of(i), f"from {i.origin}")
+            for i in infos]
+    widths = [max(len(r[c]) for r in rows) for c in range(5)]  # long names keep the columns aligned
     for info, row in zip(infos, rows, strict=True):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths, strict=True)) + "  " + row[5])
         if not info.compatible and info.message:
             print(" " * (widths[0] + 2) + info.message.removeprefix("cannot run: "))
     return 0
@@ -107,6 +109,9 @@ def cmd_enable(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.enabled and not info.compatible:
         print(f"{info.name} enabled, but it still {info.message}")
         return 1
+    if info.kind == "site":
+        print(f"{info.name} {state} (a site add-on: {'URL imports ask it first' if args.enabled else 'URL imports no longer ask it'})")
+        return 0
     print(f"{info.name} {state}")
     return 0
 

@@ -1,5 +1,9 @@
-"""The add-ons dialog: what is installed (version, enabled, compatible, from where), enable/disable,
-install from a folder or a file, uninstall.
+"""The add-ons dialog: what is installed (kind, version, enabled, compatible, from where), enable/disable,
+install from a folder or a file, uninstall. Both kinds are listed: enrichment add-ons (Enrich, Review) and
+site add-ons (asked first when an item is added by URL).
+
+An install whose add-on cannot run (``InstallSummary.ok`` false) is an error in the dialog, saying which
+add-on cannot run and why in words, never "Installed" alone.
 
 Installing is pip's job, done by ``refdesk.plugins.install`` in a worker (it can
 take a while); afterwards the add-ons are discovered again so a new one can run
@@ -38,6 +42,7 @@ from refdesk.gui.workers import Task, Worker, WorkerPool
 
 if TYPE_CHECKING:
     from refdesk.gui.main_window import MainWindow
+    from refdesk.plugins.install import InstallSummary
 
 #: The names of the pool's pip jobs: one at a time, whichever dialog started it.
 PIP_JOBS = ("install", "uninstall")
@@ -54,7 +59,8 @@ def description_of(distribution: str) -> str:
     text = " ".join(summary.split())
     if text in ("", "UNKNOWN"):
         return ""
-    for prefix in ("refdesk add-on: ", "A refdesk add-on that ", "refdesk add-on "):  # the dialog already says add-on
+    for prefix in ("refdesk add-on: ", "A refdesk add-on that ", "refdesk add-on ", "refdesk site add-on: ",
+                   "A refdesk site add-on: "):  # the dialog already says add-on (and the Kind column which)
         if text.startswith(prefix) and len(text) > len(prefix):
             text = text[len(prefix):]
             break
@@ -86,6 +92,27 @@ def origin_words(origin: str) -> tuple[str, str]:
     return f"the folder {name}", origin
 
 
+#: The Kind column: what each kind of add-on does, and a tooltip saying where the user meets it.
+KIND_TEXT = {
+    "enrich": ("Enrichment", "Proposes values for items: Enrich asks it, Review shows what it proposed"),
+    "site": ("Site", "Reads one platform's article pages: asked first when you add an item by URL"),
+}
+
+
+def install_outcome(summary: InstallSummary) -> tuple[str, str, bool]:
+    """What an install did, in words (the message, the full summary for a tooltip, whether it is an error): pip
+    installed it, but an add-on it provides cannot run is an error (it stays installed; refdesk never runs it)."""
+    text = summary.text()
+    if summary.ok:
+        return text, text, False
+    installed = next((f"{p.name} {p.version}" for p in summary.packages if p.requested), summary.spec)
+    reasons = "; ".join(f"{name}: {why.removeprefix('cannot run: ')}" for name, why in summary.problems.items())
+    names = ", ".join(summary.problems)
+    fix = "fix it in its folder and restart refdesk" if summary.editable else "install a fixed version"
+    return (f"{installed} was installed, but refdesk cannot run it ({reasons}). It stays installed, listed as not "
+            f"compatible, and is never run: {fix}, or select {names} and click Uninstall."), text, True
+
+
 def _default_host(ctx: AppContext) -> Any:
     from refdesk.plugins.host import PluginHost
 
@@ -96,7 +123,9 @@ class PluginsDialog(JobDialog):
     changed = Signal()
     cancel_on_close = False  # pip goes on in the background: see job_outlives_dialog
 
-    COLUMNS = ("Add-on", "Version", "Enabled", "Compatible", "From", "Description", "Notes")
+    COLUMNS = ("Add-on", "Version", "Enabled", "Compatible", "From", "Description", "Notes", "Kind")
+    #: The Kind column is the last logical column (the others keep their numbers) but shown second.
+    KIND = 7
 
     def __init__(self, ctx: AppContext, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(ctx, pool, parent)
@@ -114,7 +143,8 @@ class PluginsDialog(JobDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().moveSection(self.KIND, 1)
         layout.addWidget(self.table, 1)
         self.message = add_label(layout, name="status", selectable=True)
         self.install_folder = button("Install from Folder…", lambda: self.install_from(None, folder=True))
@@ -165,6 +195,10 @@ class PluginsDialog(JobDialog):
             notes = QTableWidgetItem(info.message if info.message != "disabled in settings" else "")
             notes.setToolTip(info.message)
             self.table.setItem(r, 6, notes)
+            words, tip = KIND_TEXT.get(info.kind, (info.kind, ""))
+            kind = QTableWidgetItem(words)
+            kind.setToolTip(tip)
+            self.table.setItem(r, self.KIND, kind)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().resizeSection(5, min(self.table.horizontalHeader().sectionSize(5), 380))
         if not infos:
@@ -186,6 +220,7 @@ class PluginsDialog(JobDialog):
         except RefdeskError as exc:
             show_status(self.message, str(exc), error=True)
             return
+        self.message.setToolTip("")
         show_status(self.message, f"{info.name} {'enabled' if enabled else 'disabled'}.")
         self.changed.emit()
 
@@ -205,10 +240,10 @@ class PluginsDialog(JobDialog):
         options = dict(self.install_options)
         self._busy(True, f"Installing {spec}")
 
-        def job(task: Task) -> str:
+        def job(task: Task) -> InstallSummary:
             from refdesk.plugins import install
 
-            return install.install(str(spec), **options).text()
+            return install.install(str(spec), **options)
 
         return self.run(job, name="install", on_result=self._installed, on_error=self._failed)
 
@@ -262,12 +297,13 @@ class PluginsDialog(JobDialog):
         if window is not None:
             window.say(f"{self.doing}… continues in the background; the result will show here")
 
-        def done(text: str) -> None:
+        def done(outcome: InstallSummary | str) -> None:
             from refdesk.plugins import manager
 
             manager.use_host(ctx, discover(ctx))
+            text, tip, error = (outcome, outcome, False) if isinstance(outcome, str) else install_outcome(outcome)
             if window is not None and shiboken6.isValid(window):
-                window.say(text.splitlines()[0], tip=text)
+                window.say(text.splitlines()[0], error=error, tip=tip)
 
         def failed(message: str) -> None:
             if window is not None and shiboken6.isValid(window):
@@ -281,18 +317,21 @@ class PluginsDialog(JobDialog):
         parent = self.parentWidget()
         return parent if isinstance(parent, MainWindow) else None
 
-    def _installed(self, text: str) -> None:
-        """pip is done: discover the add-ons again, so what it installed or removed counts without a restart."""
+    def _installed(self, outcome: InstallSummary | str) -> None:
+        """pip is done (an install's summary, or what an uninstall did): discover the add-ons again, so what it
+        installed or removed counts without a restart; an add-on that cannot run makes it an error."""
         from refdesk.plugins import manager
 
         manager.use_host(self.ctx, self.host_factory(self.ctx))
-        self._reloaded(text)
+        text, tip, error = (outcome, "", False) if isinstance(outcome, str) else install_outcome(outcome)
+        self._reloaded(text, error)
+        self.message.setToolTip(tip if tip != text else "")
         self.changed.emit()
 
-    def _reloaded(self, text: str) -> None:
+    def _reloaded(self, text: str, error: bool = False) -> None:
         """pip is done: the buttons back, the table read again, then ``text`` (unless reading the add-ons failed)."""
         if self.load():
-            self._busy(False, text)
+            self._busy(False, text, error)
         else:
             self._busy(False, self.message.text(), error=True)
 
@@ -300,6 +339,7 @@ class PluginsDialog(JobDialog):
         """``busy``: pip starts doing ``text`` ("Installing …"); otherwise ``text`` is its outcome."""
         for b in (self.install_folder, self.install_file, self.uninstall_button):
             b.setEnabled(not busy)
+        self.message.setToolTip("")  # the last install's full summary, if any, is no longer what the line says
         self.doing = text if busy else ""
         show_status(self.message, f"{text}…" if busy else text, error)
 

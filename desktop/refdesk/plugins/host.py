@@ -1,8 +1,11 @@
-"""Finding add-ons (entry-point group ``refdesk.plugins``), checking they fit, enabling them.
+"""Finding add-ons, checking they fit, enabling them: both kinds, in one list.
 
-An add-on that fails to import, declares another major API version or does not
-match the hookspecs is listed with a message and never run; nothing it does can
-stop refdesk from starting.
+Enrichment add-ons (entry-point group ``refdesk.plugins``, pluggy hooks) and site add-ons
+(``refdesk.sites``, a module with ``match`` and ``extract``) share one list, one namespace of
+names and one ``disabled_plugins`` setting, so ``refdesk plugins list|enable|disable|uninstall``,
+the install check and the app's Add-ons dialog treat them alike; ``PluginInfo.kind`` tells them
+apart. An add-on that fails to import, declares another major API version or does not fit its
+kind's API is listed with a message and never run; nothing it does can stop refdesk from starting.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
@@ -18,10 +22,15 @@ from typing import Any
 import pluggy
 
 from refdesk.config import Settings, save_setting
-from refdesk.errors import NotFoundError
-from refdesk.plugins.api import API_VERSION, ENTRY_POINT_GROUP, PROJECT, EnrichSpec
+from refdesk.errors import InvalidInputError, NotFoundError
+from refdesk.plugins.api import API_VERSION, ENTRY_POINT_GROUP, PROJECT, SITES_ENTRY_POINT_GROUP, EnrichSpec
 
 log = logging.getLogger(__name__)
+
+#: The kinds of add-on, by entry-point group: "enrich" proposes values for records, "site" reads one platform's pages.
+KINDS = {ENTRY_POINT_GROUP: "enrich", SITES_ENTRY_POINT_GROUP: "site"}
+#: What each kind does, in words (``refdesk plugins list``, the Add-ons dialog).
+KIND_WORDS = {"enrich": "enrichment", "site": "site"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class PluginInfo:
     message: str = ""
     api_version: str = ""
     module: str = ""
+    kind: str = "enrich"  # "enrich" (group refdesk.plugins) or "site" (group refdesk.sites)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,10 +55,12 @@ class PluginInfo:
 @dataclass
 class LoadedPlugin:
     info: PluginInfo
-    manager: pluggy.PluginManager | None = field(default=None, repr=False)
+    manager: pluggy.PluginManager | None = field(default=None, repr=False)  # an enrichment add-on's hooks
+    obj: object | None = field(default=None, repr=False)  # a site add-on's module (its match and extract)
 
     @property
     def runnable(self) -> bool:
+        """An enrichment add-on that is enabled and can run (``enrich`` runs it)."""
         return self.manager is not None and self.info.enabled and self.info.compatible
 
 
@@ -150,6 +162,13 @@ def check_hooks(obj: object) -> str:
     return ""
 
 
+def check_site(obj: object) -> str:
+    """"" when ``obj`` has the two functions of a site add-on, else why it does not fit."""
+    if callable(getattr(obj, "match", None)) and callable(getattr(obj, "extract", None)):
+        return ""
+    return "does not fit the plugin API: a site add-on defines match(url) and extract(page, context)"
+
+
 def _make_manager(name: str, obj: object) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(EnrichSpec)
@@ -159,26 +178,34 @@ def _make_manager(name: str, obj: object) -> pluggy.PluginManager:
 
 
 class PluginHost:
-    """The add-ons of this environment, loaded once; ``objects`` adds in-process plugins (tests, benchmarks)."""
+    """The add-ons of this environment (both kinds), loaded once.
+
+    ``entry_points`` replaces discovery (each entry point's group says its kind); ``objects`` adds in-process
+    enrichment add-ons and ``sites`` in-process site add-ons (tests, benchmarks).
+    """
 
     def __init__(
         self,
         settings: Settings,
         entry_points: Iterable[metadata.EntryPoint] | None = None,
         objects: Mapping[str, object] | None = None,
+        sites: Mapping[str, object] | None = None,
     ) -> None:
         self.settings = settings
         self._entry_points = entry_points
         self._objects = dict(objects or {})
+        self._sites = dict(sites or {})
         self._loaded: dict[str, LoadedPlugin] | None = None
+        self._lock = threading.Lock()  # URL imports may ask for the site add-ons from several threads at once
 
     # -- discovery --------------------------------------------------------
     def _eps(self) -> list[metadata.EntryPoint]:
         if self._entry_points is not None:
             return list(self._entry_points)
-        return sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+        return sorted((ep for group in KINDS for ep in metadata.entry_points(group=group)), key=lambda ep: ep.name)
 
-    def _load(self, name: str, obj: object | None, dist: metadata.Distribution | None, error: str) -> LoadedPlugin:
+    def _load(self, name: str, obj: object | None, dist: metadata.Distribution | None, error: str,
+              kind: str = "enrich") -> LoadedPlugin:
         enabled = name not in self.settings.disabled_plugins
         info = PluginInfo(
             name=name,
@@ -189,11 +216,17 @@ class PluginHost:
             compatible=False,
             message=error,
             module=getattr(obj, "__name__", type(obj).__name__) if obj is not None else "",
+            kind=kind,
         )
         if obj is None:
             return LoadedPlugin(info)
         declared = getattr(obj, "REFDESK_API_VERSION", None)
         info = replace(info, api_version=str(declared or ""))
+        if kind == "site":
+            problem = check_refdesk_requirement(dist) or check_api_version(declared) or check_site(obj)
+            if problem:
+                return LoadedPlugin(replace(info, message=f"{CANNOT_RUN}{problem}"))
+            return LoadedPlugin(replace(info, compatible=True, message="" if enabled else "disabled in settings"), obj=obj)
         problem = check_refdesk_requirement(dist) or check_api_version(declared) or check_hooks(obj)
         if problem:
             return LoadedPlugin(replace(info, message=f"{CANNOT_RUN}{problem}"))
@@ -207,10 +240,16 @@ class PluginHost:
         return LoadedPlugin(replace(info, compatible=True, message="" if enabled else "disabled in settings"), manager)
 
     def loaded(self) -> dict[str, LoadedPlugin]:
-        if self._loaded is not None:
+        """Every add-on by name. One namespace for both kinds: ``disabled_plugins`` and ``plugin_settings`` name them."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._discover()
             return self._loaded
+
+    def _discover(self) -> dict[str, LoadedPlugin]:
         found: dict[str, LoadedPlugin] = {}
         for ep in self._eps():
+            kind = KINDS.get(ep.group, "enrich")
             dist = getattr(ep, "dist", None)
             if ep.name in found:
                 other = found[ep.name].info.distribution
@@ -221,14 +260,19 @@ class PluginHost:
                 error = ""
             except Exception as exc:
                 obj, error = None, f"{CANNOT_RUN}failed to load {ep.value}: {load_error(exc)}"
-            found[ep.name] = self._load(ep.name, obj, dist, error)
+            found[ep.name] = self._load(ep.name, obj, dist, error, kind)
         for name, obj in self._objects.items():
             found[name] = self._load(name, obj, None, "")
-        self._loaded = found
+        for name, obj in self._sites.items():
+            found[name] = self._load(name, obj, None, "", "site")
         return found
 
     def infos(self) -> list[PluginInfo]:
         return [p.info for p in self.loaded().values()]
+
+    def of_kind(self, kind: str) -> list[LoadedPlugin]:
+        """The add-ons of one kind ("enrich" or "site"), in name order, whether or not they can run."""
+        return [p for p in self.loaded().values() if p.info.kind == kind]
 
     def find(self, name: str) -> LoadedPlugin:
         """An add-on by its plugin name or its distribution name."""
@@ -245,6 +289,9 @@ class PluginHost:
         """(name, manager) of each enabled, compatible add-on; ``only`` picks one (even if disabled)."""
         if only is not None:
             p = self.find(only)
+            if p.info.kind == "site":
+                raise InvalidInputError(f"'{p.info.name}' is a site add-on: it reads pages when you import a URL "
+                                        "(`refdesk import URL`), it does not enrich records")
             if p.manager is None or not p.info.compatible:
                 raise NotFoundError(f"The add-on '{p.info.name}' {p.info.message}")
             return [(p.info.name, p.manager)]

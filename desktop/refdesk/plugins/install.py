@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from refdesk.errors import InvalidInputError, RefdeskError
-from refdesk.plugins.api import ENTRY_POINT_GROUP
+from refdesk.plugins.api import ENTRY_POINT_GROUP, SITES_ENTRY_POINT_GROUP
 
 _ARCHIVES = (".whl", ".tar.gz", ".zip", ".tgz", ".tar.bz2")
 
@@ -44,6 +44,8 @@ class InstallSummary:
     dry_run: bool
     packages: list[Installed] = field(default_factory=list)
     plugins: list[str] = field(default_factory=list)  # entry-point names the requested distributions declare
+    #: add-on name -> "enrich" or "site" (its entry-point group), for the add-ons in ``plugins``
+    kinds: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     #: add-on name -> why it cannot run, found by loading it as refdesk would once installed (it stays installed)
     problems: dict[str, str] = field(default_factory=dict)
@@ -61,6 +63,7 @@ class InstallSummary:
             "editable": self.editable,
             "packages": [p.__dict__ for p in self.packages],
             "plugins": self.plugins,
+            "kinds": self.kinds,
             "warnings": self.warnings,
             "problems": self.problems,
             "ok": self.ok,
@@ -81,7 +84,7 @@ class InstallSummary:
         if self.editable and main:
             lines.append("  editable: the add-on runs from its folder; a change there takes effect at refdesk's next start")
         if self.plugins:
-            lines.append("  add-ons: " + ", ".join(self.plugins))
+            lines.append("  add-ons: " + ", ".join(f"{n} (site)" if self.kinds.get(n) == "site" else n for n in self.plugins))
         lines.extend(f"  warning: {w}" for w in self.warnings)
         for name, why in self.problems.items():
             lines.append(f"  but {name} {why}")
@@ -186,14 +189,17 @@ def summarize(report: dict[str, Any], spec: str, dry_run: bool) -> InstallSummar
     return summary
 
 
-def _entry_points_of(name: str, target: Path | None = None) -> list[str]:
+def _entry_points_of(name: str, target: Path | None = None) -> dict[str, str]:
+    """The add-ons (name -> kind) an installed distribution declares, in both entry-point groups."""
+    from refdesk.plugins.host import KINDS
+
     importlib.invalidate_caches()
     wanted = name.lower().replace("_", "-")
     dists = metadata.distributions(path=[str(target)]) if target is not None else metadata.distributions()
     dist = next((d for d in dists if str(d.metadata["Name"]).lower().replace("_", "-") == wanted), None)
     if dist is None:
-        return []
-    return sorted(ep.name for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP)
+        return {}
+    return {ep.name: KINDS[ep.group] for ep in sorted(dist.entry_points, key=lambda e: e.name) if ep.group in KINDS}
 
 
 def install(
@@ -233,10 +239,12 @@ def install(
     for p in summary.packages:
         if not p.requested:
             continue
-        found = _entry_points_of(p.name, target) if ours else []
+        found = _entry_points_of(p.name, target) if ours else {}
         summary.plugins.extend(found)
+        summary.kinds.update(found)
         if ours and not found:
-            summary.warnings.append(f"{p.name} declares no '{ENTRY_POINT_GROUP}' entry point: it is not a refdesk add-on")
+            summary.warnings.append(f"{p.name} declares no '{ENTRY_POINT_GROUP}' or '{SITES_ENTRY_POINT_GROUP}' entry point: "
+                                    "it is not a refdesk add-on")
         if ours:
             _activate(p.name, target)
     if summary.plugins or not ours:
@@ -244,19 +252,20 @@ def install(
     return summary
 
 
-#: Run with the environment's Python: load the add-ons of the named distributions as refdesk would and print
-#: their names and why each that cannot run cannot.
+#: Run with the environment's Python: load the add-ons (both kinds) of the named distributions as refdesk would
+#: and print their names, kinds and why each that cannot run cannot.
 _CHECK = """
 import json, sys
 from importlib import metadata
 from refdesk.config import Settings
-from refdesk.plugins.api import ENTRY_POINT_GROUP
-from refdesk.plugins.host import PluginHost
+from refdesk.plugins.host import KINDS, PluginHost
 key = lambda name: str(name).lower().replace("_", "-")
 dists = {key(n) for n in sys.argv[1:]}
-eps = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.dist is not None and key(ep.dist.metadata["Name"]) in dists]
+eps = [ep for group in KINDS for ep in metadata.entry_points(group=group)
+       if ep.dist is not None and key(ep.dist.metadata["Name"]) in dists]
 infos = PluginHost(Settings(), entry_points=eps).infos()
-print(json.dumps({"plugins": [i.name for i in infos], "problems": {i.name: i.message for i in infos if not i.compatible}}))
+print(json.dumps({"plugins": [i.name for i in infos], "kinds": {i.name: i.kind for i in infos},
+                  "problems": {i.name: i.message for i in infos if not i.compatible}}))
 """
 
 
@@ -279,6 +288,7 @@ def check_loads(summary: InstallSummary, *, python: str | None = None, target: P
         return {}
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     summary.plugins.extend(n for n in found["plugins"] if n not in summary.plugins)
+    summary.kinds.update(found.get("kinds", {}))
     return dict(found["problems"])
 
 

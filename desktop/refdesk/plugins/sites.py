@@ -5,8 +5,9 @@ A site add-on is a module with ``REFDESK_API_VERSION``, ``match(url) -> bool`` a
 URL import runs the add-ons whose ``match`` says yes, before the generic extractors; their
 fields are merged by the same precedence (first of all, provenance "site add-on NAME").
 
-Isolated as enrichment add-ons are: an add-on that fails to load, declares another major API
-version or lacks the two functions is never run; ``match`` and ``extract`` run on a worker
+Found and checked by the add-on host (``host.PluginHost``, kind "site"), so they are listed, enabled,
+disabled and installed as enrichment add-ons are. Isolated as they are: an add-on that fails to load,
+declares another major API version or lacks the two functions is never run; ``match`` and ``extract`` run on a worker
 thread within ``plugin_timeout``; the output is validated (known fields, plain text, sizes); a
 failing add-on is named in the import's problems and the generic result is kept.
 """
@@ -18,13 +19,16 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refdesk import schema
 from refdesk.config import Settings
 from refdesk.plugins.api import SITE_FIELDS, SITES_ENTRY_POINT_GROUP, PluginContext, SitePage
-from refdesk.plugins.host import check_api_version, check_refdesk_requirement, load_error
+from refdesk.plugins.host import LoadedPlugin, PluginHost
 from refdesk.plugins.validation import DEFAULT_MAX_CHARS, MAX_CHARS
+
+if TYPE_CHECKING:
+    from refdesk.app import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -53,37 +57,32 @@ class SiteResult:
     tags: list[str] = field(default_factory=list)
 
 
+def _addon(plugin: LoadedPlugin) -> SiteAddon:
+    """The host's view of a site add-on as the import runs it (one that cannot run keeps its reason)."""
+    obj, info = plugin.obj, plugin.info
+    match, extract = getattr(obj, "match", None), getattr(obj, "extract", None)
+    return SiteAddon(info.name, match if callable(match) else None, extract if callable(extract) else None,
+                     "" if info.compatible else info.message, info.enabled)
+
+
 def load(settings: Settings, entry_points: Iterable[metadata.EntryPoint] | None = None) -> list[SiteAddon]:
-    """Every installed site add-on, checked as enrichment add-ons are (an unloadable one is kept with its problem)."""
+    """Every installed site add-on, checked by the add-on host as enrichment add-ons are (an unloadable one is
+    kept with its problem)."""
     eps = list(entry_points) if entry_points is not None else sorted(metadata.entry_points(group=SITES_ENTRY_POINT_GROUP), key=lambda e: e.name)
-    out: list[SiteAddon] = []
-    for ep in eps:
-        addon = SiteAddon(ep.name, enabled=ep.name not in settings.disabled_plugins)
-        try:
-            obj = ep.load()
-        except Exception as exc:  # a broken add-on never stops an import
-            addon.problem = f"cannot run: {load_error(exc)}"
-            out.append(addon)
-            continue
-        addon.problem = check_refdesk_requirement(getattr(ep, "dist", None)) or check_api_version(getattr(obj, "REFDESK_API_VERSION", None))
-        match, extract = getattr(obj, "match", None), getattr(obj, "extract", None)
-        if not addon.problem and not (callable(match) and callable(extract)):
-            addon.problem = "does not fit the plugin API: a site add-on defines match(url) and extract(page, context)"
-        addon.match, addon.extract = match, extract
-        out.append(addon)
-    return out
+    return [_addon(p) for p in PluginHost(settings, entry_points=eps).of_kind("site")]
 
 
 def from_objects(objects: Mapping[str, object]) -> list[SiteAddon]:
     """Site add-ons given as modules or objects (tests, benchmarks), checked as installed ones are."""
-    out = []
-    for name, obj in objects.items():
-        problem = check_api_version(getattr(obj, "REFDESK_API_VERSION", None))
-        match, extract = getattr(obj, "match", None), getattr(obj, "extract", None)
-        if not problem and not (callable(match) and callable(extract)):
-            problem = "does not fit the plugin API: a site add-on defines match(url) and extract(page, context)"
-        out.append(SiteAddon(name, match if callable(match) else None, extract if callable(extract) else None, problem))
-    return out
+    return [_addon(p) for p in PluginHost(Settings(), entry_points=[], sites=objects).of_kind("site")]
+
+
+def installed(ctx: AppContext) -> list[SiteAddon]:
+    """The site add-ons of ``ctx``'s add-on host: the ones ``refdesk plugins list`` shows, enabled as last set
+    (``plugins enable|disable``, the Add-ons dialog), rediscovered after an install."""
+    from refdesk.plugins.manager import host_for
+
+    return [_addon(p) for p in host_for(ctx).of_kind("site")]
 
 
 class _Timeout(Exception):
