@@ -120,6 +120,7 @@ class LibrarySync:
         self.sent: dict[str, dict[str, Any]] = {}  # what unconfirmed batches sent, by key
         self.applied: dict[str, dict[str, Any]] = {}  # what batches known to be applied (answer lost) sent, by key
         self.sent_new: set[str] = set()  # keys unconfirmed batches sent as new objects
+        self.sent_collections: dict[str, dict[str, Any]] = {}  # what unconfirmed batches sent of collections, by key
 
     # -- helpers ----------------------------------------------------------
     @property
@@ -212,6 +213,7 @@ class LibrarySync:
     def _download_once(self) -> None:
         since = self.version
         self.sent = state.sent_data(self.lib, self.library_id)
+        self.sent_collections = state.sent_data(self.lib, self.library_id, "collections")
         # keys are made here: an object we sent as new (version 0) that Zotero now has was created by our write
         self.sent_new = {str(o["key"]) for e in state.pending_batches(self.lib, self.library_id) if e.object_type == "items"
                          for o in state.batch_payload(self.lib, e.id) if not o.get("version")}
@@ -246,6 +248,7 @@ class LibrarySync:
             with self.lib.transaction():
                 for obj in objs:
                     self._apply_collection(obj)
+        self._restore_parents(check)
         # items
         local = state.local_versions(self.lib, self.library_id)
         queue = [k for k, v in item_versions.items() if local.get(k) != v]
@@ -388,10 +391,27 @@ class LibrarySync:
         self.report.deleted_locally += 1
 
     def _apply_collection(self, obj: dict[str, Any]) -> None:
+        """Store Zotero's copy of a collection, merged with ours when ours changed too.
+
+        Collections settle themselves (as in Zotero desktop): a field changed on both sides takes the server's
+        value, and a change beats a deletion either way. Deleted here and changed in Zotero: it is restored
+        (its deletion is not sent) with the items the deletion took out of it; the reverse is in
+        ``_apply_collection_deletion``.
+        """
         key, version, data = mapping.collection_from_zotero(obj)
-        current = state.collection_rows(self.lib, self.library_id).get(key)
+        lid = self.library_id
+        current = state.collection_rows(self.lib, lid).get(key)
         if current is not None and version < current[0]:
             return  # older than ours: another sync stored a newer copy meanwhile (see _apply_item)
+        if current is None and key in state.deletions(self.lib, lid, "collection"):
+            ours = self.sent_collections.get(key)
+            if ours is not None and mapping.same(ours, data):
+                return  # only our own unanswered write is there: the deletion made after it goes as planned
+            state.forget_deletions(self.lib, lid, [key], "collection")
+            state.put_collection(self.lib, lid, key, version, data)
+            self._restore_members(key)
+            self.report.collections_downloaded += 1
+            return
         if current is not None and current[1]:
             # collections merge automatically (as Zotero desktop does); on a clash the server wins
             merged, _ = conflicts.merge(current[3], current[2], data)
@@ -402,6 +422,48 @@ class LibrarySync:
         else:
             state.put_collection(self.lib, self.library_id, key, version, data)
         self.report.collections_downloaded += 1
+
+    def _restore_members(self, key: str) -> None:
+        """Put back the items a local deletion of collection ``key`` took out of it: Zotero still lists them.
+
+        Deleting a collection drops it from its items without making them dirty (Zotero does the same itself
+        when the deletion arrives), so an item whose last synced copy is in ``key`` and whose data is not lost
+        its membership to that deletion only.
+        """
+        lid = self.library_id
+        rows = self.lib.execute(
+            "SELECT key FROM items WHERE library_id = ? AND synced_data IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM json_each(synced_data, '$.collections') WHERE value = ?)"
+            " AND NOT EXISTS (SELECT 1 FROM json_each(data, '$.collections') WHERE value = ?)", (lid, key, key))
+        for (item_key,) in rows:
+            rec = self.lib.get(str(item_key), lid)
+            rec.data["collections"] = [*(rec.data.get("collections") or []), key]
+            self.lib.save(rec, "zotero", dirty=False, changed=["collections"])  # as Zotero holds it: not an edit
+
+    def _restore_parents(self, check: Callable[[], None]) -> None:
+        """Restore the collections deleted here that a collection kept or restored from Zotero sits inside.
+
+        Deleting a parent in Zotero takes its subcollections along, so sending the deletion of a parent whose
+        child was changed in Zotero (restored above) or made there would lose the child after all.
+        """
+        lid = self.library_id
+        deleted = set(state.deletions(self.lib, lid, "collection"))
+        while deleted:
+            rows = state.collection_rows(self.lib, lid)
+            parents = sorted({str(d["parentCollection"]) for _, _, d, _ in rows.values()
+                              if d.get("parentCollection") and d["parentCollection"] not in rows
+                              and d["parentCollection"] in deleted})
+            if not parents:
+                return
+            deleted -= set(parents)  # asked once: one deleted in Zotero too stays deleted
+            for i in range(0, len(parents), BATCH):
+                with self.client.errors("downloading collections"):
+                    objs = self.client.expect(self.zot.collections(collectionKey=",".join(parents[i:i + BATCH]), limit=BATCH),
+                                              list, "downloading")
+                check()
+                with self.lib.transaction():
+                    for obj in objs:
+                        self._apply_collection(obj)
 
     def _apply_collection_deletion(self, key: str) -> None:
         current = state.collection_rows(self.lib, self.library_id).get(key)
@@ -422,6 +484,7 @@ class LibrarySync:
                 self._probe(entry.object_type, entry.token, entry.id)
         if entries:
             raise _Stale  # a probe carries no library version: what others wrote meanwhile is downloaded next
+        self._adopt_orphan_collections()
         cols = self._dirty_collections()
         rows = state.collection_rows(self.lib, self.library_id)
         cols.sort(key=lambda k: bool(rows[k][2].get("parentCollection")))
@@ -438,6 +501,20 @@ class LibrarySync:
             self._send("items", [it.key for it in chunk], payload=[self._item_payload(it) for it in chunk], mark=mark)
         self._delete("items", self._deletable(), "item")
         self._delete("collections", state.deletions(self.lib, self.library_id, "collection"), "collection")
+
+    def _adopt_orphan_collections(self) -> None:
+        """A changed collection whose parent is gone (deleted in Zotero meanwhile) goes up at the top level.
+
+        Zotero would refuse it ("Parent collection ... doesn't exist") at every sync; at the top level the
+        change is kept, as a child item whose parent was deleted goes up standalone.
+        """
+        rows = state.collection_rows(self.lib, self.library_id)
+        with self.lib.transaction():
+            for key, (version, dirty, data, synced) in rows.items():
+                parent = data.get("parentCollection")
+                if dirty and parent and parent not in rows:
+                    state.put_collection(self.lib, self.library_id, key, version, {**data, "parentCollection": False},
+                                         synced=synced if synced is not None else {}, dirty=True)
 
     def _adopt_orphans(self, items: list[state.ItemState]) -> None:
         """A note or attachment whose parent is gone (deleted elsewhere meanwhile) goes up standalone.
