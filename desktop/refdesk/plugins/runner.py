@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 ProblemKind = Literal["error", "timeout", "invalid", "skipped", "cancelled"]
 ContextFactory = Callable[[str, Callable[[], bool]], PluginContext]
 Progress = Callable[[int, int, str], None]
+#: How one record × add-on pair ended: each pair ends exactly once, in one of these ways.
+Ending = Literal["answered", "error", "invalid", "timeout", "skipped", "cancelled", "not started"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class RunResult:
     plugin_seconds: dict[str, float] = field(default_factory=dict)
     #: add-ons stopped for timing out ``max_timeouts`` times (a caller running more batches should leave them out)
     gave_up: set[str] = field(default_factory=set)
+    #: (record key, add-on) -> how that pair ended ("answered", "timeout", "not started"...): every pair, once
+    ended: dict[tuple[str, str], Ending] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -194,6 +198,186 @@ def _where(exc: BaseException, homes: tuple[str, ...]) -> str:
     return f"{chosen[-1].filename}:{chosen[-1].lineno}" if chosen else ""
 
 
+class _Tally:
+    """The run's accounts. **Invariant: every record × add-on pair is accounted exactly once** — answered (its
+    outcome, possibly empty), failed (an exception, or output refused as a whole), timed out, skipped (the add-on
+    was given up on while the call ran), cancelled, or never started (the add-on was given up on, or the run
+    cancelled, before it got to the record). ``account`` is the only place the counts change: a record is done
+    (``on_record``, then ``progress``) when its last add-on is accounted, an add-on when its last record is.
+    The run ends when every record is done, or at a cancel."""
+
+    def __init__(self, records: Sequence[RecordView], plugins: Sequence[str], result: RunResult, started: float,
+                 on_record: Callable[[str, list[Outcome]], None] | None, progress: Progress | None) -> None:
+        self.total = len(records)
+        self.result = result
+        self.started = started
+        self.on_record = on_record
+        self.progress = progress
+        self.plugins_left_for = {r.key: len(plugins) for r in records}  # record key -> add-ons not yet accounted
+        self.records_left_for = {name: len(records) for name in plugins}  # add-on -> records not yet accounted
+        self.outcomes: dict[str, list[Outcome]] = {r.key: [] for r in records}
+        #: (record key, add-on) -> how the pair ended; a pair is in here once, and every pair is by the end
+        self.ended: dict[tuple[str, str], Ending] = {}
+        self.records_done = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.records_done >= self.total
+
+    def account(self, key: str, plugin: str, ending: Ending, outcome: Outcome | None = None) -> None:
+        """Pair (``key``, ``plugin``) has ended: count it, once."""
+        if (key, plugin) in self.ended:  # a bug in the runner: never count a pair twice
+            log.error("%s on %s was accounted twice (%s, then %s); the second is ignored", plugin, key,
+                      self.ended[key, plugin], ending)
+            return
+        self.ended[key, plugin] = ending
+        if outcome is not None:
+            self.result.outcomes.append(outcome)
+            self.outcomes[key].append(outcome)
+        self.records_left_for[plugin] -= 1
+        if self.records_left_for[plugin] == 0:
+            self.result.plugin_seconds[plugin] = time.monotonic() - self.started
+        self.plugins_left_for[key] -= 1
+        if self.plugins_left_for[key] == 0 and not self.result.cancelled:
+            self.records_done += 1
+            outcomes = self.outcomes.pop(key)
+            if self.on_record is not None:
+                self.on_record(key, outcomes)
+            if self.progress is not None:
+                self.progress(self.records_done, self.total, key)
+
+
+class _Run:
+    """One ``run``: the lanes, the tally, and the coordinator's steps on the calling thread."""
+
+    def __init__(self, records: Sequence[RecordView], plugins: Sequence[tuple[str, pluggy.PluginManager]],
+                 make_context: ContextFactory, *, timeout: float, lane_width: int, max_timeouts: int,
+                 on_record: Callable[[str, list[Outcome]], None] | None, progress: Progress | None,
+                 cancel: Callable[[], bool] | None) -> None:
+        self.started = time.monotonic()
+        self.result = RunResult(records=len(records))
+        self.timeout = timeout
+        self.max_timeouts = max_timeouts
+        self.cancel = cancel
+        self.inbox: queue.Queue[_Message] = queue.Queue()
+        self.lanes = {name: _Lane(name, manager, records, lane_width, make_context, self.inbox) for name, manager in plugins}
+        self.tally = _Tally(records, list(self.lanes), self.result, self.started, on_record, progress)
+
+    def go(self) -> RunResult:
+        for lane in self.lanes.values():
+            lane.start()
+        while not self.tally.finished:
+            if self.cancel is not None and self.cancel():
+                self.cancel_all()
+                break
+            self.receive()
+            self.enforce_deadlines(time.monotonic())
+        self.result.seconds = time.monotonic() - self.started
+        return self.result
+
+    def problem(self, plugin: str, key: str, kind: ProblemKind, message: str, detail: str = "") -> None:
+        self.result.problems.append(Problem(plugin, key, kind, message, detail))
+
+    # -- answers ---------------------------------------------------------------
+    def receive(self) -> None:
+        """Wait for answers until the next deadline (50 ms at most), then settle every answer that is ready."""
+        deadlines = [d for d in (lane.next_deadline(self.timeout) for lane in self.lanes.values()) if d is not None]
+        wait = 0.05 if not deadlines else max(0.0, min(0.05, min(deadlines) - time.monotonic()))
+        try:
+            message = self.inbox.get(timeout=wait)
+        except queue.Empty:
+            return
+        while True:
+            self.settle(*message)
+            try:
+                message = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def settle(self, name: str, record: RecordView, value: object, seconds: float, error: BaseException | None) -> None:
+        """One call returned or raised: its problems, its valid suggestions, and its pair accounted."""
+        if error is not None:
+            detail = "".join(traceback.format_exception(error)).rstrip()
+            where = _where(error, self.lanes[name].home)
+            self.problem(name, record.key, "error", f"failed: {_describe(error, where)}", detail)
+            self.tally.account(record.key, name, "error")
+            return
+        checked = check_result(value)
+        if isinstance(checked, Rejected):
+            self.problem(name, record.key, "invalid", f"output rejected: {checked.reason}")
+            self.tally.account(record.key, name, "invalid")
+            return
+        self.tally.account(record.key, name, "answered", Outcome(name, record.key, self.valid(name, record, checked), seconds))
+
+    def valid(self, name: str, record: RecordView, suggestions: list[Suggestion]) -> list[Suggestion]:
+        """The suggestions that pass validation (the others named as problems), subjects capped."""
+        good: list[Suggestion] = []
+        for s in suggestions:
+            ok = check_suggestion(s, record.item_type or "document", name)
+            if isinstance(ok, Rejected):
+                what = f" for {ok.field}" if ok.field else ""
+                self.problem(name, record.key, "invalid", f"suggestion{what} rejected: {ok.reason}")
+            else:
+                good.append(ok)
+        good, dropped = cap_subjects(good)
+        if dropped:
+            self.problem(name, record.key, "invalid", f"suggested {MAX_SUBJECTS + dropped} subjects; "
+                                                      f"the first {MAX_SUBJECTS} are offered, {dropped} left out")
+        return good
+
+    # -- timeouts and giving up ---------------------------------------------------
+    def enforce_deadlines(self, now: float) -> None:
+        """Calls past ``timeout`` are abandoned: exactly ``max_timeouts`` per add-on count as timeouts; at the last
+        one the add-on is given up on (see ``give_up``); otherwise a worker replaces each abandoned one."""
+        for lane in self.lanes.values():
+            late = sorted(lane.overdue(now, self.timeout), key=lambda c: c.started)
+            for call in late:
+                if lane.timeouts < self.max_timeouts:  # exactly max_timeouts are counted; the others were stopped with it
+                    lane.timeouts += 1
+                    self.problem(lane.name, call.record.key, "timeout", f"stopped after {self.timeout:g} s (timed out)")
+                    self.tally.account(call.record.key, lane.name, "timeout")
+                else:
+                    self.problem(lane.name, call.record.key, "skipped", self.given_up)
+                    self.tally.account(call.record.key, lane.name, "skipped")
+            if not late:
+                continue
+            if lane.timeouts >= self.max_timeouts:
+                self.give_up(lane)
+            else:
+                for _ in late:
+                    lane.spawn()
+
+    @property
+    def given_up(self) -> str:
+        return f"stopped: the add-on timed out {self.max_timeouts} times and was given up on"
+
+    def give_up(self, lane: _Lane) -> None:
+        """The add-on timed out ``max_timeouts`` times: its calls still running are stopped now (skipped, not counted
+        as they overrun) and the records it never started are accounted in one problem."""
+        self.result.gave_up.add(lane.name)
+        never_run = lane.halt()
+        for call in lane.abandon_all():
+            self.problem(lane.name, call.record.key, "skipped", self.given_up)
+            self.tally.account(call.record.key, lane.name, "skipped")
+        if never_run:
+            self.problem(lane.name, "", "skipped", f"timed out {lane.timeouts} times; not run for {len(never_run)} more record(s)")
+        for rec in never_run:
+            self.tally.account(rec.key, lane.name, "not started")
+
+    def cancel_all(self) -> None:
+        """The user cancelled: every running call and every record not started is accounted as cancelled."""
+        self.result.cancelled = True
+        for lane in self.lanes.values():
+            for call in lane.abandon_all():
+                self.problem(lane.name, call.record.key, "cancelled", "cancelled while running")
+                self.tally.account(call.record.key, lane.name, "cancelled")
+            never_run = lane.halt()
+            if never_run:
+                self.problem(lane.name, "", "cancelled", f"cancelled; not run for {len(never_run)} more record(s)")
+            for rec in never_run:
+                self.tally.account(rec.key, lane.name, "not started")
+
+
 def run(
     records: Sequence[RecordView],
     plugins: Sequence[tuple[str, pluggy.PluginManager]],
@@ -210,115 +394,12 @@ def run(
 
     ``on_record(key, outcomes)`` runs on the calling thread as soon as every add-on is
     done with a record (to store its suggestions); ``progress(done, total, key)`` after it.
+    Every record × add-on pair is accounted exactly once (``_Tally``; ``RunResult.ended`` says how each ended).
     """
-    started = time.monotonic()
-    result = RunResult(records=len(records))
     if not records or not plugins:
-        return result
-    inbox: queue.Queue[_Message] = queue.Queue()
-    lanes = {name: _Lane(name, manager, records, lane_width, make_context, inbox) for name, manager in plugins}
-    remaining = {r.key: len(lanes) for r in records}
-    left = {name: len(records) for name in lanes}
-    per_record: dict[str, list[Outcome]] = {r.key: [] for r in records}
-    done_records = 0
-
-    def account(key: str, plugin: str) -> None:
-        nonlocal done_records
-        left[plugin] -= 1
-        if left[plugin] == 0:
-            result.plugin_seconds[plugin] = time.monotonic() - started
-        remaining[key] -= 1
-        if remaining[key] == 0 and not result.cancelled:
-            done_records += 1
-            outcomes = per_record.pop(key)
-            if on_record is not None:
-                on_record(key, outcomes)
-            if progress is not None:
-                progress(done_records, len(records), key)
-
-    def settle(name: str, record: RecordView, value: object, seconds: float, error: BaseException | None) -> None:
-        if error is not None:
-            detail = "".join(traceback.format_exception(error)).rstrip()
-            result.problems.append(Problem(name, record.key, "error", f"failed: {_describe(error, _where(error, lanes[name].home))}", detail))
-        else:
-            checked = check_result(value)
-            if isinstance(checked, Rejected):
-                result.problems.append(Problem(name, record.key, "invalid", f"output rejected: {checked.reason}"))
-            else:
-                good: list[Suggestion] = []
-                for s in checked:
-                    ok = check_suggestion(s, record.item_type or "document", name)
-                    if isinstance(ok, Rejected):
-                        what = f" for {ok.field}" if ok.field else ""
-                        result.problems.append(Problem(name, record.key, "invalid", f"suggestion{what} rejected: {ok.reason}"))
-                    else:
-                        good.append(ok)
-                good, dropped = cap_subjects(good)
-                if dropped:
-                    result.problems.append(Problem(name, record.key, "invalid", f"suggested {MAX_SUBJECTS + dropped} subjects; "
-                                                   f"the first {MAX_SUBJECTS} are offered, {dropped} left out"))
-                outcome = Outcome(name, record.key, good, seconds)
-                result.outcomes.append(outcome)
-                per_record[record.key].append(outcome)
-        account(record.key, name)
-
-    def skip(lane: _Lane, kind: ProblemKind, why: str) -> None:
-        never_run = lane.halt()
-        if never_run:
-            result.problems.append(Problem(lane.name, "", kind, f"{why}; not run for {len(never_run)} more record(s)"))
-        for rec in never_run:
-            account(rec.key, lane.name)
-
-    for lane in lanes.values():
-        lane.start()
-    while done_records < len(records):
-        if cancel is not None and cancel():
-            result.cancelled = True
-            for lane in lanes.values():
-                for call in lane.abandon_all():
-                    result.problems.append(Problem(lane.name, call.record.key, "cancelled", "cancelled while running"))
-                    account(call.record.key, lane.name)
-                skip(lane, "cancelled", "cancelled")
-            break
-        deadlines = [d for d in (lane.next_deadline(timeout) for lane in lanes.values()) if d is not None]
-        wait = 0.05 if not deadlines else max(0.0, min(0.05, min(deadlines) - time.monotonic()))
-        try:
-            message = inbox.get(timeout=wait)
-        except queue.Empty:
-            pass
-        else:
-            settle(*message)
-            while True:  # drain what else is ready before checking deadlines again
-                try:
-                    message = inbox.get_nowait()
-                except queue.Empty:
-                    break
-                settle(*message)
-        now = time.monotonic()
-        for lane in lanes.values():
-            late = sorted(lane.overdue(now, timeout), key=lambda c: c.started)
-            given_up = f"stopped: the add-on timed out {max_timeouts} times and was given up on"
-            for call in late:
-                if lane.timeouts < max_timeouts:  # exactly max_timeouts are counted; the others were stopped with it
-                    lane.timeouts += 1
-                    result.problems.append(Problem(lane.name, call.record.key, "timeout", f"stopped after {timeout:g} s (timed out)"))
-                else:
-                    result.problems.append(Problem(lane.name, call.record.key, "skipped", given_up))
-                account(call.record.key, lane.name)
-            if late:
-                if lane.timeouts >= max_timeouts:
-                    result.gave_up.add(lane.name)
-                    never_run = lane.halt()
-                    for call in lane.abandon_all():  # calls still running are stopped now, not counted as they overrun
-                        result.problems.append(Problem(lane.name, call.record.key, "skipped", given_up))
-                        account(call.record.key, lane.name)
-                    if never_run:
-                        result.problems.append(Problem(lane.name, "", "skipped", f"timed out {lane.timeouts} times; "
-                                                       f"not run for {len(never_run)} more record(s)"))
-                    for rec in never_run:
-                        account(rec.key, lane.name)
-                else:
-                    for _ in late:
-                        lane.spawn()
-    result.seconds = time.monotonic() - started
+        return RunResult(records=len(records))
+    state = _Run(records, plugins, make_context, timeout=timeout, lane_width=lane_width, max_timeouts=max_timeouts,
+                 on_record=on_record, progress=progress, cancel=cancel)
+    result = state.go()
+    result.ended = state.tally.ended
     return result
