@@ -110,10 +110,6 @@ class RefdeskZotero(pz.Zotero):
     def key_current(self, **kwargs: Any) -> str:
         return self._build_query("/keys/current")
 
-    def last_version(self) -> int:
-        """Last-Modified-Version of the last response."""
-        return int(self.request.headers.get("last-modified-version", 0)) if self.request is not None else 0
-
 
 class ResilientTransport(httpx2.BaseTransport):
     """Retries, waits and pauses under ``policy`` (refdesk/retry.py); ``pacer`` spaces requests per host."""
@@ -138,6 +134,8 @@ class ResilientTransport(httpx2.BaseTransport):
         self._backoff_until = 0.0
         self.pause_until = 0.0  # wall clock: when Zotero allows requests again (kept across runs by the engine)
         self.last_attempts = 0  # attempts the last request took (> 1: an earlier one may have been applied)
+        self.last_status: int | None = None  # status and headers of the last answer handed to pyzotero
+        self.last_headers: httpx2.Headers = httpx2.Headers()
         self._local = threading.local()
 
     # -- per-request context set by the engine ---------------------------
@@ -231,6 +229,7 @@ class ResilientTransport(httpx2.BaseTransport):
                 if seconds is not None:
                     self.pause_until = max(self.pause_until, time.time() + seconds)
                     self._backoff_until = max(self._backoff_until, time.monotonic() + seconds)
+            self.last_status, self.last_headers = response.status_code, response.headers
             if self.fault_hook is not None:
                 self.fault_hook(request, "received")
             return response
@@ -281,6 +280,20 @@ class ZoteroClient:
     @property
     def requests(self) -> int:
         return self.transport.requests
+
+    # The last answer, read from the transport rather than pyzotero's ``zot.request`` (its own mutable
+    # attribute, not part of its API). Libraries sync one after another, so the last answer is the last call's.
+    def last_status(self) -> int | None:
+        """The status of the last answer (304 when nothing changed since the version asked about)."""
+        return self.transport.last_status
+
+    def last_header(self, name: str) -> str:
+        return self.transport.last_headers.get(name, "")
+
+    def last_version(self) -> int:
+        """``Last-Modified-Version`` of the last answer (0 when it had none)."""
+        value = self.last_header("last-modified-version")
+        return int(value) if value.isdigit() else 0
 
     def close(self) -> None:
         self.http.close()

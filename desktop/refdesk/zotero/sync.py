@@ -17,7 +17,6 @@ token) and no lost change (an item stays dirty until the server confirmed it).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -25,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from pyzotero import zotero_errors as ze
@@ -99,12 +99,15 @@ class SyncReport:
                 "conflicts": [c.to_json() for c in self.conflicts]}
 
 
-class _Stale(Exception):
-    """The server has changes we have not seen (412): download, then upload again."""
+class Upload(Enum):
+    """How an upload step ended: ``DONE``, or ``SERVER_AHEAD``: Zotero holds changes we have not seen (a 412, or a
+    probe that wrote without our library version), so ``run`` downloads and merges them, then uploads again."""
+
+    DONE = "done"
+    SERVER_AHEAD = "server ahead"
 
 
-class _Moved(Exception):
-    """The library version moved during a download: start the download again."""
+DONE, SERVER_AHEAD = Upload.DONE, Upload.SERVER_AHEAD
 
 
 class LibrarySync:
@@ -156,29 +159,33 @@ class LibrarySync:
         state.harvest_deletions(self.lib, self.library_id)
         self._reconcile_conflicts()
         self.report.version_before = self.version
-        downloaded = False
-        for attempt in range(MAX_RESTARTS):
-            if attempt > 1:
-                self.client.transport.wait(min(2.0 ** (attempt - 2), 30.0))
-            try:
-                if not downloaded and (not self._can_write() or not self.has_local_changes()):
-                    self.download()
-                    downloaded = True
-                if not self._can_write() or not self.has_local_changes():
-                    break
-                self.upload()
-                break
-            except _Stale:
-                log.info("%s: server has newer data, downloading first", self.library_id)
-                self.download()
-                downloaded = True
-        else:
-            raise ZoteroError(f"The Zotero library {self.library_id} kept changing during the sync; try again in a moment")
+        self._upload_and_download()
         self.report.version_after = self.version
         self.report.read_only = not self._can_write()
         self.report.held = len(conflicts.held_keys(self.lib, self.library_id))
         self.report.pending = state.dirty_count(self.lib, self.library_id) + len(state.deletions(self.lib, self.library_id))
         self.progress(Progress(self.library_id, "done"))
+
+    def _to_upload(self) -> bool:
+        return self._can_write() and self.has_local_changes()
+
+    def _upload_and_download(self) -> None:
+        """Upload first when there is something to send, else download. An upload that finds Zotero ahead
+        (``SERVER_AHEAD``) downloads and merges, then uploads again: at most ``MAX_RESTARTS`` rounds, waiting
+        1, 2, 4 ... s from the third on, since another client is writing as fast as we are."""
+        downloaded = False
+        for round_ in range(MAX_RESTARTS):
+            if round_ > 1:
+                self.client.transport.wait(min(2.0 ** (round_ - 2), 30.0))
+            if not downloaded and not self._to_upload():
+                self.download()
+                downloaded = True
+            if not self._to_upload() or self.upload() is DONE:
+                return
+            log.info("%s: server has newer data, downloading first", self.library_id)
+            self.download()
+            downloaded = True
+        raise ZoteroError(f"The Zotero library {self.library_id} kept changing during the sync; try again in a moment")
 
     def _reconcile_conflicts(self) -> None:
         """Conflicts whose ground changed here since they were opened: the item was deleted here too."""
@@ -197,20 +204,21 @@ class LibrarySync:
 
     # -- download -------------------------------------------------------------
     def download(self) -> None:
+        """Download until one pass saw the library at one version (at most ``MAX_RESTARTS`` passes)."""
         for _ in range(MAX_RESTARTS):
-            try:
-                self._download_once()
+            if self._download_once():
                 return
-            except _Moved:
-                log.info("%s: library changed while downloading, starting over", self.library_id)
-                self.client.transport.wait(0.5)
+            log.info("%s: library changed while downloading, starting over", self.library_id)
+            self.client.transport.wait(0.5)
         raise ZoteroError(f"The Zotero library {self.library_id} kept changing during the download; try again later")
 
     def _read(self, what: str, call: Callable[[], Any]) -> Any:
         with self.client.errors(what):
             return call()
 
-    def _download_once(self) -> None:
+    def _download_once(self) -> bool:
+        """One pass from our library version; False when Zotero's version moved during it (nothing half-applied is
+        lost: each response is applied in its own transaction, and the library version is saved only at the end)."""
         since = self.version
         self.sent = state.sent_data(self.lib, self.library_id)
         self.sent_collections = state.sent_data(self.lib, self.library_id, "collections")
@@ -223,20 +231,20 @@ class LibrarySync:
             with self.client.transport.headers(If_Modified_Since_Version=str(since)), self.client.errors("checking for changes"):
                 coll_versions: dict[str, int] = self.client.expect(zot.collection_versions(since=since), dict, "listing changes")
         except ZoteroError:
-            if zot.request is not None and zot.request.status_code == 304:
+            if self.client.last_status() == 304:
                 # nothing changed since our version, so a journaled batch changed nothing either
                 state.clear_journal(self.lib, self.library_id)
-                return
+                return True
             raise
-        top = zot.last_version()
+        top = self.client.last_version()
 
-        def check() -> None:
-            if zot.last_version() != top:
-                raise _Moved
+        def moved() -> bool:
+            return self.client.last_version() != top
 
         item_versions: dict[str, int] = self.client.expect(
             self._read("listing changed items", lambda: zot.item_versions(since=since, includeTrashed=1)), dict, "listing changes")
-        check()
+        if moved():
+            return False
         # collections first: items refer to them
         local_cols = state.collection_rows(self.lib, self.library_id)
         wanted_cols = [k for k, v in coll_versions.items() if local_cols.get(k, (None,))[0] != v]
@@ -244,11 +252,13 @@ class LibrarySync:
             chunk = wanted_cols[i:i + BATCH]
             with self.client.errors("downloading collections"):
                 objs = self.client.expect(zot.collections(collectionKey=",".join(chunk), limit=BATCH), list, "downloading")
-            check()
+            if moved():
+                return False
             with self.lib.transaction():
                 for obj in objs:
                     self._apply_collection(obj)
-        self._restore_parents(check)
+        if not self._restore_parents(moved):
+            return False
         # items
         local = state.local_versions(self.lib, self.library_id)
         queue = [k for k, v in item_versions.items() if local.get(k) != v]
@@ -259,13 +269,14 @@ class LibrarySync:
             while True:
                 with self.client.errors("downloading items"):
                     objs = self.client.expect(zot.items(since=since, includeTrashed=1, limit=PAGE, start=start), list, "downloading")
-                check()
+                if moved():
+                    return False
                 with self.lib.transaction():
                     self._apply_items([o for o in objs if local.get(o["key"]) != o["version"]])
                 done += len(objs)
                 self.progress(Progress(self.library_id, "downloading", min(done, total), total))
                 start += PAGE
-                total_results = int(zot.request.headers.get("total-results", 0)) if zot.request is not None else 0
+                total_results = int(self.client.last_header("total-results") or 0)
                 if len(objs) < PAGE or start >= total_results:
                     break
         else:
@@ -273,14 +284,16 @@ class LibrarySync:
                 chunk = queue[i:i + BATCH]
                 with self.client.errors("downloading items"):
                     objs = self.client.expect(zot.items(itemKey=",".join(chunk), includeTrashed=1, limit=BATCH), list, "downloading")
-                check()
+                if moved():
+                    return False
                 with self.lib.transaction():
                     self._apply_items(objs)
                 done += len(chunk)
                 self.progress(Progress(self.library_id, "downloading", done, total))
         deleted: dict[str, list[str]] = self.client.expect(self._read("listing deletions", lambda: zot.deleted(since=since)),
                                                            dict, "listing deletions")
-        check()
+        if moved():
+            return False
         with self.lib.transaction():
             for key in deleted.get("items", []):
                 self._apply_item_deletion(key)
@@ -291,6 +304,7 @@ class LibrarySync:
             # everything the server has is applied: unconfirmed batches are settled (dirty objects go again)
             state.clear_journal(self.lib, self.library_id)
         self.applied = {}
+        return True
 
     def _apply_items(self, objs: list[dict[str, Any]]) -> None:
         """Apply one response's items: new ones in bulk, the rest one by one (merges, conflicts)."""
@@ -440,11 +454,12 @@ class LibrarySync:
             rec.data["collections"] = [*(rec.data.get("collections") or []), key]
             self.lib.save(rec, "zotero", dirty=False, changed=["collections"])  # as Zotero holds it: not an edit
 
-    def _restore_parents(self, check: Callable[[], None]) -> None:
+    def _restore_parents(self, moved: Callable[[], bool]) -> bool:
         """Restore the collections deleted here that a collection kept or restored from Zotero sits inside.
 
         Deleting a parent in Zotero takes its subcollections along, so sending the deletion of a parent whose
-        child was changed in Zotero (restored above) or made there would lose the child after all.
+        child was changed in Zotero (restored above) or made there would lose the child after all. False when
+        the library version moved meanwhile (the download starts again).
         """
         lid = self.library_id
         deleted = set(state.deletions(self.lib, lid, "collection"))
@@ -454,16 +469,18 @@ class LibrarySync:
                               if d.get("parentCollection") and d["parentCollection"] not in rows
                               and d["parentCollection"] in deleted})
             if not parents:
-                return
+                return True
             deleted -= set(parents)  # asked once: one deleted in Zotero too stays deleted
             for i in range(0, len(parents), BATCH):
                 with self.client.errors("downloading collections"):
                     objs = self.client.expect(self.zot.collections(collectionKey=",".join(parents[i:i + BATCH]), limit=BATCH),
                                               list, "downloading")
-                check()
+                if moved():
+                    return False
                 with self.lib.transaction():
                     for obj in objs:
                         self._apply_collection(obj)
+        return True
 
     def _apply_collection_deletion(self, key: str) -> None:
         current = state.collection_rows(self.lib, self.library_id).get(key)
@@ -476,20 +493,22 @@ class LibrarySync:
             state.remove_collection(self.lib, self.library_id, key)
 
     # -- upload ---------------------------------------------------------------
-    def upload(self) -> None:
+    def upload(self) -> Upload:
+        """Collections, items (parents first), then deletions; stops at the first step that finds Zotero ahead."""
         entries = state.pending_batches(self.lib, self.library_id)
         for entry in entries:
-            # a batch whose answer never came (a killed sync, a lost connection): was it applied?
-            with contextlib.suppress(_Stale):  # settle every unanswered batch before downloading (each merge's base)
-                self._probe(entry.object_type, entry.token, entry.id)
+            # a batch whose answer never came (a killed sync, a lost connection): was it applied? Every one is
+            # settled, whatever the others found, before downloading (each settles the base of its merge)
+            self._probe(entry.object_type, entry.token, entry.id)
         if entries:
-            raise _Stale  # a probe carries no library version: what others wrote meanwhile is downloaded next
+            return SERVER_AHEAD  # a probe carries no library version: what others wrote meanwhile is downloaded next
         self._adopt_orphan_collections()
         cols = self._dirty_collections()
         rows = state.collection_rows(self.lib, self.library_id)
         cols.sort(key=lambda k: bool(rows[k][2].get("parentCollection")))
         for i in range(0, len(cols), BATCH):
-            self._send("collections", cols[i:i + BATCH])
+            if self._send("collections", cols[i:i + BATCH]) is SERVER_AHEAD:
+                return SERVER_AHEAD
         mark = state.journal_mark(self.lib)  # before reading the items: later edits keep them dirty
         items = self._uploadable()
         self._adopt_orphans(items)
@@ -498,9 +517,12 @@ class LibrarySync:
         for i in range(0, total, BATCH):
             self.progress(Progress(self.library_id, "uploading", i, total))
             chunk = items[i:i + BATCH]
-            self._send("items", [it.key for it in chunk], payload=[self._item_payload(it) for it in chunk], mark=mark)
-        self._delete("items", self._deletable(), "item")
-        self._delete("collections", state.deletions(self.lib, self.library_id, "collection"), "collection")
+            if self._send("items", [it.key for it in chunk], payload=[self._item_payload(it) for it in chunk],
+                          mark=mark) is SERVER_AHEAD:
+                return SERVER_AHEAD
+        if self._delete("items", self._deletable(), "item") is SERVER_AHEAD:
+            return SERVER_AHEAD
+        return self._delete("collections", state.deletions(self.lib, self.library_id, "collection"), "collection")
 
     def _adopt_orphan_collections(self) -> None:
         """A changed collection whose parent is gone (deleted in Zotero meanwhile) goes up at the top level.
@@ -568,12 +590,13 @@ class LibrarySync:
             return zot.create_collections(payload, last_modified=base)
 
     def _send(self, object_type: str, keys: list[str], payload: list[dict[str, Any]] | None = None,
-              mark: int | None = None) -> None:
+              mark: int | None = None) -> Upload:
+        """One journaled batch, conditional on our library version."""
         if mark is None or payload is None:
             mark = state.journal_mark(self.lib)
             payload = self._payload(object_type, keys)
         if not payload:
-            return
+            return DONE
         base = self.version
         token = uuid.uuid4().hex
         journal_id = state.journal_batch(self.lib, self.library_id, object_type, token, payload, base)
@@ -582,13 +605,13 @@ class LibrarySync:
         except (ze.PreConditionFailedError, ze.PreConditionRequiredError):
             if self.client.transport.last_attempts > 1:
                 # an earlier attempt may have been applied before its answer was lost: ask with the token
-                self._probe(object_type, token, journal_id)
-                return
+                return self._probe(object_type, token, journal_id)
             state.finish_batch(self.lib, journal_id)  # refused at the first attempt: nothing was written
-            raise _Stale from None
-        self._apply_result(object_type, payload, result, journal_id, state.changed_since(self.lib, self.library_id, mark))
+            return SERVER_AHEAD
+        return self._apply_result(object_type, payload, result, journal_id,
+                                  state.changed_since(self.lib, self.library_id, mark))
 
-    def _probe(self, object_type: str, token: str, journal_id: int) -> None:
+    def _probe(self, object_type: str, token: str, journal_id: int) -> Upload:
         """Settle a batch whose answer was lost: send it again, as it was, with its token and no library version.
 
         Without ``If-Unmodified-Since-Version`` a whole-request ``412`` can only mean the token was used: the
@@ -600,7 +623,7 @@ class LibrarySync:
         payload = state.batch_payload(self.lib, journal_id)
         if not payload:
             state.finish_batch(self.lib, journal_id)
-            return
+            return DONE
         # The token's first use was the batch itself, sent with our library version: all or nothing. Once a probe
         # went out, the token may have been used by that probe, which can write some objects and refuse others.
         atomic = not state.was_probed(self.lib, token)
@@ -611,23 +634,22 @@ class LibrarySync:
             if object_type == "items" and atomic and self.client.transport.last_attempts == 1:
                 self.applied.update({str(obj["key"]): self._strip(obj) for obj in payload})
             # (otherwise which objects went through is unknown: one equal to what was sent counts as ours)
-            raise _Stale from None  # the journal entry stays until the download has merged it
+            return SERVER_AHEAD  # the journal entry stays until the download has merged it
         # edits made since the batch was first sent keep an item dirty
         current = state.item_data(self.lib, [str(p["key"]) for p in payload], self.library_id) \
             if object_type == "items" else {k: row[2] for k, row in state.collection_rows(self.lib, self.library_id).items()}
         edited = {str(p["key"]) for p in payload if str(p["key"]) in current
                   and not mapping.same(current[str(p["key"])], self._strip(p))}
-        self._apply_result(object_type, payload, result, journal_id, edited, advance=False)
+        return self._apply_result(object_type, payload, result, journal_id, edited, advance=False)
 
     def _apply_result(self, object_type: str, payload: list[dict[str, Any]], result: Any, journal_id: int,
-                      edited: set[str], advance: bool = True) -> None:
-        """Record the per-object results. ``advance``: the write was conditional on our library version, so
+                      edited: set[str], advance: bool = True) -> Upload:
+        """Record the per-object results; ``SERVER_AHEAD`` when an object failed with 412 (changed in Zotero). ``advance``: the write was conditional on our library version, so
         its new version follows ours with nothing in between; after an unconditional one (a probe) others'
         changes may lie between, and the library version waits for the next download."""
         if not isinstance(result, dict) or "failed" not in result:
             raise ZoteroError(f"Unexpected answer from Zotero while uploading {object_type}")
-        zot = self.zot
-        new_version = zot.last_version() or self.version
+        new_version = self.client.last_version() or self.version
         stale = False
         successful = result.get("successful") or {}
         confirmed: list[tuple[dict[str, Any], dict[str, Any], int, bool]] = []
@@ -657,8 +679,7 @@ class LibrarySync:
             if advance:
                 self._set_version(new_version)
             state.finish_batch(self.lib, journal_id)
-        if stale:
-            raise _Stale
+        return SERVER_AHEAD if stale else DONE
 
     @staticmethod
     def _strip(obj: dict[str, Any]) -> dict[str, Any]:
@@ -696,7 +717,8 @@ class LibrarySync:
         if not unchanged:
             self.report.collections_uploaded += 1
 
-    def _delete(self, object_type: str, keys: list[str], kind: str) -> None:
+    def _delete(self, object_type: str, keys: list[str], kind: str) -> Upload:
+        """Deletions, 50 keys a request, conditional on our library version."""
         for i in range(0, len(keys), BATCH):
             chunk = keys[i:i + BATCH]
             self.progress(Progress(self.library_id, "deleting", i, len(keys)))
@@ -707,8 +729,8 @@ class LibrarySync:
                     else:
                         self.zot.delete_collection([{"key": k, "version": 0} for k in chunk], last_modified=self.version)
             except (ze.PreConditionFailedError, ze.PreConditionRequiredError):
-                raise _Stale from None
-            new_version = self.zot.last_version() or self.version
+                return SERVER_AHEAD
+            new_version = self.client.last_version() or self.version
             with self.lib.transaction():
                 state.forget_deletions(self.lib, self.library_id, chunk, kind)
                 # what the server did on its own: children go with their parent, members leave a collection
@@ -719,6 +741,7 @@ class LibrarySync:
                     state.drop_collection_membership(self.lib, self.library_id, chunk, new_version)
                 self._set_version(new_version)
             self.report.deleted_remotely += len(chunk)
+        return DONE
 
 
 # -- entry points ---------------------------------------------------------------
