@@ -81,3 +81,16 @@ def test_every_setting_a_shipped_add_on_reads_is_in_its_readme(add_on: Path) -> 
     readme = (add_on / "README.md").read_text(encoding="utf-8")
     missing = sorted(k for k in keys if not documented(k, readme))
     assert not missing, f"{add_on.name} reads settings {missing} its README does not document"
+
+
+def test_every_api_version_has_a_row_in_the_versions_table() -> None:
+    table = AUTHORING[AUTHORING.index("## Compatibility and API versions"):AUTHORING.index("## Site add-ons")]
+    major, minor = (int(p) for p in api.API_VERSION.split("."))
+    rows = re.findall(r"^\| (\d+\.\d+) \|", table, re.MULTILINE)
+    assert rows == [f"{major}.{m}" for m in range(minor + 1)], f"the table lists {rows}; plugin API is {api.API_VERSION}"
+    assert f'REFDESK_API_VERSION = "{api.API_VERSION}"' in AUTHORING  # the examples declare the current version
+
+
+@pytest.mark.parametrize("name", _public(api.SitePage))
+def test_every_attribute_of_site_page_is_documented(name: str) -> None:
+    assert documented(name), f"SitePage: '{name}' is not in docs/plugin-authoring.md"

@@ -116,6 +116,33 @@ def distinct_suggestions(
     return [(same[0], same[1:]) for same in rows.values()], present
 
 
+def safe_summary(report: ApplyReport, rows_before: dict[int, set[int]], rows_after: set[int]) -> str:
+    """What Accept All Safe did to the rows, in words: accepted (which fields, how many subjects), set aside (the
+    item already had the value, or another suggestion for that field was taken), left for the user (and why)."""
+    from refdesk.plugins.api import SUBJECT
+
+    taken = {s.id for s in report.accepted}
+    gone = [ids for row, ids in rows_before.items() if row not in rows_after]
+    accepted = sum(1 for ids in gone if ids & taken)
+    aside, left = len(gone) - accepted, len(rows_after)
+    from refdesk.plugins.suggestions import subject_key
+
+    subjects = len({(s.item_key, subject_key(s.value)) for s in report.accepted if s.field == SUBJECT})  # twins once
+    fields = sorted({field_title(s.field) for s in report.accepted if s.field != SUBJECT})
+    did = ([f"filled or completed {', '.join(fields)}"] if fields else []) + (
+        [f"added {subjects} subject{'s' if subjects != 1 else ''} as automatic tags"] if subjects else [])
+    text = f"Accept All Safe accepted {accepted} suggestion{'s' if accepted != 1 else ''}" + (f": {'; '.join(did)}." if did else ".")
+    if aside:
+        text += (f" {aside} {'were' if aside != 1 else 'was'} set aside: the item already has that value, or another "
+                 "suggestion for the same field was accepted.")
+    if left:
+        text += (f" {left} {'are' if left != 1 else 'is'} left for you: each would replace a value already in the "
+                 "item (or competes with another suggestion for the same field), which the safe policy never does.")
+    else:
+        text += " Nothing to review."
+    return text
+
+
 class ReviewDialog(QDialog):
     """Pending suggestions per record and field: current value, suggestion, source; accept or reject each."""
 
@@ -314,26 +341,19 @@ class ReviewDialog(QDialog):
             self._decide("Rejected", lambda: [s for s in manager.reject(self.ctx, self.with_duplicates(ids)) if s.id in ids])
 
     def accept_safe(self) -> None:
-        """Accept what the safe policy allows, then say what happened to each suggestion that left the list and
-        why the others are still there."""
+        """Accept what the safe policy allows, then say what happened to each row that left the list (accepted,
+        with the fields it filled; or set aside, the item having that value already) and why the others stay."""
         from refdesk.plugins import manager
 
         keys = sorted({s.item_key for s in self.by_id.values()})
+        rows_before = {i: {i, *self.same_as.get(i, [])} for i in self.by_id}
         try:
             report = manager.apply_safe(self.ctx, keys)
         except RefdeskError as exc:
             show_status(self.message, str(exc), error=True)
             return
         self.load()
-        n, left = len(report.accepted), len(self.by_id)
-        text = (f"Accept All Safe accepted {n} suggestion{'s' if n != 1 else ''}: empty fields filled, cut-short "
-                "abstracts completed, subjects added as automatic tags; values already in the items were set aside.")
-        if left:
-            text += (f" {left} {'are' if left != 1 else 'is'} left for you: each would replace a value already in the "
-                     "item (or competes with another suggestion for the same field), which the safe policy never does.")
-        else:
-            text += " Nothing to review."
-        show_status(self.message, text)
+        show_status(self.message, safe_summary(report, rows_before, set(self.by_id)))
         if report.changed:
             self.applied.emit(report.changed)
 
