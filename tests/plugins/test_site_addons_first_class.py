@@ -147,3 +147,21 @@ def test_a_distribution_with_neither_group_is_named(tmp_path: Path) -> None:
     summary = install.install(str(out), target=tmp_path / "t", no_deps=True)
     assert f"declares no '{ENTRY_POINT_GROUP}' or '{SITES_ENTRY_POINT_GROUP}' entry point" in " ".join(summary.warnings)
     sys.modules.pop("refdesk_nothing", None)
+
+
+def test_plugins_list_names_the_python_even_with_no_add_on(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PluginHost, "_eps", lambda self: [])
+    lines = cli("plugins", "list").out.splitlines()
+    assert lines[0].startswith("Add-ons of refdesk ") and sys.executable in lines[0]  # the Python the docs point at
+    assert lines[1].startswith("No add-ons installed.")
+
+
+def test_the_site_skeleton_says_how_to_try_it_on_its_saved_page(tmp_path: Path) -> None:
+    from refdesk.plugins.site_scaffold import new_site_addon
+
+    root = new_site_addon("try-me", tmp_path)
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    site = (root / "src" / "refdesk_try_me" / "site.py").read_text(encoding="utf-8")
+    assert 'HOSTS = ("www.example.org",)' in site and "parts.hostname in HOSTS" in site
+    assert '"127.0.0.1"` to `HOSTS`' in readme and "cp tests/pages/article.html /tmp/refdesk_try_me/article/123.html" in readme
+    assert "refdesk import http://127.0.0.1:8000/article/123.html" in readme

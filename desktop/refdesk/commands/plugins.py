@@ -54,10 +54,10 @@ def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.json:
         dump_json([i.to_json() for i in infos])
         return 0
+    print(environment_line())  # even with none: it names the Python to install into and to run add-on tests with
     if not infos:
         print("No add-ons installed. Try `refdesk plugins install FOLDER` or `refdesk plugins new NAME`.")
         return 0
-    print(environment_line())
     rows = [(i.name, i.distribution, i.version or "-", KIND_WORDS.get(i.kind, i.kind), state_of(i), f"from {i.origin}")
             for i in infos]
     widths = [max(len(r[c]) for r in rows) for c in range(5)]  # long names keep the columns aligned

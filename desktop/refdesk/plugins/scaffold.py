@@ -72,7 +72,7 @@ If that environment has no pytest: `/path/to/refdesk/python -m pip install pytes
 ## Install, run, remove
 
     refdesk plugins install .          # editable (pip install -e): refdesk runs the code in this folder
-    refdesk plugins list               # {name}  refdesk-{name}  0.1.0  enabled  from editable: ...
+    refdesk plugins list               # {name}  refdesk-{name}  0.1.0  enrichment  enabled  from editable: ...
     refdesk enrich --all --plugin {name}
     refdesk plugins disable {name}     # or enable; kept in refdesk's settings.toml
     refdesk plugins uninstall {name}

@@ -58,11 +58,22 @@ provenance "site add-on {name}"; a failing add-on is named and refdesk's own res
     tests/pages/article.html             a saved article page
     tests/test_{package}.py        reads the saved page; no network
 
-## Test, install
+## Test, install, try
 
     /path/to/refdesk/python -m pytest     # refdesk's Python (`refdesk plugins new` printed it)
-    refdesk plugins install .
-    refdesk import https://www.example.org/article/123 --json
+    refdesk plugins install .             # editable: a change here counts at refdesk's next start
+    refdesk plugins list                  # {name}  refdesk-{name}  0.1.0  site  enabled  from editable: ...
+
+To try it inside refdesk on the saved page (no platform needed), serve the page on your machine
+and let `match` take that address while you try (add `"127.0.0.1"` to `HOSTS` in
+`src/{package}/site.py`; take it out again before you publish):
+
+    mkdir -p /tmp/{package}/article && cp tests/pages/article.html /tmp/{package}/article/123.html
+    /path/to/refdesk/python -m http.server 8000 --bind 127.0.0.1 --directory /tmp/{package} &
+    refdesk import http://127.0.0.1:8000/article/123.html     # Lee and Kumar: the page's meta tags name no author
+
+On the platform itself: `refdesk import https://www.example.org/article/123`.
+`refdesk plugins disable {name}` turns it off (`enable` back on); `refdesk plugins uninstall {name}` removes it.
 
 See refdesk's docs/plugin-authoring.md, "Site add-ons".
 """
@@ -79,11 +90,14 @@ from refdesk.plugins.api import PluginContext, SitePage
 
 REFDESK_API_VERSION = "{api}"
 
+#: The platform's hosts (add "127.0.0.1" while you try the add-on on a saved page served locally: see README.md).
+HOSTS = ("www.example.org",)
+
 
 def match(url: str) -> bool:
     """The platform's article pages."""
     parts = urlsplit(url)
-    return parts.hostname == "www.example.org" and parts.path.startswith("/article/")
+    return parts.hostname in HOSTS and parts.path.startswith("/article/")
 
 
 def extract(page: SitePage, context: PluginContext) -> dict[str, Any] | None:
