@@ -165,3 +165,9 @@ def test_the_site_skeleton_says_how_to_try_it_on_its_saved_page(tmp_path: Path) 
     assert 'HOSTS = ("www.example.org",)' in site and "parts.hostname in HOSTS" in site
     assert '"127.0.0.1"` to `HOSTS`' in readme and "cp tests/pages/article.html /tmp/refdesk_try_me/article/123.html" in readme
     assert "refdesk import http://127.0.0.1:8000/article/123.html" in readme
+
+
+def test_enrich_with_only_site_add_ons_says_none_enriches(ctx: AppContext) -> None:
+    manager.use_host(ctx, PluginHost(ctx.settings, entry_points=[], sites={"s": _site()}))
+    with pytest.raises(InvalidInputError, match=r"No enrichment add-on is enabled \(site add-ons read pages on import"):
+        manager.enrich(ctx, None)

@@ -179,7 +179,8 @@ def enrich(
     store = SuggestionStore(library)
     plugins = host_for(ctx).runnable(plugin)
     if not plugins:
-        raise InvalidInputError("No add-on is enabled; see `refdesk plugins list`")
+        raise InvalidInputError("No enrichment add-on is enabled (site add-ons read pages on import, they do not enrich); "
+                                "see `refdesk plugins list`")
     wanted = list(dict.fromkeys(keys)) if keys is not None else library.keys(trash=False)
     missing = [k for k in wanted if not library.exists(k)] if keys is not None else []
     if missing:
