@@ -58,3 +58,22 @@ def test_a_library_without_children_keeps_the_streamed_plan(lib: Library) -> Non
     assert lib._plan(page) == lib._page_from_search_index
     lib.add(child("note", lib.rows()[0].key, note="peat"))
     assert lib._plan(page) != lib._page_from_search_index
+
+
+def test_the_parents_found_follow_every_write_to_the_library(lib: Library, tmp_path: Path) -> None:
+    """The parents a search finds are kept between pages; a write here or by another connection renews them."""
+    paper = lib.add(article("Peat carbon"))
+    lib.add(article("Bog water"))
+    lib.add(child("note", paper.key, note="nothing yet"))
+    assert [r.title for r in lib.rows(search="sedge", top_level=True)] == []
+    note = lib.add(child("note", paper.key, note="sedge cover"))
+    assert [r.title for r in lib.rows(search="sedge", top_level=True)] == ["Peat carbon"]
+    other = Library.open(lib.path)
+    try:
+        bog = other.rows(search="bog")[0]
+        other.add(child("note", bog.key, note="sedge too"))
+        other.remove(note.key)
+    finally:
+        other.close()
+    assert [r.title for r in lib.rows(search="sedge", top_level=True)] == ["Bog water"]
+    assert lib.count("sedge", top_level=True) == 1

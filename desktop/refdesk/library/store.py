@@ -46,16 +46,17 @@ _ORDER_COLUMN: dict[Order, tuple[str, str, str]] = {
     "publication": ("publication", " COLLATE NOCASE", "publication"),
 }
 _DEFAULT_DESCENDING: dict[Order, bool] = {"added": True, "title": False, "creators": False, "year": True, "publication": False}
-#: The (library, key) of the items whose notes, attachments or annotations (an annotation's PDF's parent too)
-#: match a search outside the Trash: a top-level search shows them, as Zotero shows a matching note's parent.
-#: It walks the children's index (migration 11) against the matches, so it costs nothing in a library without any.
+#: The top-level items (outside the Trash) whose notes, attachments or annotations (an annotation's PDF's parent
+#: too) match a search: a top-level search shows them, as Zotero shows a matching note's parent. The children's index
+#: (migration 11) is walked against the matches.
 _PARENTS_OF_MATCHES = (
-    "(library_id, key) IN (WITH RECURSIVE up(library_id, key) AS ("
+    "WITH RECURSIVE up(library_id, key) AS ("
     "SELECT library_id, parent_key FROM items INDEXED BY items_children WHERE parent_key IS NOT NULL AND trashed = 0"
     " AND id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
     " UNION SELECT items.library_id, items.parent_key FROM up JOIN items"
     " ON items.library_id = up.library_id AND items.key = up.key WHERE items.parent_key IS NOT NULL)"
-    " SELECT library_id, key FROM up)"
+    " SELECT items.id FROM up JOIN items ON items.library_id = up.library_id AND items.key = up.key"
+    " WHERE items.parent_key IS NULL AND items.trashed = 0 ORDER BY items.id"
 )
 #: The columns of a ``Row``, in its order.
 _ROW_COLUMNS = "key, item_type, title, creators_text, year, publication, date_added, id"
@@ -239,6 +240,7 @@ class Library:
         self.path = path
         self._lock = threading.RLock()
         self._last_fts_count: tuple[str, int] | None = None  # (search, matches): picks the plan of rows()
+        self._parents_cache: tuple[tuple[str, int, int], list[int]] | None = None  # see _parents_of_matches
 
     @classmethod
     def open(cls, path: Path | str) -> Library:
@@ -255,6 +257,7 @@ class Library:
         with self._lock:
             self._conn = connect(self.path)
             self._last_fts_count = None
+            self._parents_cache = None
 
     def __enter__(self) -> Library:
         return self
@@ -364,9 +367,11 @@ class Library:
             q = fts_query(search)
             if q is None:
                 return "WHERE 0", []
-            if top_level and self._has_children():
-                clauses.append(f"(id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?) OR {_PARENTS_OF_MATCHES})")
-                params.extend([q, q])
+            parents = self._parents_of_matches(search) if top_level else []
+            if parents:  # as ids, so a plan walking an order index tests them without reading the row
+                clauses.append("(id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
+                               " OR id IN (SELECT value FROM json_each(?)))")
+                params.extend([q, json.dumps(parents)])
             else:
                 clauses.append("id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
                 params.append(q)
@@ -384,8 +389,9 @@ class Library:
         top = top_level and not collection
         if tags:
             pass  # the general count below: the tag's rows pick the candidates
-        elif search and not library_id and not collection and trash is False and not (top and self._has_children()):
-            return self._fts_count(search)  # the index holds exactly the items outside the Trash
+        elif search and not library_id and not collection and trash is False and not (top and self._parents_of_matches(search)):
+            n = self._fts_count(search)  # the index holds exactly the items outside the Trash
+            return n - self._children_matching(search, n) if top else n
         elif not search and trash is False:
             # everything minus the Trash (and the children): each count walks an index, where "trashed = 0"
             # would read every row
@@ -399,6 +405,34 @@ class Library:
         where, params = self._where(search, library_id, collection, trash, tags, top_level)
         with self._lock:
             return int(self._conn.execute(f"SELECT count(*) FROM items {where}", params).fetchone()[0])
+
+    def _children_matching(self, search: str, matches: int) -> int:
+        """Child items among a search's ``matches`` (a note is found by its text); 0 at once without children.
+
+        Fewer matches than children: look each match up; else walk the children's index against the matches.
+        """
+        q = fts_query(search)
+        children = self._child_count(None) if q is not None and matches else 0
+        if not children:
+            return 0
+        index = " INDEXED BY items_children" if matches > children else ""
+        with self._lock:
+            return int(self._conn.execute(
+                f"SELECT count(*) FROM items{index} WHERE parent_key IS NOT NULL AND trashed = 0"
+                " AND id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", (q,)).fetchone()[0])
+
+    def _parents_of_matches(self, search: str) -> list[int]:
+        """Ids of the top-level items a search finds through their children (``_PARENTS_OF_MATCHES``); none at once
+        in a library without children. Kept for the same search until the library changes (a page of the table and
+        its count ask the same), so the table's pages do not repeat it."""
+        q = fts_query(search)
+        if q is None or not self._has_children():
+            return []
+        with self._lock:
+            state = (search, self._conn.execute("PRAGMA data_version").fetchone()[0], self._conn.total_changes)
+            if self._parents_cache is None or self._parents_cache[0] != state:
+                self._parents_cache = (state, [r[0] for r in self._conn.execute(_PARENTS_OF_MATCHES, (q,))])
+            return self._parents_cache[1]
 
     def _has_children(self) -> bool:
         """Whether any note, attachment or annotation is outside the Trash (one step into their index): without
@@ -515,9 +549,9 @@ class Library:
 
     def _streams_from_search_index(self, page: _Page) -> bool:
         """Whether ``_page_from_search_index`` gives this page: a search, no collection, date-added order, ids
-        that follow date added, and no child items to bring their parents in (the index's order is the child's)."""
+        that follow date added, and no matching child item to bring its parent in (the index's order is the child's)."""
         return (bool(page.search) and not page.collection and page.order == "added" and self._ids_follow_added()
-                and not (page.top_level and self._has_children()))
+                and not (page.top_level and self._parents_of_matches(page.search or "")))
 
     def _ids_follow_added(self) -> bool:
         """Whether date added never decreases as ids grow (kept by triggers, migration 9)."""
