@@ -150,7 +150,7 @@ class AddDialog(JobDialog):
             return
         ident = self._classify(self.input.text())
         if ident is None:
-            show_status(self.status, self.hint.text() if lines else "Paste a URL, DOI, ISSN or ISBN first.", error=True)
+            self._refuse(self.hint.text() if lines else "Paste a URL, DOI, ISSN or ISBN first.")
             return
         if ident.kind is Kind.ISSN:
             self.journal_requested.emit(ident.value)
@@ -165,12 +165,17 @@ class AddDialog(JobDialog):
 
         self.run(job, name="add", on_result=self._done, on_error=self._failed, on_progress=self._progress)
 
+    def _refuse(self, reason: str) -> None:
+        """Enter or Add on what cannot be added: the reason once, in the message line (not again in the hint)."""
+        show_status(self.hint, " ")
+        show_status(self.status, reason, error=True)
+
     def _start_list(self, lines: list[str]) -> None:
         """Import each line that can be; keep the others (and those whose import fails) in the box."""
         checked = self._check_lines(lines)
         items = [(line, ident) for line, ident, _why in checked if ident is not None]
         if not items:
-            show_status(self.status, self.hint.text(), error=True)
+            self._refuse(self.hint.text())
             return
         self._busy(True)
         show_status(self.status, f"Fetching {len(items)} identifiers…")

@@ -401,26 +401,30 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSectionHidden(section, not visible)
 
     def _table_menu(self, pos: Any) -> None:
+        self.table_menu(pos).exec(self.table.viewport().mapToGlobal(pos))
+
+    def table_menu(self, pos: Any) -> QMenu:
+        """The table's context menu at ``pos`` (viewport coordinates); a row outside the selection is selected first."""
         menu = QMenu(self)
         row = self.table.indexAt(pos).row()
         if row < 0:  # no row under the mouse: nothing to act on but the library itself
             menu.addAction(self.act_add)
             menu.addAction(self.act_import_file)
-            menu.exec(self.table.viewport().mapToGlobal(pos))
-            return
+            return menu
         if not self.table.selectionModel().isRowSelected(row, QModelIndex()):  # as in Zotero: the row clicked
             self.select_keys([k for k in [self.model.key_at(row)] if k])
         for act in self.copy_actions.values():
             menu.addAction(act)
         menu.addSeparator()
-        menu.addAction(self.act_enrich)
+        if not self.sources.in_trash():  # enrichment leaves the Trash out
+            menu.addAction(self.act_enrich)
         menu.addAction(self.act_export)
         menu.addSeparator()
         if self.sources.in_trash():
             menu.addAction(self.act_restore)
         menu.addAction(self.act_delete)
         self.collections_ui.extend_item_menu(menu)
-        menu.exec(self.table.viewport().mapToGlobal(pos))
+        return menu
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         key = self.model.key_at(current.row()) if current.isValid() else None
@@ -505,6 +509,8 @@ class MainWindow(QMainWindow):
             self._item_saved_rows(next(iter(changes.items)))
         elif changes.touches_items() or changes.collections:
             self.refresh_table(self._select_next)
+            if not self.table.selectionModel().hasSelection():  # e.g. the restored item left the Trash shown
+                self.item_pane.show_record(None)
         if changes.libraries or changes.collections:
             self.refresh_sources()
         if "sync" in changes.jobs:
@@ -819,7 +825,8 @@ class MainWindow(QMainWindow):
         items = f"{n} item{'s' if n != 1 else ''}"
         if confirm:
             question = (f"Delete {items} for good? This cannot be undone, and Zotero deletes {'them' if n != 1 else 'it'} "
-                        "at the next sync." if in_trash else f"Move {items} to the Trash, with their notes and attachments?")
+                        "at the next sync." if in_trash else f"Move {items} to the Trash, with {'their' if n != 1 else 'its'} notes and "
+                        "attachments?")
             answer = QMessageBox.question(self, "Delete Permanently" if in_trash else "Move to Trash", question)
             if answer != QMessageBox.StandardButton.Yes:
                 return None
