@@ -43,3 +43,17 @@ def test_restore_clears_the_item_pane_and_the_trash_menu_offers_no_enrich(record
     assert window.act_restore in menu.actions() and window.act_enrich not in menu.actions()
     wait_done(qtbot, window.restore_selected())
     assert window.model.rowCount() == 0 and window.item_pane.record is None  # it showed the restored item still
+
+
+def test_the_count_is_of_items_not_of_the_rows_opened_under_them(records: list[Any], window: Any, ctx: Any) -> None:
+    from refdesk.model import Record
+
+    parent = records[-1].key  # the newest: the first row
+    ctx.library.add(Record(data={"itemType": "note", "parentItem": parent, "note": "<p>Read</p>", "tags": [],
+                                 "collections": [], "relations": {}}))
+    window.refresh_table([])
+    assert window.count_label.text() == "30 items"
+    row = window.model.row_of_key(parent)
+    assert row is not None and window.model.expand(row)
+    window.update_count()
+    assert window.model.rowCount() == 31 and window.count_label.text() == "30 items"

@@ -462,8 +462,9 @@ class MainWindow(QMainWindow):
         shown = self.model.rowCount()
         if self.model.search:  # "100+" for a full first page while the count runs in the background
             text = f"{self.model.known:,}{'' if self.model.exact else '+'} matching"
-        else:
-            text = f"{shown:,} item{'s' if shown != 1 else ''}"
+        else:  # items, not rows: an item's notes and attachments opened under it are not counted
+            items = self.model.known if self.model.exact else shown
+            text = f"{items:,} item{'s' if items != 1 else ''}"
         selected = len(self.table.selectionModel().selectedRows()) if self.table.selectionModel() else 0
         if selected > 1:
             text += f", {selected:,} selected"
