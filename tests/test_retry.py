@@ -177,7 +177,7 @@ def test_a_bot_check_is_asked_once(server: WebServer, status: int, headers: dict
     finally:
         client.close()
     assert server.hits["/article"] == 1
-    assert err.value.status == status and "(a bot check)" in err.value.reason
+    assert err.value.status == status and err.value.reason.endswith(": a bot check")
 
 
 def test_a_transient_503_is_still_retried(server: WebServer) -> None:

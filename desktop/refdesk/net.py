@@ -334,7 +334,7 @@ class HttpClient:
             if status in RETRY_STATUSES and is_challenge(lower, content):
                 # a bot check ("Just a moment...") answers the same on every retry: final, so a caller's
                 # fallback (an identifier in the address) starts at once
-                raise NetworkError(final, f"{reason} (a bot check)", status)
+                raise NetworkError(final, f"{reason}: a bot check", status)
             error = NetworkError(final, reason, status)
             if self.policy.retryable(status, lower, content):
                 raise _Retry(error, retry_after_seconds(lower.get("retry-after")))
