@@ -61,7 +61,17 @@ def make_records(n: int = 50) -> list[Any]:
 def grab(widget: Any, name: str) -> Path:
     from PySide6.QtWidgets import QApplication
 
+    import time
+
     for _ in range(20):
+        QApplication.processEvents()
+    # the tag selector counts in a worker after a pause: wait for it (at most 5 s), or the shot says "No tags"
+    windows = [w for w in QApplication.topLevelWidgets() if hasattr(w, "tag_selector")]
+    deadline = time.monotonic() + 5
+    while any(not w.tag_selector.settled() for w in windows) and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
+    for _ in range(5):
         QApplication.processEvents()
     OUT.mkdir(exist_ok=True)
     path = OUT / name
@@ -105,7 +115,7 @@ def main() -> int:
     from tools.screenshot_scenes_organize import collections_tags_scene
 
     for scene in (journal_picker_scene, review_scene, conflicts_scene, three_selected_scene, empty_fields_hidden_scene,
-                  narrow_scene, collections_tags_scene, dark_scene):
+                  narrow_scene, dark_scene, collections_tags_scene):  # dark before the tag filter is picked
         try:
             scene(ctx, window, grab)
         except Exception as exc:  # a missing core feature must not stop the other screenshots
