@@ -59,9 +59,9 @@ def make_records(n: int = 50) -> list[Any]:
 
 
 def grab(widget: Any, name: str) -> Path:
-    from PySide6.QtWidgets import QApplication
-
     import time
+
+    from PySide6.QtWidgets import QApplication
 
     for _ in range(20):
         QApplication.processEvents()
