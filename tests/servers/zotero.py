@@ -659,7 +659,7 @@ class ZoteroServer:
                     except (TypeError, ValueError):
                         raise ApiError(400, "Invalid 'version' property") from None
                     current = existing.version if existing else 0
-                    if existing is None and given > 0 and key not in lib.deleted[object_type]:
+                    if existing is None and given > 0:
                         raise ApiError(404, f"{object_type[:-1].capitalize()} doesn't exist (expected version {given}; use 0 instead)")
                     if existing is not None and given != current:
                         raise ApiError(412, f"{object_type[:-1].capitalize()} has been modified since specified version (expected {given}, found {current})")

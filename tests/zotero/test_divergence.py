@@ -333,3 +333,39 @@ def test_record_set_empty_is_a_pending_edit(make_ctx: Ctx) -> None:
     r.set("volume", "")
     a.library.save(r)
     assert state.dirty_count(a.library, "user") == 1
+
+
+def test_an_unsent_batch_of_an_item_deleted_in_zotero_does_not_bring_it_back(
+        zserver: ZoteroServer, make_ctx: Ctx, make_client: Client) -> None:
+    """Found by test_stateful: an item saved here without a net change (dirty, equal to Zotero's copy) is deleted
+    in Zotero; the sync that would send it is killed before the request leaves, so its batch stays journaled. The
+    next sync sends that batch again with no library version: Zotero refuses the versioned write to a deleted
+    item (404), and the download then applies the deletion here instead of the write re-creating the item."""
+    a = make_ctx("a")
+    rec = article("Deleted in Zotero")
+    a.library.add(rec)
+    assert sync(a, client=make_client()).ok
+    zserver.delete_items(zserver.library("user", USER_ID), [rec.key])
+    r = a.library.get(rec.key)
+    r.set("extra", "temporary")
+    a.library.save(r)
+    r.data.pop("extra")
+    a.library.save(r)  # dirty, but what Zotero had
+
+    class Killed(BaseException):
+        pass
+
+    def kill(request: Any, phase: str) -> None:
+        if request.method == "POST" and phase == "send":
+            raise Killed
+
+    client = make_client()
+    client.transport.fault_hook = kill
+    with pytest.raises(Killed):
+        sync(a, client=client)
+    assert state.pending_batches(a.library, "user")  # the batch is journaled, its answer never came
+    report = sync(a, client=make_client())
+    assert report.ok and report.libraries[0].failed == [] and report.conflicts == []
+    assert rec.key not in server_items(zserver)
+    assert not a.library.exists(rec.key)
+    assert_converged(zserver, a)

@@ -241,3 +241,18 @@ def test_attachment_templates_and_link_modes(zserver: ZoteroServer, api_key: str
     result = z.create_items([{**template, "title": "Link", "url": "https://example.org"},
                              {"itemType": "attachment", "linkMode": "teleported", "title": "x"}])
     assert list(result["success"]) == ["0"] and "linkMode" in result["failed"]["1"]["message"]
+
+
+def test_a_versioned_write_to_an_object_deleted_in_zotero_is_refused_per_object(zserver: ZoteroServer, api_key: str) -> None:
+    """As the dataserver's own API tests say (testPatchMissingObjectsWithVersion): a missing object sent with a
+    version > 0 fails alone with 404, "use 0 instead", whether or not it was ever there; version 0 re-creates it."""
+    z = _zot(zserver, api_key)
+    z.create_items([_article("gone")])
+    item = z.items()[0]
+    assert z.delete_item(item["data"])
+    body = [{**item["data"], "version": item["version"]}]
+    answer = _post(zserver, f"/users/{USER_ID}/items", api_key, body).json()
+    assert answer["failed"]["0"]["code"] == 404 and "use 0 instead" in answer["failed"]["0"]["message"]
+    assert z.deleted(since=0)["items"] == [item["key"]] and z.items() == []
+    again = _post(zserver, f"/users/{USER_ID}/items", api_key, [{**item["data"], "version": 0}]).json()
+    assert again["success"] == {"0": item["key"]}

@@ -644,9 +644,11 @@ class LibrarySync:
 
     def _apply_result(self, object_type: str, payload: list[dict[str, Any]], result: Any, journal_id: int,
                       edited: set[str], advance: bool = True) -> Upload:
-        """Record the per-object results; ``SERVER_AHEAD`` when an object failed with 412 (changed in Zotero). ``advance``: the write was conditional on our library version, so
-        its new version follows ours with nothing in between; after an unconditional one (a probe) others'
-        changes may lie between, and the library version waits for the next download."""
+        """Record the per-object results; ``SERVER_AHEAD`` when an object failed with 412 (changed in Zotero) or
+        with 404 although it was sent with a version (deleted in Zotero; Zotero desktop takes both for an object
+        conflict). ``advance``: the write was conditional on our library version, so its new version follows ours
+        with nothing in between; after an unconditional one (a probe) others' changes may lie between, and the
+        library version waits for the next download."""
         if not isinstance(result, dict) or "failed" not in result:
             raise ZoteroError(f"Unexpected answer from Zotero while uploading {object_type}")
         new_version = self.client.last_version() or self.version
@@ -670,7 +672,8 @@ class LibrarySync:
             for idx, failure in (result.get("failed") or {}).items():
                 sent = payload[int(idx)]
                 code = int(failure.get("code", 0))
-                if code in (412, 428):
+                if code in (412, 428) or (code == 404 and sent.get("version")):
+                    # changed in Zotero since, or (404 to a versioned object) deleted there: a download settles it
                     stale = True
                     continue
                 self.skip.add(sent["key"])
