@@ -146,8 +146,13 @@ class _AppProcess:
         self.emit({"ev": "edit", "key": key, "field": what, "value": value, "t0": t0, "t1": t1})
 
     def snapshot(self) -> dict[str, Any]:
-        """Both connections' view, read while no action of this process runs."""
-        with self.action_lock:
+        """Both connections' view, read while no action of this process runs and no process commits.
+
+        The main connection holds the write lock while both read (CLI writers wait, as for any long write), so
+        the two views are of one state and must agree; without it a CLI import and removal landing between the
+        two reads give equal counts and different keys, and paging by offset skips or repeats a row.
+        """
+        with self.action_lock, self.lib.transaction():
             t0 = time.monotonic()
             main = {r.key: _view(r.data) for r in self.lib.records()}
             rows: list[str] = []
@@ -157,9 +162,10 @@ class _AppProcess:
                 page = self.reader.rows(offset=offset, limit=100, order="title")
                 rows += [r.key for r in page]
                 titles.update({r.key: r.title for r in page})
+            main_count = self.lib.count()
             t1 = time.monotonic()
         return {"ev": "snapshot", "t0": t0, "t1": t1, "main": main, "reader_keys": rows, "reader_titles": titles,
-                "reader_count": total, "main_count": self.lib.count()}
+                "reader_count": total, "main_count": main_count}
 
     def search(self, tokens: list[str]) -> dict[str, Any]:
         with self.action_lock:
