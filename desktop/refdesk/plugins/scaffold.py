@@ -27,7 +27,7 @@ build-backend = "setuptools.build_meta"
 [project]
 name = "refdesk-{name}"
 version = "0.1.0"
-description = "A refdesk add-on that suggests subjects from a web service"
+description = "{description}"
 readme = "README.md"
 requires-python = ">=3.11"
 dependencies = ["{requirement}"]
@@ -36,7 +36,7 @@ dependencies = ["{requirement}"]
 test = ["pytest>=8"]
 
 [project.entry-points."{group}"]
-{name} = "{package}.plugin"
+{name} = "{package}.{module}"
 
 [tool.setuptools.packages.find]
 where = ["src"]
@@ -194,26 +194,30 @@ def test_declares_the_api_version() -> None:
 
 def new_plugin(name: str, parent: Path) -> Path:
     """Write ``refdesk-NAME/`` under ``parent``; refuses to overwrite anything."""
-    name = name.strip().lower()
-    name = name.removeprefix("refdesk-")
+    return write_skeleton(name, parent, example="my-source", values={
+        "group": ENTRY_POINT_GROUP, "module": "plugin",
+        "description": "A refdesk add-on that suggests subjects from a web service"}, files={
+        "README.md": README,
+        "src/{package}/__init__.py": '"""refdesk-{name}: a refdesk add-on."""\n',
+        "src/{package}/plugin.py": PLUGIN,
+        "tests/test_{package}.py": TEST,
+    })
+
+
+def write_skeleton(name: str, parent: Path, *, example: str, values: dict[str, str], files: dict[str, str]) -> Path:
+    """Both kinds of skeleton: the name checked, nothing overwritten, the pyproject and ``.gitignore`` shared, and
+    every path and template filled from the same values (name, package, API version, refdesk requirement)."""
+    name = name.strip().lower().removeprefix("refdesk-")
     if not _NAME.match(name):
-        raise InvalidInputError(f"'{name}' is not a valid add-on name: use lower-case letters, digits and dashes, e.g. 'my-source'")
+        raise InvalidInputError(f"'{name}' is not a valid add-on name: use lower-case letters, digits and dashes, e.g. '{example}'")
     package = "refdesk_" + name.replace("-", "_")
     root = parent / f"refdesk-{name}"
     if root.exists():
         raise InvalidInputError(f"{root} already exists; choose another name or folder")
-    values = {"name": name, "package": package, "api": API_VERSION, "requirement": refdesk_range(), "group": ENTRY_POINT_GROUP,
-              "env": name.upper().replace("-", "_")}
-    files = {
-        "pyproject.toml": PYPROJECT,
-        "README.md": README,
-        ".gitignore": GITIGNORE,
-        f"src/{package}/__init__.py": '"""refdesk-{name}: a refdesk add-on."""\n',
-        f"src/{package}/plugin.py": PLUGIN,
-        f"tests/test_{package}.py": TEST,
-    }
-    for rel, template in files.items():
-        path = root / rel
+    filled = {"name": name, "package": package, "api": API_VERSION, "requirement": refdesk_range(),
+              "env": name.upper().replace("-", "_"), **values}
+    for rel, template in {"pyproject.toml": PYPROJECT, ".gitignore": GITIGNORE, **files}.items():
+        path = root / rel.format(**filled)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(template.format(**values), encoding="utf-8")
+        path.write_text(template.format(**filled), encoding="utf-8")
     return root

@@ -4,43 +4,10 @@ group, the module (``match``/``extract``) and the tests, which read a saved page
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from refdesk.errors import InvalidInputError
-from refdesk.plugins.api import API_VERSION, SITES_ENTRY_POINT_GROUP
-from refdesk.plugins.scaffold import refdesk_range
-
-_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
-
-GITIGNORE = "__pycache__/\n*.py[cod]\n*.egg-info/\nbuild/\ndist/\n.pytest_cache/\n.venv/\n"
-
-PYPROJECT = """\
-[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "refdesk-{name}"
-version = "0.1.0"
-description = "A refdesk site add-on: reads the article pages of one platform"
-readme = "README.md"
-requires-python = ">=3.11"
-dependencies = ["{requirement}"]
-
-[project.optional-dependencies]
-test = ["pytest>=8"]
-
-[project.entry-points."{group}"]
-{name} = "{package}.site"
-
-[tool.setuptools.packages.find]
-where = ["src"]
-
-[tool.pytest.ini_options]
-pythonpath = ["src"]
-testpaths = ["tests"]
-"""
+from refdesk.plugins.api import SITES_ENTRY_POINT_GROUP
+from refdesk.plugins.scaffold import write_skeleton
 
 README = """\
 # refdesk-{name}
@@ -160,25 +127,12 @@ def test_declares_the_api_version() -> None:
 
 def new_site_addon(name: str, parent: Path) -> Path:
     """Write ``refdesk-NAME/`` (a site add-on) under ``parent``; refuses to overwrite anything."""
-    name = name.strip().lower().removeprefix("refdesk-")
-    if not _NAME.match(name):
-        raise InvalidInputError(f"'{name}' is not a valid add-on name: use lower-case letters, digits and dashes, e.g. 'my-site'")
-    package = "refdesk_" + name.replace("-", "_")
-    root = parent / f"refdesk-{name}"
-    if root.exists():
-        raise InvalidInputError(f"{root} already exists; choose another name or folder")
-    values = {"name": name, "package": package, "api": API_VERSION, "requirement": refdesk_range(), "group": SITES_ENTRY_POINT_GROUP}
-    files = {
-        "pyproject.toml": PYPROJECT,
+    return write_skeleton(name, parent, example="my-site", values={
+        "group": SITES_ENTRY_POINT_GROUP, "module": "site",
+        "description": "A refdesk site add-on: reads the article pages of one platform"}, files={
         "README.md": README,
-        ".gitignore": GITIGNORE,
-        f"src/{package}/__init__.py": '"""refdesk-{name}: a refdesk site add-on."""\n',
-        f"src/{package}/site.py": SITE,
+        "src/{package}/__init__.py": '"""refdesk-{name}: a refdesk site add-on."""\n',
+        "src/{package}/site.py": SITE,
         "tests/pages/article.html": PAGE,
-        f"tests/test_{package}.py": TEST,
-    }
-    for rel, template in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(template.format(**values), encoding="utf-8")
-    return root
+        "tests/test_{package}.py": TEST,
+    })
