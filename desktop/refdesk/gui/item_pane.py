@@ -13,7 +13,7 @@ import html
 from collections.abc import Callable
 from urllib.parse import quote
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -38,7 +40,15 @@ from PySide6.QtWidgets import (
 
 from refdesk import schema
 from refdesk.errors import RefdeskError
-from refdesk.gui.pane_widgets import Section, WheelToPane, WrappingEdit, pane_settings, provenance_words, sources_sentence
+from refdesk.gui.pane_widgets import (
+    Section,
+    WheelToPane,
+    WrappingEdit,
+    WrappingLabel,
+    pane_settings,
+    provenance_words,
+    sources_sentence,
+)
 from refdesk.library import Library
 from refdesk.model import Record
 
@@ -50,6 +60,10 @@ _LONG = {"publicationTitle", "bookTitle", "proceedingsTitle", "websiteTitle", "b
          "extra", "rights", "archiveLocation", "place", "publisher", "university", "institution"}
 #: Fields kept when empty fields are hidden (the ones a new item is most often missing).
 _ALWAYS = {"date"}
+
+
+#: The creators table's headers, full and (when the pane is too narrow for the full ones) short.
+_CREATOR_HEADERS = (("Role", "Role"), ("Last name", "Last"), ("First name", "First"))
 
 
 def identifier_links(record: Record) -> list[tuple[str, str, str]]:
@@ -67,6 +81,21 @@ def identifier_links(record: Record) -> list[tuple[str, str, str]]:
     if isbn:
         links.append(("ISBN", isbn, f"https://search.worldcat.org/search?q=bn:{quote(isbn.split()[0])}"))
     return links
+
+
+def _combo_width(combo: QComboBox) -> int:
+    """The width a combo box needs to show its current text whole (with its arrow and frame, as the style draws
+    them), not its longest item."""
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    metrics = combo.fontMetrics()
+    text = QSize(metrics.horizontalAdvance(combo.currentText()) + 4, metrics.height())
+    return combo.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option, text, combo).width()
+
+
+def _header_text(table: QTableWidget, column: int) -> str:
+    item = table.horizontalHeaderItem(column)
+    return item.text() if item is not None else ""
 
 
 class _EnterToAdd(QObject):
@@ -138,16 +167,21 @@ class ItemPane(QWidget):
         creators_box = self._add_section(layout, "Creators", "creators")
         self.creators = QTableWidget(0, 3)
         self.creators.setObjectName("creators")
-        self.creators.setHorizontalHeaderLabels(["Role", "Last name", "First name"])
+        self.creators.setHorizontalHeaderLabels([label for label, _short in _CREATOR_HEADERS])
+        for column, tip in ((1, "Last name (or an organisation's whole name)"), (2, "First name")):
+            header_item = self.creators.horizontalHeaderItem(column)
+            if header_item is not None:
+                header_item.setToolTip(tip)
         self.creators.verticalHeader().setVisible(False)
-        # Role holds combo boxes, which ResizeToContents does not measure (it showed "A▾" on X11)
+        # Role holds combo boxes, which ResizeToContents does not measure (it showed "A▾" on X11): the column is
+        # as wide as the roles shown (_fit_creator_columns), the names share the rest
         self.creators.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
-        self.creators.horizontalHeader().resizeSection(0, QComboBox().sizeHint().width() + 40)
         self.creators.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.creators.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.creators.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.creators.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self.creators.itemChanged.connect(self._creator_cell_changed)
+        self.creators.viewport().installEventFilter(self)  # a resize refits the columns
         self.creators.currentCellChanged.connect(lambda *_: self._update_move_buttons())
         creators_box.addWidget(self.creators)
         row = QHBoxLayout()
@@ -339,8 +373,7 @@ class ItemPane(QWidget):
             self.labels[name] = QLabel(schema.field_label(name))
             self.labels[name].setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             self.form.addRow(self.labels[name], edit)
-        self.added_label = QLabel()
-        self.added_label.setWordWrap(True)
+        self.added_label = WrappingLabel()
         self.form.addRow(QLabel("Date Added"), self.added_label)
         # Only a known type's form can serve the next record; an unknown type's fields are the record's own.
         self._form_type = record.item_type if schema.is_item_type(record.item_type) else None
@@ -365,7 +398,7 @@ class ItemPane(QWidget):
         if combo.findData(current) < 0:
             combo.addItem(schema.creator_type_label(current), current)
         combo.setCurrentIndex(combo.findData(current))
-        combo.currentIndexChanged.connect(lambda _i: self._commit_creators())
+        combo.currentIndexChanged.connect(self._role_changed)
         self.creators.setCellWidget(r, 0, combo)
         if "name" in creator:
             self.creators.setItem(r, 1, QTableWidgetItem(creator["name"]))
@@ -374,7 +407,36 @@ class ItemPane(QWidget):
             self.creators.setItem(r, 1, QTableWidgetItem(creator.get("lastName", "")))
             self.creators.setItem(r, 2, QTableWidgetItem(creator.get("firstName", "")))
 
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.creators.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_creator_columns()
+        return False
+
+    def _fit_creator_columns(self) -> None:
+        """Role as wide as the widest role shown (not the longest role the type allows), the names share the rest;
+        when that leaves a name column narrower than its header, the headers say "Last" and "First" (a narrow
+        pane, e.g. at 900×600, clipped "Last name" to "ast nam")."""
+        table = self.creators
+        header = table.horizontalHeader()
+        role = header.sectionSizeFromContents(0).width()
+        for r in range(table.rowCount()):
+            combo = table.cellWidget(r, 0)
+            if isinstance(combo, QComboBox):
+                role = max(role, _combo_width(combo))
+        if header.sectionSize(0) != role:
+            header.resizeSection(0, role)
+        room = (table.viewport().width() - role) // 2
+        metrics = header.fontMetrics()
+        padding = header.sectionSizeFromContents(1).width() - metrics.horizontalAdvance(_header_text(table, 1))
+        full = all(metrics.horizontalAdvance(_CREATOR_HEADERS[c][0]) + padding <= room for c in (1, 2))
+        for c in (1, 2):
+            label = _CREATOR_HEADERS[c][0 if full else 1]
+            item = table.horizontalHeaderItem(c)
+            if item is not None and item.text() != label:
+                item.setText(label)
+
     def _fit_creators(self) -> None:
+        self._fit_creator_columns()
         rows = self.creators.rowCount()
         h = self.creators.horizontalHeader().height() + sum(self.creators.rowHeight(i) for i in range(rows)) + 6
         self.creators.setFixedHeight(max(h, self.creators.horizontalHeader().height() + 30))
@@ -513,6 +575,10 @@ class ItemPane(QWidget):
             return True
 
         self._store(change)
+
+    def _role_changed(self, _index: int) -> None:
+        self._fit_creator_columns()  # a longer role widens its column
+        self._commit_creators()
 
     def _creator_cell_changed(self, _item: QTableWidgetItem) -> None:
         self._commit_creators()

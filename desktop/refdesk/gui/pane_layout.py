@@ -105,10 +105,19 @@ class ColumnFitter(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
-            self._seen = True
+            if not self._seen:
+                self._seen = True
+                self._first_fit()
         elif event.type() == QEvent.Type.Resize and self._seen:
             self.fit()
         return False
+
+    def _first_fit(self) -> None:
+        """The first paint: fit only if Title is narrower than ``title_min`` (a window first opened narrow, or a
+        saved state from a wider screen); a restored table that was fitted before closing is left as saved.
+        (At 900 px with no saved state, the default widths left Title 26 px until the window was resized.)"""
+        if self.table.horizontalHeader().sectionSize(0) < self.title_min:
+            self.fit()
 
     def floor(self, section: int) -> int:
         """The narrowest a column gets: its header stays readable (with room for the sort arrow)."""

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
     QFrame,
+    QLabel,
     QSizePolicy,
     QTextEdit,
     QToolButton,
@@ -114,6 +115,28 @@ class WrappingEdit(QTextEdit):
         hint = super().sizeHint()
         hint.setHeight(self.height())
         return hint
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label as tall as its wrapped text: in a QFormLayout a wrapped label kept one line's height
+    (at 900×600 the Date Added's time was cut off under its date)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        height = self.heightForWidth(self.width()) if self.width() > 0 else -1
+        if height > 0 and self.minimumHeight() != height:
+            self.setMinimumHeight(height)
 
 
 class Section(QWidget):

@@ -1,0 +1,116 @@
+"""The app at 900×600 (issue 14): nothing in the item pane is clipped, the table keeps Title and Creator readable,
+the tag selector's two lists stay usable; checked by geometry (each label's size hint against the width it got)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
+from refdesk.app import AppContext
+
+from tests.gui.conftest import make_record
+
+
+def open_window(ctx: AppContext, qtbot: Any, width: int, height: int) -> Any:
+    """A main window first shown at ``width``×``height`` (no saved state: a first start on a small screen)."""
+    from refdesk.gui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.resize(width, height)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.column_fitter._seen)  # the table was painted
+    return win
+
+
+@pytest.fixture
+def narrow(ctx: AppContext, qtbot: Any) -> Iterator[Any]:
+    rec = make_record(1, title="Drivers of peatland methane in Yakutia", publicationTitle="Permafrost and Periglacial "
+                      "Processes", volume="57", issue="7", extra="Original title: Факторы метана торфяников Якутии")
+    rec.set("creators", [{"creatorType": "author", "lastName": "Novak", "firstName": "Petra"},
+                         {"creatorType": "editor", "lastName": "Sergeev", "firstName": "Evgeny"}], "test")
+    rec.add_tag("Peatland methane", automatic=True)
+    rec.add_tag("to read")
+    ctx.library.add_many([rec, *(make_record(n) for n in range(2, 8))])
+    win = open_window(ctx, qtbot, 900, 600)
+    win.select_keys([rec.key])
+    qtbot.waitUntil(lambda: win.item_pane.record is not None and win.item_pane.record.key == rec.key)
+    yield win
+    win.pool.cancel_all()
+    win.pool.wait(5000)
+    win.close()
+
+
+def clipped(root: QWidget, viewport: QWidget) -> list[str]:
+    """The visible labels and buttons under ``root`` that are narrower than their text needs or reach past the
+    right edge of ``viewport`` (what the user can see of them)."""
+    found = []
+    for w in root.findChildren(QWidget):
+        if not w.isVisibleTo(root) or not isinstance(w, QLabel | QAbstractButton) or w.width() <= 0:
+            continue
+        name = f"{type(w).__name__} {w.objectName() or (w.text() if hasattr(w, 'text') else '')!r}"
+        if isinstance(w, QLabel) and w.wordWrap():
+            if w.heightForWidth(w.width()) > w.height() + 1:
+                found.append(f"{name}: {w.heightForWidth(w.width())} px tall text in {w.height()} px")
+        elif w.sizeHint().width() > w.width() + 1:
+            found.append(f"{name}: needs {w.sizeHint().width()} px, has {w.width()}")
+        right = w.mapTo(viewport, w.rect().topRight()).x() if viewport.isAncestorOf(w) else 0
+        if right > viewport.width() + 1:
+            found.append(f"{name}: reaches x={right}, the pane shows {viewport.width()} px")
+    return found
+
+
+def test_at_900_by_600_the_item_pane_clips_nothing(narrow: Any, qtbot: Any) -> None:
+    from refdesk.gui.item_pane import _combo_width as combo_width
+
+    pane = narrow.item_pane
+    creators = pane.creators
+    header = creators.horizontalHeader()
+    # every column's header fits its column, and the columns fit the table (the Role column had a fixed width
+    # that left "Last name" 44 px: "ast nam")
+    for i in range(3):
+        assert header.sectionSizeFromContents(i).width() <= header.sectionSize(i), creators.horizontalHeaderItem(i).text()
+    assert sum(header.sectionSize(i) for i in range(3)) <= creators.viewport().width() + 1
+    for r in range(creators.rowCount()):
+        combo = creators.cellWidget(r, 0)
+        assert isinstance(combo, QComboBox)
+        assert combo_width(combo) <= header.sectionSize(0), combo.currentText()  # the role shown whole
+        for c in (1, 2):
+            item = creators.item(r, c)
+            assert item is not None
+            assert creators.fontMetrics().horizontalAdvance(item.text()) + 8 <= header.sectionSize(c), item.text()
+    assert clipped(pane.scroller.widget(), pane.scroller.viewport()) == []
+
+
+def test_creator_headers_are_whole_words_when_there_is_room(ctx: AppContext, qtbot: Any) -> None:
+    rec = make_record(1)
+    ctx.library.add(rec)
+    win = open_window(ctx, qtbot, 1340, 820)
+    win.select_keys([rec.key])
+    qtbot.waitUntil(lambda: win.item_pane.record is not None)
+    header = win.item_pane.creators.horizontalHeader()
+    labels = [win.item_pane.creators.horizontalHeaderItem(i).text() for i in range(3)]
+    assert labels == ["Role", "Last name", "First name"]
+    assert all(header.sectionSizeFromContents(i).width() <= header.sectionSize(i) for i in range(3))
+    # a longer role widens the Role column to show it whole
+    combo = win.item_pane.creators.cellWidget(0, 0)
+    assert isinstance(combo, QComboBox)
+    before = header.sectionSize(0)
+    combo.setCurrentIndex(combo.findData("reviewedAuthor"))
+    assert header.sectionSize(0) > before
+    assert combo.currentText() == "Reviewed Author"
+    assert win.item_pane.record is not None and win.item_pane.record.creators[0]["creatorType"] == "reviewedAuthor"
+    win.close()
+
+
+def test_a_window_first_opened_at_900_by_600_shows_title_and_creator(narrow: Any) -> None:
+    # no saved widths: the default ones left Title 26 px wide until the window was resized
+    header = narrow.table.horizontalHeader()
+    fitter = narrow.column_fitter
+    assert header.sectionSize(0) >= 200
+    assert header.sectionSize(1) >= fitter.floor(1)  # Creator keeps at least its header's width
+    left, centre, right = narrow.splitter.sizes()
+    assert centre >= narrow.splitter.centre_min - 10 and left < 180 and right < 360  # the side panes gave way
