@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
 from refdesk.app import AppContext
 
 from tests.gui.conftest import make_record
@@ -49,12 +49,16 @@ def clipped(root: QWidget, viewport: QWidget) -> list[str]:
     right edge of ``viewport`` (what the user can see of them)."""
     found = []
     for w in root.findChildren(QWidget):
-        if not w.isVisibleTo(root) or not isinstance(w, QLabel | QAbstractButton) or w.width() <= 0:
+        if not w.isVisibleTo(root) or not isinstance(w, QLabel | QAbstractButton) or w.width() <= 0 \
+                or isinstance(w.parent(), QLineEdit):  # a line edit's clear button is the line edit's business
             continue
         name = f"{type(w).__name__} {w.objectName() or (w.text() if hasattr(w, 'text') else '')!r}"
         if isinstance(w, QLabel) and w.wordWrap():
             if w.heightForWidth(w.width()) > w.height() + 1:
                 found.append(f"{name}: {w.heightForWidth(w.width())} px tall text in {w.height()} px")
+        elif hasattr(w, "full_text"):  # an ElidingCheckBox: its whole text, or a cut ending in "…", never mid-word
+            if (w.text() != w.full_text and not w.text().endswith("…")) or QCheckBox.sizeHint(w).width() > w.width() + 1:
+                found.append(f"{name}: shows {w.text()!r} in {w.width()} px")
         elif w.sizeHint().width() > w.width() + 1:
             found.append(f"{name}: needs {w.sizeHint().width()} px, has {w.width()}")
         right = w.mapTo(viewport, w.rect().topRight()).x() if viewport.isAncestorOf(w) else 0
@@ -114,3 +118,53 @@ def test_a_window_first_opened_at_900_by_600_shows_title_and_creator(narrow: Any
     assert header.sectionSize(1) >= fitter.floor(1)  # Creator keeps at least its header's width
     left, centre, right = narrow.splitter.sizes()
     assert centre >= narrow.splitter.centre_min - 10 and left < 180 and right < 360  # the side panes gave way
+
+
+@pytest.mark.parametrize("size", [(900, 600), (1340, 820)])
+def test_both_tag_lists_are_usable(ctx: AppContext, qtbot: Any, size: tuple[int, int]) -> None:
+    from refdesk.gui.tag_selector import MIN_ROWS, rows_height
+
+    recs = [make_record(n) for n in range(12)]
+    for n, rec in enumerate(recs):
+        rec.add_tag(f"Subject {n}", automatic=True)
+        rec.add_tag(f"topic {n % 4}")
+    ctx.library.add_many(recs)
+    win = open_window(ctx, qtbot, *size)
+    selector = win.tag_selector.selector
+    qtbot.waitUntil(lambda: win.tag_selector.settled() and len(selector.visible_tags(automatic=True)) == 12)
+    qtbot.waitUntil(lambda: selector.automatic.height() >= rows_height(selector.automatic, MIN_ROWS))
+    for view in (selector.manual, selector.automatic):  # each list shows at least MIN_ROWS rows of tags
+        assert view.isVisible() and view.viewport().height() >= MIN_ROWS * view.sizeHintForRow(0), view.objectName()
+    # the typed tags (four) are all in sight, the automatic ones at least two rows of them
+    first = selector.manual.visualItemRect(selector.manual.item(0))
+    last = selector.manual.visualItemRect(selector.manual.item(selector.manual.count() - 1))
+    assert first.top() >= 0 and last.bottom() <= selector.manual.viewport().height()
+    # half the left pane at first: the library tree keeps room for its rows, the tags are not squeezed under it
+    tree, tags = win.tag_selector.left.sizes()
+    assert tags >= tree - 2 and tree >= 5 * win.sources.sizeHintForRow(0)
+    assert clipped(selector, selector) == []
+    if size == (900, 600):  # the left pane gave way to 110 px: "Display Automatic" is shortened, not cut mid-word
+        assert selector.show_automatic.text().endswith("…")
+    else:
+        assert selector.show_automatic.text() == "Display Automatic"
+    win.close()
+
+
+def test_the_line_between_the_tag_lists_moves_and_is_remembered(ctx: AppContext, qtbot: Any) -> None:
+    rec = make_record(1)
+    rec.add_tag("Soil science", automatic=True)
+    rec.add_tag("to read")
+    ctx.library.add(rec)
+    win = open_window(ctx, qtbot, 1340, 820)
+    lists = win.tag_selector.selector.lists
+    qtbot.waitUntil(lambda: win.tag_selector.settled() and lists.widget(1).isVisible())
+    top, _bottom = lists.sizes()
+    lists.moveSplitter(top + 40, 1)  # as a drag of the handle does
+    moved = lists.sizes()
+    assert moved[0] == top + 40
+    win.close()
+    again = open_window(ctx, qtbot, 1340, 820)
+    lists = again.tag_selector.selector.lists
+    qtbot.waitUntil(lambda: again.tag_selector.settled() and lists.widget(1).isVisible())
+    assert lists.sizes() == moved
+    again.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 TAG_PAUSE_MS = 300
 SETTING_AUTOMATIC = "tags/displayAutomatic"
 SETTING_SPLITTER = "window/leftSplitter"
+SETTING_LISTS = "tags/listsSplitter"
+#: Each tag list shows at least this many rows of tags.
+MIN_ROWS = 2
 TagRole = int(Qt.ItemDataRole.UserRole) + 20
 
 
@@ -107,6 +110,39 @@ class TagCounter(QObject):
         self._pool.wait()
 
 
+def rows_height(view: QListWidget, rows: int) -> int:
+    """The height a tag list needs to show ``rows`` rows of tags."""
+    row = view.fontMetrics().height() + 2 * view.spacing() + 4
+    return rows * row + 2 * view.frameWidth() + view.spacing()
+
+
+class ElidingCheckBox(QCheckBox):
+    """A check box whose text ends in "…" when its pane is too narrow, instead of being cut mid-word ("Display
+    Autom" at 900×600); its tooltip says what it does in full."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.full_text = text
+
+    def _extra(self) -> int:
+        """The indicator and spacing beside the text."""
+        return super().sizeHint().width() - self.fontMetrics().horizontalAdvance(self.text())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(self._extra() + self.fontMetrics().horizontalAdvance(self.full_text), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._extra() + self.fontMetrics().horizontalAdvance("D…"), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        room = max(0, self.width() - self._extra())
+        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, room)
+        if shown != self.text():
+            self.setText(shown)
+
+
 def _cloud() -> QListWidget:
     """A list laid out as a wrapping row of tags (Zotero's tag cloud)."""
     view = QListWidget()
@@ -139,15 +175,30 @@ class TagSelector(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
+        # the typed and the automatic tags in a splitter of their own: each keeps MIN_ROWS rows of tags (the
+        # automatic list was 30 px tall at 900×600, one row cut by a scroll bar), the user moves the line between
+        self.lists = QSplitter(Qt.Orientation.Vertical)
+        self.lists.setObjectName("tagLists")
+        self.lists.setChildrenCollapsible(False)
         self.manual = _cloud()
         self.manual.setObjectName("tags")
-        layout.addWidget(self.manual, 3)
+        self.lists.addWidget(self.manual)
+        self.auto_box = QWidget()
+        auto_layout = QVBoxLayout(self.auto_box)
+        auto_layout.setContentsMargins(0, 0, 0, 0)
+        auto_layout.setSpacing(2)
         self.auto_label = QLabel("Automatic")
         self.auto_label.setObjectName("hint")
-        layout.addWidget(self.auto_label)
+        auto_layout.addWidget(self.auto_label)
         self.automatic = _cloud()
         self.automatic.setObjectName("automaticTags")
-        layout.addWidget(self.automatic, 2)
+        auto_layout.addWidget(self.automatic, 1)
+        self.lists.addWidget(self.auto_box)
+        self.lists.setStretchFactor(0, 3)
+        self.lists.setStretchFactor(1, 2)
+        for view in (self.manual, self.automatic):
+            view.setMinimumHeight(rows_height(view, MIN_ROWS))
+        layout.addWidget(self.lists, 1)
         row = QHBoxLayout()
         self.filter = QLineEdit()
         self.filter.setObjectName("tagFilter")
@@ -155,7 +206,7 @@ class TagSelector(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._apply_filter)
         row.addWidget(self.filter, 1)
-        self.show_automatic = QCheckBox("Display Automatic")
+        self.show_automatic = ElidingCheckBox("Display Automatic")
         self.show_automatic.setToolTip("Show the tags importers and add-ons added (shown in their own list)")
         self.show_automatic.setChecked(True)
         self.show_automatic.toggled.connect(self._automatic_toggled)
@@ -176,6 +227,7 @@ class TagSelector(QWidget):
         layout.addWidget(self.show_automatic)
         self.empty = QLabel("No tags in this view")
         self.empty.setObjectName("hint")
+        self.empty.setWordWrap(True)  # the left pane gives way first in a narrow window (to 110 px)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.empty)
         for view in (self.manual, self.automatic):
@@ -185,7 +237,8 @@ class TagSelector(QWidget):
         self.set_tags([])
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(80, 60)
+        """Narrow (the left pane gives way first), but as tall as its lists' few rows and the filter need."""
+        return QSize(80, super().minimumSizeHint().height())
 
     # -- showing -----------------------------------------------------------------------
     def set_tags(self, found: list[TagCount]) -> None:
@@ -230,8 +283,7 @@ class TagSelector(QWidget):
                 shown += not hide
         autos = self.show_automatic.isChecked() and any(
             not self.automatic.item(i).isHidden() for i in range(self.automatic.count()))
-        self.automatic.setVisible(autos)
-        self.auto_label.setVisible(autos)
+        self.auto_box.setVisible(autos)
         self.empty.setVisible(not shown)
         self.empty.setText("No tags match the filter" if wanted and self.found else "No tags in this view")
 
@@ -326,13 +378,17 @@ class TagSelectorUI(QObject):
         window.splitter.replaceWidget(index, self.left)
         self.left.addWidget(window.sources)
         self.left.addWidget(self.selector)
-        self.left.setStretchFactor(0, 3)
-        self.left.setStretchFactor(1, 2)
+        # half each at first (the tags had 135 of 515 px at 900×600 and 193 of 735 at the default size, the library
+        # tree keeping hundreds of empty pixels); then as the user leaves them
+        self.left.setStretchFactor(0, 1)
+        self.left.setStretchFactor(1, 1)
+        self.left.setSizes([1000, 1000])
         window.splitter.setSizes(sizes)
-        state = settings.value(SETTING_SPLITTER)
-        if state is not None:
-            self.left.restoreState(state)
-        self.left.splitterMoved.connect(lambda *_: gui_settings().setValue(SETTING_SPLITTER, self.left.saveState()))
+        for splitter, key in ((self.left, SETTING_SPLITTER), (self.selector.lists, SETTING_LISTS)):
+            state = settings.value(key)
+            if state is not None:
+                splitter.restoreState(state)
+            splitter.splitterMoved.connect(lambda *_, sp=splitter, k=key: gui_settings().setValue(k, sp.saveState()))
         window.installEventFilter(self)  # the window closing closes the counter's connection
         self.refresh(force=True)
 
