@@ -168,3 +168,21 @@ def test_the_line_between_the_tag_lists_moves_and_is_remembered(ctx: AppContext,
     qtbot.waitUntil(lambda: again.tag_selector.settled() and lists.widget(1).isVisible())
     assert lists.sizes() == moved
     again.close()
+
+
+def test_a_collection_name_cut_in_a_narrow_tree_is_whole_in_its_tooltip(ctx: AppContext, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+    from refdesk.gui.sources_pane import SourceRole
+    from refdesk.library.collections import create_collection
+
+    made = create_collection(ctx.library, "Reading list for the autumn term")
+    win = open_window(ctx, qtbot, 900, 600)
+    win.refresh_sources()
+    tree = win.sources
+    library = tree.topLevelItem(0)
+    node = next(library.child(i) for i in range(library.childCount()) if library.child(i).data(0, SourceRole)[1] == made.key)
+    rect = tree.visualItemRect(node)
+    assert tree.fontMetrics().horizontalAdvance(node.text(0)) > tree.viewport().width() - rect.left()  # cut here
+    assert node.toolTip(0).splitlines()[0] == "Reading list for the autumn term"
+    assert node.data(0, Qt.ItemDataRole.ToolTipRole).startswith("Reading list for the autumn term\n")
+    win.close()

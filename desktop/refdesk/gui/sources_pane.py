@@ -156,8 +156,9 @@ class SourcesPane(QTreeWidget):
                 key = c.key
                 node = QTreeWidgetItem([c.name])
                 node.setData(0, SourceRole, (lib_id, key))
-                node.setToolTip(0, f"Collection {key}: drop items here to add them; drag it onto another collection "
-                                "(or onto the library) to move it")
+                # the name first: a narrow window elides it in the tree ("Peatl…" at 900×600)
+                node.setToolTip(0, f"{c.name}\nCollection {key}: drop items here to add them; drag it onto another "
+                                "collection (or onto the library) to move it")
                 node.setIcon(0, folder)
                 nodes[key] = node
                 if current == (lib_id, key):
