@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from refdesk.errors import InvalidInputError
 
+from tests.library_rows import library_rows
+
 DATA = Path(__file__).resolve().parent / "data" / "files"
 
 
@@ -81,23 +83,55 @@ def test_good_files_are_kept_when_another_input_is_bad(cli: Any) -> None:
     assert len(titles) == 3 and "Fine" not in titles  # nothing from the bad file, even its good first entry
 
 
-def test_a_failure_while_storing_rolls_the_whole_file_back(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_while_storing_rolls_the_whole_file_back(cli: Any, monkeypatch: pytest.MonkeyPatch, library_path: Path) -> None:
+    """Storing the third record fails after two were written in the file's transaction: the library is as before.
+
+    The file's records are stored a batch at a time (``Library.import_many``); here each goes to the real store alone,
+    so the first two are written before the third fails, whatever the batch size."""
     from refdesk.library.store import Library
 
-    real = Library.import_record
-    calls = {"n": 0}
+    assert cli("import", str(DATA / "mixed.json")).code == 0  # the library is not empty: "as before" is not "empty"
+    with Library.open(library_path) as lib:
+        before = library_rows(lib)
+    real = Library.import_many
+    stored = {"n": 0}
 
-    def failing(self: Library, record: Any, source: str, library_id: str = "user") -> Any:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise InvalidInputError("simulated failure on the third record")
-        return real(self, record, source, library_id)
+    def failing(self: Library, records: Any, source: str, library_id: str = "user") -> Any:
+        out = []
+        for record in records:
+            stored["n"] += 1
+            if stored["n"] == 3:
+                raise InvalidInputError("simulated failure on the third record")
+            out += real(self, [record], source, library_id)
+        return out
 
-    monkeypatch.setattr(Library, "import_record", failing)
+    monkeypatch.setattr(Library, "import_many", failing)
     result = cli("import", str(DATA / "mixed.ris"))
     assert result.code != 0 and "simulated failure" in result.err
-    monkeypatch.setattr(Library, "import_record", real)
-    assert cli("list", "--json").json() == []
+    monkeypatch.setattr(Library, "import_many", real)
+    with Library.open(library_path) as lib:
+        assert library_rows(lib) == before
+
+
+def test_a_database_failure_inside_a_batch_rolls_the_whole_file_back(cli: Any, library_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library refuses the third record's journal row, in the file's second batch, part way through its writes
+    (its items, index and provenance rows written, nothing in refdesk patched): the library is as before."""
+    from refdesk import importing
+    from refdesk.library.store import Library
+
+    monkeypatch.setattr(importing, "BATCH", 2)
+
+    assert cli("import", str(DATA / "mixed.json")).code == 0
+    with Library.open(library_path) as lib:
+        before = library_rows(lib)
+        journaled = len(before["changes"])
+        lib.execute(f"CREATE TRIGGER fail_third BEFORE INSERT ON changes WHEN (SELECT count(*) FROM changes) >= {journaled + 2}"
+                    " BEGIN SELECT RAISE(ABORT, 'simulated failure on the third record'); END")  # fmt: skip
+    result = cli("import", str(DATA / "mixed.ris"))
+    assert result.code != 0 and "simulated failure" in result.err
+    with Library.open(library_path) as lib:
+        lib.execute("DROP TRIGGER fail_third")
+        assert library_rows(lib) == before
 
 
 def test_unknown_file_kind_is_a_plain_error(cli: Any, tmp_path: Path) -> None:

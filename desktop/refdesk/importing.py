@@ -252,8 +252,7 @@ def _store(
     with lib.transaction():
         for batch in _batches(records):
             _check(cancel, summary)
-            for rec in batch:  # one at a time: each record's dedupe sees the ones before it
-                outcome = lib.import_record(rec, source)
+            for outcome in lib.import_many(batch, source):  # the outcomes of one record at a time, the new works together
                 counts[outcome.status] += 1
                 keys.append(outcome.record.key)
                 if len(outcomes) < KEEP_OUTCOMES:

@@ -23,20 +23,20 @@ def test_cancel_part_way_through_a_file_stores_nothing(window: Any, qtbot: Any, 
     path.write_text(files.write([Record.new("journalArticle", title=f"Paper {n}", date="2020") for n in range(200)], "bibtex"),
                     encoding="utf-8")
     before = ctx.library.count()
-    real = Library.import_record
+    real = Library.import_many
     calls = {"n": 0}
     seen: list[tuple[int, int]] = []
 
-    def import_record(self: Library, record: Any, source: str, library_id: str = "user") -> Any:
-        calls["n"] += 1
-        if calls["n"] == 35:  # the user presses Cancel part way through (on the worker thread: no race)
+    def import_many(self: Library, records: Any, source: str, library_id: str = "user") -> Any:
+        calls["n"] += len(records)
+        if 30 < calls["n"] <= 40:  # the user presses Cancel part way through (on the worker thread: no race)
             deadline = time.monotonic() + 10
             while not window.jobs and time.monotonic() < deadline:
                 time.sleep(0.01)
             window.jobs[-1].cancel()
-        return real(self, record, source, library_id)
+        return real(self, records, source, library_id)
 
-    monkeypatch.setattr(Library, "import_record", import_record)
+    monkeypatch.setattr(Library, "import_many", import_many)
     worker = window.import_file(str(path))
     worker.signals.progress.connect(lambda done, total, _message: seen.append((done, total)))
     wait_done(qtbot, worker)

@@ -169,6 +169,42 @@ def dedupe_title_key(record: Record, year: str | None = None) -> str | None:
     return f"{title}|{fold(record.first_creator_last_name())}|{record.year if year is None else year}"
 
 
+#: What ``find_duplicate`` looks a record up by, in its order: DOI, URL, title key (as ``_columns`` stores them).
+Dedupe = tuple[str | None, str | None, str | None]
+_DEDUPE_COLUMNS = ("doi", "url", "title_key")
+
+
+def _dedupe(record: Record, year: str | None = None) -> Dedupe:
+    """The record's ``Dedupe`` values; ``year`` when the caller already has it."""
+    url = record.get("url")
+    return record.get("DOI").lower() or None, normalize_url(url) if url else None, dedupe_title_key(record, year)
+
+
+def _dedupe_values(record: Record) -> Dedupe | None:
+    """``_dedupe``, or None when it cannot be computed (an odd record, e.g. creators that are not objects: it takes
+    ``import_record``'s way, which says what is wrong with it)."""
+    try:
+        return _dedupe(record)
+    except Exception:
+        return None
+
+
+def _take(taken: list[set[str]], values: Dedupe | None) -> None:
+    """Count ``values`` as held (by a record just stored) in ``taken``, one set per ``Dedupe`` column."""
+    for held, value in zip(taken, values or (), strict=False):
+        if value:
+            held.add(value)
+
+
+def _valid(record: Record) -> bool:
+    """Whether ``validate`` passes (a record that fails goes through ``import_record``, which raises at its turn)."""
+    try:
+        record.validate()
+    except Exception:
+        return False
+    return True
+
+
 #: One collection's key, or several (a collection with its subcollections): their members together.
 Collections = str | Sequence[str]
 
@@ -666,11 +702,11 @@ class Library:
         return None
 
     # -- writing ----------------------------------------------------------
-    def _columns(self, record: Record) -> dict[str, Any]:
+    def _columns(self, record: Record, dedupe: Dedupe | None = None) -> dict[str, Any]:
+        """The columns derived from ``data``; ``dedupe``: the record's ``_dedupe`` values when the caller has them."""
         data = record.data
-        doi = record.get("DOI").lower() or None
-        url = normalize_url(record.get("url")) if record.get("url") else None
         year = record.year
+        doi, url, key = _dedupe(record, year) if dedupe is None else dedupe
         return {
             "item_type": record.item_type,
             "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
@@ -680,7 +716,7 @@ class Library:
             "publication": record.publication(),
             "doi": doi,
             "url": url,
-            "title_key": dedupe_title_key(record, year),
+            "title_key": key,
             "trashed": int(record.trashed),
             "parent_key": record.get("parentItem") or None,
         }
@@ -957,6 +993,89 @@ class Library:
                 self.save(existing, source, changed=changed)
                 return ImportOutcome(existing, "updated", matched_by)
             return ImportOutcome(existing, "unchanged", matched_by)
+
+    def import_many(self, records: Sequence[Record], source: str, library_id: str = "user") -> list[ImportOutcome]:
+        """``import_record`` for each record in turn, in one transaction, with the same outcomes and library (ids,
+        rows, provenance, journal, search index): the new works are written together, which is what a big file costs.
+
+        Which records may match is settled for the whole call by three set lookups (DOI, URL, title key) and one of
+        keys. A record none of whose values a stored work outside the Trash, or an earlier record of the call, holds
+        cannot match, and its key is free: it waits to be inserted with the other new works. Any other record goes
+        through ``import_record`` at its turn, after the new works before it are written, so it sees exactly what one
+        at a time would. The lookups are conservative (a value held by the record's own key, or held before an earlier
+        record's update changed it, takes the slow way); the slow way is the one-at-a-time import itself.
+        """
+        outcomes: list[ImportOutcome] = []
+        with self.transaction() as conn:
+            values = [_dedupe_values(rec) for rec in records]
+            taken = self._taken(conn, values, library_id)
+            keys = self._taken_keys(conn, [rec.key for rec in records])
+            new: list[tuple[Record, Dedupe]] = []
+            for rec, mine in zip(records, values, strict=True):
+                if mine is None or rec.key in keys or any(v in taken[n] for n, v in enumerate(mine) if v) or not _valid(rec):
+                    self._insert_new(conn, new, source, library_id)
+                    new = []
+                    outcome = self.import_record(rec, source, library_id)  # raises as one at a time would, here
+                    _take(taken, _dedupe_values(outcome.record))
+                else:
+                    new.append((rec, mine))
+                    _take(taken, mine)
+                    outcome = ImportOutcome(rec, "added")
+                keys.add(rec.key)
+                outcomes.append(outcome)
+            self._insert_new(conn, new, source, library_id)
+        return outcomes
+
+    def _taken(self, conn: sqlite3.Connection, values: Sequence[Dedupe | None], library_id: str) -> list[set[str]]:
+        """For each ``Dedupe`` column, those of ``values`` that a stored item of the library outside the Trash holds."""
+        out: list[set[str]] = []
+        for n, column in enumerate(_DEDUPE_COLUMNS):
+            wanted = sorted({v for vals in values if vals is not None and (v := vals[n])})
+            out.append({value for (value,) in conn.execute(
+                f"SELECT {column} FROM items WHERE {column} IN (SELECT value FROM json_each(?))"
+                " AND +library_id = ? AND +trashed = 0",  # +: seek the column's index, not the library's
+                (json.dumps(wanted, ensure_ascii=False), library_id),
+            )} if wanted else set())  # fmt: skip
+        return out
+
+    def _taken_keys(self, conn: sqlite3.Connection, keys: Sequence[str]) -> set[str]:
+        """Those of ``keys`` an item in any library has (the slow way then says what ``add`` says)."""
+        return {key for (key,) in conn.execute(
+            "SELECT key FROM items WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(list(keys)),)
+        )}  # fmt: skip
+
+    def _insert_new(self, conn: sqlite3.Connection, new: Sequence[tuple[Record, Dedupe]], source: str, library_id: str) -> None:
+        """Insert records known to be new works with free keys (with their ``_dedupe`` values), writing exactly what
+        ``add`` writes for each in turn."""
+        if not new:
+            return
+        stamp = now_iso()
+        items: list[tuple[Any, ...]] = []
+        journal: list[tuple[Any, ...]] = []
+        records = [rec for rec, _ in new]
+        for rec, dedupe in new:
+            rec.data.setdefault("dateAdded", stamp)
+            c = self._columns(rec, dedupe)
+            items.append((rec.key, library_id, c["item_type"], c["data"], rec.version, rec.data["dateAdded"], stamp,
+                          c["title"], c["creators_text"], c["year"], c["publication"], c["doi"], c["url"],
+                          c["title_key"], c["trashed"], c["parent_key"]))  # fmt: skip
+            journal.append((library_id, rec.key, "create", json.dumps(sorted(rec.field_names())), source, stamp))
+        ids = _new_ids(conn, [rec.data["dateAdded"] for rec in records])
+        conn.executemany(
+            "INSERT INTO items(id, key, library_id, item_type, data, version, dirty, date_added, date_modified, title,"
+            " creators_text, year, publication, doi, url, title_key, trashed, parent_key)"
+            " VALUES (?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?)",
+            [(item_id, *item) for item_id, item in zip(ids, items, strict=True)],
+        )
+        conn.executemany(
+            "INSERT INTO items_fts(rowid, title, creators, publication, abstract, tags) VALUES (?,?,?,?,?,?)",
+            [(item_id, *self._fts_values(rec)) for item_id, rec in zip(ids, records, strict=True) if not rec.trashed],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO provenance(item_id, field, source, at) VALUES (?,?,?,?)",
+            [(item_id, f, p.source, p.at) for item_id, rec in zip(ids, records, strict=True) for f, p in rec.provenance.items()],
+        )
+        conn.executemany("INSERT INTO changes(library_id, item_key, op, fields, source, at) VALUES (?,?,?,?,?,?)", journal)
 
     # -- journal ----------------------------------------------------------
     def changes(self, since_id: int = 0, library_id: str | None = None) -> list[Change]:
