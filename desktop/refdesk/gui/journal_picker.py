@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialogButtonBox,
@@ -207,6 +208,16 @@ class JournalPicker(JobDialog):
             self.show_view(preloaded)
         else:
             self.fetch(None)
+        self.search.setFocus()  # type to filter at once (the journal's facts label had the focus, and Tab its link)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter in the filter box asks the index, in the year box sets the year, on an article ticks it: none of
+        them imports (QDialog pressed Import too, as a line edit, a spin box and a list pass Enter on)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and any(
+                w.hasFocus() for w in (self.search, self.year, self.list)):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- loading --------------------------------------------------------------
     def _year_edited(self) -> None:

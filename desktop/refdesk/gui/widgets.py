@@ -44,8 +44,11 @@ def add_label(layout: QBoxLayout, text: str = "", *, name: str = "", selectable:
 
 def button(text: str, slot: Callable[[], Any] | None = None, *, default: bool = False, tip: str = "",
            shortcut: str = "") -> QPushButton:
-    """A push button that calls ``slot()`` when clicked."""
+    """A push button that calls ``slot()`` when clicked. Never "auto-default": a dialog's Enter presses only its
+    ``default`` button (the journal picker's Select All, once focused, became the default and Enter in its filter
+    box ticked every article)."""
     b = QPushButton(text)
+    b.setAutoDefault(False)
     if slot is not None:
         b.clicked.connect(lambda _checked=False: slot())
     b.setDefault(default)

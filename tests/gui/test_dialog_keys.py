@@ -1,0 +1,70 @@
+"""Enter and Esc in the dialogs, as a keyboard user presses them (issue 14, found walking the app at 900×600):
+Enter does what the box it is typed in says and never presses another button by accident."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+from refdesk.app import AppContext
+from refdesk.gui.journal_picker import JournalPicker
+
+from tests.gui.test_journal_picker import recorded_source
+
+
+def _picker(window: Any, qtbot: Any, ctx: AppContext) -> JournalPicker:
+    asked: list[str | None] = []
+
+    def source(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args[2])
+        return recorded_source(*args, **kwargs)
+
+    picker = JournalPicker(ctx, window.pool, "2167-8359", window, source=source)
+    picker.asked = asked  # type: ignore[attr-defined]
+    picker.pressed = []  # type: ignore[attr-defined]
+    for b in picker.findChildren(QPushButton):
+        b.clicked.connect(lambda _checked=False, b=b: picker.pressed.append(b.text()))  # type: ignore[attr-defined]
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitExposed(picker)
+    qtbot.waitUntil(lambda: picker.view is not None and not picker.progress.isVisible(), timeout=15000)
+    return picker
+
+
+def test_enter_in_the_picker_filter_asks_the_index_and_imports_nothing(window: Any, qtbot: Any, ctx: AppContext) -> None:
+    picker = _picker(window, qtbot, ctx)
+    picker.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is picker.search)  # type to filter at once
+    picker.check(0)
+    picker.check(3)
+    # only Import is the default: Select All was an "auto-default" button, and a focused one took Enter
+    assert [b.text() for b in picker.findChildren(QPushButton) if b.isDefault()] == ["Import Selected (2)"]
+    assert not any(b.autoDefault() for b in picker.findChildren(QPushButton))
+    word = picker.items()[5].text(0).split()[0]
+    qtbot.keyClicks(picker.search, word)
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: picker.asked[-1] == word and not picker.progress.isVisible(), timeout=15000)
+    ticked = [i for i in picker.items() if i.checkState(0) == Qt.CheckState.Checked]
+    assert len(ticked) == 2  # Enter had also pressed Select All: every article ticked
+    assert picker.pressed == []  # no button pressed: nothing imported
+    # the year box: Enter sets the year (asks again), it does not import
+    picker.year.setFocus()
+    picker.year.selectAll()
+    qtbot.keyClicks(picker.year, "2019")
+    qtbot.keyClick(picker.year, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: picker.fetched_year == 2019 and not picker.progress.isVisible(), timeout=15000)
+    assert picker.pressed == []
+    # Esc closes it with nothing imported
+    qtbot.keyClick(picker.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not picker.isVisible())
+    assert picker.pressed == [] and ctx.library.count() == 0
+
+
+def test_enter_on_an_article_ticks_it_and_does_not_import(window: Any, qtbot: Any, ctx: AppContext) -> None:
+    picker = _picker(window, qtbot, ctx)
+    picker.list.setFocus()
+    picker.list.setCurrentItem(picker.items()[1])
+    qtbot.keyClick(picker.list, Qt.Key.Key_Return)
+    assert picker.items()[1].checkState(0) == Qt.CheckState.Checked
+    assert picker.pressed == [] and picker.isVisible()
