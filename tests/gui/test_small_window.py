@@ -159,9 +159,9 @@ def test_the_line_between_the_tag_lists_moves_and_is_remembered(ctx: AppContext,
     lists = win.tag_selector.selector.lists
     qtbot.waitUntil(lambda: win.tag_selector.settled() and lists.widget(1).isVisible())
     top, _bottom = lists.sizes()
-    lists.moveSplitter(top + 40, 1)  # as a drag of the handle does
+    lists.moveSplitter(top - 30, 1)  # as a drag of the handle does
     moved = lists.sizes()
-    assert moved[0] == top + 40
+    assert moved[0] == top - 30
     win.close()
     again = open_window(ctx, qtbot, 1340, 820)
     lists = again.tag_selector.selector.lists
@@ -185,4 +185,19 @@ def test_a_collection_name_cut_in_a_narrow_tree_is_whole_in_its_tooltip(ctx: App
     assert tree.fontMetrics().horizontalAdvance(node.text(0)) > tree.viewport().width() - rect.left()  # cut here
     assert node.toolTip(0).splitlines()[0] == "Reading list for the autumn term"
     assert node.data(0, Qt.ItemDataRole.ToolTipRole).startswith("Reading list for the autumn term\n")
+    win.close()
+
+
+def test_the_tag_lists_share_the_height_by_their_tags(ctx: AppContext, qtbot: Any) -> None:
+    recs = [make_record(n) for n in range(10)]
+    for n, rec in enumerate(recs):
+        rec.add_tag(f"Subject number {n}", automatic=True)
+    recs[0].add_tag("to read")
+    ctx.library.add_many(recs)
+    win = open_window(ctx, qtbot, 1340, 820)
+    selector = win.tag_selector.selector
+    qtbot.waitUntil(lambda: win.tag_selector.settled() and len(selector.visible_tags(automatic=True)) == 10)
+    typed, automatic = selector.lists.sizes()
+    assert automatic > 2 * typed  # one typed tag over ten automatic ones: the ten get the room
+    assert selector.manual.viewport().height() >= selector.manual.sizeHintForRow(0) * 2
     win.close()

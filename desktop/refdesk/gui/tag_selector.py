@@ -116,6 +116,23 @@ def rows_height(view: QListWidget, rows: int) -> int:
     return rows * row + 2 * view.frameWidth() + view.spacing()
 
 
+def rows_needed(view: QListWidget) -> int:
+    """How many rows the list's shown tags wrap into at its width (laid out as the view lays them: left to right)."""
+    # (conservative: a scroll bar may yet take its width, and the view rounds its items up)
+    width = max(1, view.viewport().width() - view.spacing() - view.verticalScrollBar().sizeHint().width())
+    rows, used = 0, width
+    metrics = view.fontMetrics()
+    for i in range(view.count()):
+        item = view.item(i)
+        if item.isHidden():
+            continue
+        need = metrics.horizontalAdvance(item.text()) + 12 + 2 * view.spacing()
+        if used + need > width:
+            rows, used = rows + 1, 0
+        used += need
+    return rows
+
+
 class ElidingCheckBox(QCheckBox):
     """A check box whose text ends in "…" when its pane is too narrow, instead of being cut mid-word ("Display
     Autom" at 900×600); its tooltip says what it does in full."""
@@ -196,6 +213,8 @@ class TagSelector(QWidget):
         self.lists.addWidget(self.auto_box)
         self.lists.setStretchFactor(0, 3)
         self.lists.setStretchFactor(1, 2)
+        self.split_by_user = False  # until the user moves the line, the lists share the height by their tags
+        self.lists.splitterMoved.connect(self._split_moved)
         for view in (self.manual, self.automatic):
             view.setMinimumHeight(rows_height(view, MIN_ROWS))
         layout.addWidget(self.lists, 1)
@@ -267,6 +286,32 @@ class TagSelector(QWidget):
         finally:
             self._updating = False
         self._apply_filter(self.filter.text())
+        self._share_height()
+
+    def _split_moved(self, _pos: int, _index: int) -> None:
+        self.split_by_user = True
+
+    def _share_height(self) -> None:
+        """Each list's share of the height by the rows its tags need (one typed tag over ten automatic ones had
+        three fifths of it, the ten a scroll bar): both whole if they fit, else the typed ones first, each at least
+        MIN_ROWS rows; not once the user moved the line."""
+        if self.split_by_user or not self.auto_box.isVisibleTo(self):
+            return
+        total = sum(self.lists.sizes())
+        if total <= 0:
+            return
+        label = self.auto_box.height() - self.automatic.height()
+        wanted = [rows_height(v, max(MIN_ROWS, rows_needed(v))) + extra
+                  for v, extra in ((self.manual, 0), (self.automatic, label))]
+        if sum(wanted) <= total:  # room for both: what is left goes to each in proportion
+            top = wanted[0] + (total - sum(wanted)) * wanted[0] // sum(wanted)
+        else:  # the typed tags (the user's own) first, the automatic ones keeping their few rows
+            top = max(min(wanted[0], total - self.auto_box.minimumSizeHint().height()), round(total * wanted[0] / sum(wanted)))
+        self.lists.setSizes([top, total - top])  # (QSplitter keeps each at its minimum height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._share_height()
 
     def _automatic_colour(self) -> QColor:
         """Automatic tags in the palette's link colour (readable in light and dark), as Zotero tints them."""
@@ -388,6 +433,8 @@ class TagSelectorUI(QObject):
             state = settings.value(key)
             if state is not None:
                 splitter.restoreState(state)
+                if splitter is self.selector.lists:
+                    self.selector.split_by_user = True
             splitter.splitterMoved.connect(lambda *_, sp=splitter, k=key: gui_settings().setValue(k, sp.saveState()))
         window.installEventFilter(self)  # the window closing closes the counter's connection
         self.refresh(force=True)
