@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 from refdesk.app import AppContext
 from refdesk.gui.journal_picker import JournalPicker
 
@@ -68,3 +68,30 @@ def test_enter_on_an_article_ticks_it_and_does_not_import(window: Any, qtbot: An
     qtbot.keyClick(picker.list, Qt.Key.Key_Return)
     assert picker.items()[1].checkState(0) == Qt.CheckState.Checked
     assert picker.pressed == [] and picker.isVisible()
+
+
+def test_rename_collection_enter_renames_and_says_so_esc_changes_nothing(window: Any, qtbot: Any,
+                                                                         ctx: AppContext) -> None:
+    from PySide6.QtWidgets import QInputDialog
+    from refdesk.library.collections import create_collection, get_collection
+
+    made = create_collection(ctx.library, "Peatlands")
+    window.refresh_sources()
+    window.collections_ui.show_collection("user", made.key)
+
+    def answer(key: int, text: str = "") -> None:
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible())
+        line = dialog.findChild(QLineEdit)
+        assert line is not None and line.text() == "Peatlands"
+        if text:
+            line.selectAll()
+            qtbot.keyClicks(line, text)
+        qtbot.keyClick(line, key)
+
+    QTimer.singleShot(0, lambda: answer(Qt.Key.Key_Escape))
+    assert window.collections_ui.rename_current() is None
+    assert get_collection(ctx.library, made.key, "user").name == "Peatlands"
+    QTimer.singleShot(0, lambda: answer(Qt.Key.Key_Return, "Peatland carbon and methane"))
+    renamed = window.collections_ui.rename_current()
+    assert renamed is not None and renamed.name == "Peatland carbon and methane"
+    assert window.job_label.text() == "Renamed the collection Peatlands to Peatland carbon and methane"

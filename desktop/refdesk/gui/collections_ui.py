@@ -170,6 +170,9 @@ class CollectionsUI(QObject):
             self.window.show_error(str(exc))
             return None
         self.show_collection(lib_id, key)
+        # said, as a new one is: in a narrow left pane the tree shows the old and the new name alike ("Peatl…")
+        if renamed.name != current.name:
+            self.window.say(f"Renamed the collection {current.name} to {renamed.name}")
         return renamed
 
     def delete_current(self, confirm: bool = True) -> Worker | None:
