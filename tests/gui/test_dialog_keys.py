@@ -95,3 +95,27 @@ def test_rename_collection_enter_renames_and_says_so_esc_changes_nothing(window:
     renamed = window.collections_ui.rename_current()
     assert renamed is not None and renamed.name == "Peatland carbon and methane"
     assert window.job_label.text() == "Renamed the collection Peatlands to Peatland carbon and methane"
+
+
+def test_the_add_ons_dialog_shows_every_column_and_whole_descriptions(window: Any, qtbot: Any) -> None:
+    from PySide6.QtCore import QRect
+
+    dlg = window.open_plugins_dialog()
+    qtbot.waitExposed(dlg)
+    table = dlg.table
+    header = table.horizontalHeader()
+    assert header.visualIndex(dlg.DESCRIPTION) == 2  # what it does, beside its name and kind
+    assert header.length() <= table.viewport().width()  # nothing past the edge (the descriptions were)
+    assert table.horizontalScrollBar().maximum() == 0
+    shown = 0
+    for r in range(table.rowCount()):
+        item = table.item(r, dlg.DESCRIPTION)
+        if item is None or not item.text():
+            continue
+        shown += 1
+        box = QRect(0, 0, header.sectionSize(dlg.DESCRIPTION) - 8, 10_000)
+        needed = table.fontMetrics().boundingRect(box, int(Qt.TextFlag.TextWordWrap), item.text()).height()
+        assert needed <= table.rowHeight(r), item.text()  # wrapped, and the row as tall as it
+    assert shown > 0
+    qtbot.keyClick(table, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dlg.isVisible())

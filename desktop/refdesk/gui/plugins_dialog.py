@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -126,6 +127,7 @@ class PluginsDialog(JobDialog):
     COLUMNS = ("Add-on", "Version", "Enabled", "Compatible", "From", "Description", "Notes", "Kind")
     #: The Kind column is the last logical column (the others keep their numbers) but shown second.
     KIND = 7
+    DESCRIPTION, FROM = 5, 4
 
     def __init__(self, ctx: AppContext, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(ctx, pool, parent)
@@ -145,6 +147,9 @@ class PluginsDialog(JobDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().moveSection(self.KIND, 1)
+        # what an add-on does next to its name (it was the sixth column, cut at the dialog's edge)
+        self.table.horizontalHeader().moveSection(self.table.horizontalHeader().visualIndex(self.DESCRIPTION), 2)
+        self.table.setWordWrap(True)
         layout.addWidget(self.table, 1)
         self.message = add_label(layout, name="status", selectable=True)
         self.install_folder = button("Install from Folder…", lambda: self.install_from(None, folder=True))
@@ -199,11 +204,30 @@ class PluginsDialog(JobDialog):
             kind = QTableWidgetItem(words)
             kind.setToolTip(tip)
             self.table.setItem(r, self.KIND, kind)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().resizeSection(5, min(self.table.horizontalHeader().sectionSize(5), 380))
+        self.fit_columns()
         if not infos:
             show_status(self.message, "No add-ons installed. Install one from a folder or a wheel.")
         return True
+
+    def fit_columns(self) -> None:
+        """Every column in sight without scrolling sideways: Description and From (the long ones) share what the
+        others leave and wrap, rows as tall as they need (at 860 px the descriptions were cut at the edge)."""
+        header = self.table.horizontalHeader()
+        self.table.resizeColumnsToContents()
+        header.resizeSection(self.DESCRIPTION, min(header.sectionSize(self.DESCRIPTION), 380))
+        long = (self.DESCRIPTION, self.FROM)
+        others = sum(header.sectionSize(i) for i in range(header.count()) if i not in long and not header.isSectionHidden(i)
+                     and i != 6)  # (Notes stretches into what is left)
+        room = self.table.viewport().width() - others - header.sectionSizeFromContents(6).width()
+        wanted = [header.sectionSize(i) for i in long]
+        if sum(wanted) > room > 0:
+            for i, want in zip(long, wanted, strict=True):
+                header.resizeSection(i, max(120, want * room // sum(wanted)))
+        self.table.resizeRowsToContents()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def row_of(self, name: str) -> int:
         for r in range(self.table.rowCount()):
