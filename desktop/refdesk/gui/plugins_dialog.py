@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -127,7 +127,7 @@ class PluginsDialog(JobDialog):
     COLUMNS = ("Add-on", "Version", "Enabled", "Compatible", "From", "Description", "Notes", "Kind")
     #: The Kind column is the last logical column (the others keep their numbers) but shown second.
     KIND = 7
-    DESCRIPTION, FROM = 5, 4
+    DESCRIPTION, FROM, NOTES = 5, 4, 6
 
     def __init__(self, ctx: AppContext, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(ctx, pool, parent)
@@ -210,24 +210,37 @@ class PluginsDialog(JobDialog):
         return True
 
     def fit_columns(self) -> None:
-        """Every column in sight without scrolling sideways: Description and From (the long ones) share what the
-        others leave and wrap, rows as tall as they need (at 860 px the descriptions were cut at the edge)."""
+        """Every column in sight without scrolling sideways: Description and From (the long ones) get the width of
+        their text if there is room, else share it and wrap; Notes stretches over the rest; rows as tall as they
+        need (at 860 px the descriptions were cut at the edge)."""
         header = self.table.horizontalHeader()
-        self.table.resizeColumnsToContents()
-        header.resizeSection(self.DESCRIPTION, min(header.sectionSize(self.DESCRIPTION), 380))
         long = (self.DESCRIPTION, self.FROM)
-        others = sum(header.sectionSize(i) for i in range(header.count()) if i not in long and not header.isSectionHidden(i)
-                     and i != 6)  # (Notes stretches into what is left)
-        room = self.table.viewport().width() - others - header.sectionSizeFromContents(6).width()
-        wanted = [header.sectionSize(i) for i in long]
-        if sum(wanted) > room > 0:
-            for i, want in zip(long, wanted, strict=True):
-                header.resizeSection(i, max(120, want * room // sum(wanted)))
+        for i in range(header.count()):
+            if i not in long and i != self.NOTES:
+                self.table.resizeColumnToContents(i)
+        metrics = self.table.fontMetrics()
+
+        def text_width(column: int, cap: int) -> int:
+            items = (self.table.item(r, column) for r in range(self.table.rowCount()))
+            widest = max((metrics.horizontalAdvance(item.text()) for item in items if item is not None), default=0)
+            return min(cap, max(widest + 12, header.sectionSizeFromContents(column).width()))
+
+        others = sum(header.sectionSize(i) for i in range(header.count()) if i not in (*long, self.NOTES))
+        room = self.table.viewport().width() - others - header.sectionSizeFromContents(self.NOTES).width()
+        wanted = [text_width(self.DESCRIPTION, 380), text_width(self.FROM, 300)]
+        if sum(wanted) > room:
+            wanted = [max(120, w * room // sum(wanted)) for w in wanted]
+        for i, width in zip(long, wanted, strict=True):
+            header.resizeSection(i, width)
         self.table.resizeRowsToContents()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_columns()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit_columns()  # the table's width is known now (it was not when the add-ons were first listed)
 
     def row_of(self, name: str) -> int:
         for r in range(self.table.rowCount()):
