@@ -206,3 +206,11 @@ def test_the_tag_lists_share_the_height_by_their_tags(ctx: AppContext, qtbot: An
     assert automatic > 2 * typed  # one typed tag over ten automatic ones: the ten get the room
     assert selector.manual.viewport().height() >= selector.manual.sizeHintForRow(0) * 2
     win.close()
+
+
+def test_at_900_by_600_the_several_items_pane_clips_nothing(narrow: Any, ctx: AppContext, qtbot: Any) -> None:
+    keys = [narrow.model.key_at(r) for r in range(3)]
+    narrow.select_keys([k for k in keys if k])
+    pane = narrow.selection_pane
+    qtbot.waitUntil(lambda: pane.isVisible())
+    assert clipped(pane, pane) == []
