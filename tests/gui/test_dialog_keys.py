@@ -119,3 +119,29 @@ def test_the_add_ons_dialog_shows_every_column_and_whole_descriptions(window: An
     assert shown > 0
     qtbot.keyClick(table, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dlg.isVisible())
+
+
+def test_close_and_cancel_icons_show_in_the_dark_palette(window: Any, qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+    from refdesk.gui.icons import contrast
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    dark = QPalette(before)
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.Button, "#2d2e31"),
+                         (QPalette.ColorRole.ButtonText, "#e8eaed"), (QPalette.ColorRole.WindowText, "#e8eaed")):
+        dark.setColor(role, QColor(colour))
+    app.setPalette(dark)
+    try:
+        dlg = window.open_plugins_dialog()
+        close = next(b for b in dlg.findChildren(QPushButton) if b.text().replace("&", "") == "Close")
+        image = close.icon().pixmap(16, 16).toImage()
+        inked = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())
+                 if image.pixelColor(x, y).alpha() > 200]
+        assert inked  # the button has an icon, drawn
+        background = close.palette().color(QPalette.ColorRole.Button)
+        assert min(contrast(c, background) for c in inked) >= 3  # readable on the dark button (the style's was not)
+        dlg.close()
+    finally:
+        app.setPalette(before)

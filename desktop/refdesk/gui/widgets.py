@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QDialog, QDialogButtonBox, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QBoxLayout, QDialog, QDialogButtonBox, QLabel, QPushButton, QWidget
 
 from refdesk.app import AppContext
 from refdesk.gui.workers import Job, Worker, WorkerPool
@@ -73,6 +73,10 @@ def button_row(
         box.addButton(b, role)
         b.setAutoDefault(False)
     last = box.addButton(dismiss)
+    from refdesk.gui.icons import icon
+
+    # Tabler's x in the palette's button text colour: the style's own Close icon is a dark cross, unseen in dark mode
+    last.setIcon(icon("x", QApplication.palette(last)))
     last.setAutoDefault(False)
     last.setDefault(False)
     last.clicked.connect(dialog.reject)
