@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
 from refdesk.app import AppContext
+from refdesk.model import Record
 
 from tests.gui.conftest import make_record
 
@@ -214,3 +215,26 @@ def test_at_900_by_600_the_several_items_pane_clips_nothing(narrow: Any, ctx: Ap
     pane = narrow.selection_pane
     qtbot.waitUntil(lambda: pane.isVisible())
     assert clipped(pane, pane) == []
+
+
+def test_a_note_with_a_long_first_line_leaves_the_table_its_room(ctx: AppContext, qtbot: Any) -> None:
+    from refdesk.gui.child_items import reveal_child
+
+    paper = make_record(1, title="Drivers of peatland methane in Siberia")
+    ctx.library.add(paper)
+    note = Record(data={"itemType": "note", "parentItem": paper.key, "tags": [], "collections": [], "relations": {},
+                        "note": ""})
+    ctx.library.add(note)
+    win = open_window(ctx, qtbot, 900, 600)
+    centre = win.splitter.sizes()[1]
+    reveal_child(win, paper.key, note.key)
+    editor = win.side.note_editor
+    qtbot.waitUntil(lambda: editor.isVisible())
+    editor.edit.setFocus()
+    qtbot.keyClicks(editor.edit, "Chamber fluxes were measured weekly; compare with the eddy covariance record")
+    assert editor.save()  # (the heading shows the note's first line once it is saved)
+    assert editor.heading.text().startswith("Note: Chamber"), editor.heading.text()
+    qtbot.waitUntil(lambda: editor.heading.height() >= editor.heading.heightForWidth(editor.heading.width()))
+    assert win.splitter.sizes()[1] >= centre - 2  # the right pane did not grow to the heading's width
+    assert clipped(editor, editor) == []
+    win.close()

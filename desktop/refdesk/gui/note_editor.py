@@ -65,6 +65,9 @@ class NoteEditor(QWidget):
         font = QFont(self.heading.font())
         font.setBold(True)
         self.heading.setFont(font)
+        # wraps: one line as long as the note's first line set the pane's minimum width, and at 900×600 a long
+        # first line pushed the item table down to 100 px
+        self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
         self.parent_label = QLabel()
         self.parent_label.setObjectName("hint")
