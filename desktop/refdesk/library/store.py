@@ -172,6 +172,7 @@ def dedupe_title_key(record: Record, year: str | None = None) -> str | None:
 #: What ``find_duplicate`` looks a record up by, in its order: DOI, URL, title key (as ``_columns`` stores them).
 Dedupe = tuple[str | None, str | None, str | None]
 _DEDUPE_COLUMNS = ("doi", "url", "title_key")
+_DEDUPE_LABELS = ("DOI", "URL", "title, first author and year")
 
 
 def _dedupe(record: Record, year: str | None = None) -> Dedupe:
@@ -683,13 +684,12 @@ class Library:
 
         Items in the Trash are not matched: an import of a trashed work is a new item, as in Zotero.
         """
-        checks: list[tuple[str, str, str | None]] = [
-            ("DOI", "doi", record.get("DOI").lower() or None),
-            ("URL", "url", normalize_url(record.get("url")) if record.get("url") else None),
-            ("title, first author and year", "title_key", dedupe_title_key(record)),
-        ]
+        return self._find_duplicate(record, library_id, _dedupe(record))
+
+    def _find_duplicate(self, record: Record, library_id: str, values: Sequence[str | None]) -> tuple[Record, str] | None:
+        """``find_duplicate`` by the record's ``Dedupe`` values (None: a value to look up by, or known to match none)."""
         with self._lock:
-            for label, column, value in checks:
+            for label, column, value in zip(_DEDUPE_LABELS, _DEDUPE_COLUMNS, values, strict=True):
                 if not value:
                     continue
                 row = self._conn.execute(
@@ -984,15 +984,19 @@ class Library:
         """Store an imported record, or merge it into the same work already here (dedupe)."""
         record.validate()
         with self.transaction():
-            found = self.find_duplicate(record, library_id)
-            if found is None:
-                return ImportOutcome(self.add(record, source, library_id), "added")
-            existing, matched_by = found
-            changed = merge_import(existing, record)
-            if changed:
-                self.save(existing, source, changed=changed)
-                return ImportOutcome(existing, "updated", matched_by)
-            return ImportOutcome(existing, "unchanged", matched_by)
+            return self._import_validated(record, source, library_id, _dedupe(record))
+
+    def _import_validated(self, record: Record, source: str, library_id: str, values: Sequence[str | None]) -> ImportOutcome:
+        """``import_record`` after ``validate``, looking the record up by ``values`` (see ``_find_duplicate``)."""
+        found = self._find_duplicate(record, library_id, values)
+        if found is None:
+            return ImportOutcome(self.add(record, source, library_id), "added")
+        existing, matched_by = found
+        changed = merge_import(existing, record)
+        if changed:
+            self.save(existing, source, changed=changed)
+            return ImportOutcome(existing, "updated", matched_by)
+        return ImportOutcome(existing, "unchanged", matched_by)
 
     def import_many(self, records: Sequence[Record], source: str, library_id: str = "user") -> list[ImportOutcome]:
         """``import_record`` for each record in turn, in one transaction, with the same outcomes and library (ids,
@@ -1012,11 +1016,18 @@ class Library:
             keys = self._taken_keys(conn, [rec.key for rec in records])
             new: list[tuple[Record, Dedupe]] = []
             for rec, mine in zip(records, values, strict=True):
-                if mine is None or rec.key in keys or any(v in taken[n] for n, v in enumerate(mine) if v) or not _valid(rec):
+                if mine is None or not _valid(rec):
                     self._insert_new(conn, new, source, library_id)
                     new = []
                     outcome = self.import_record(rec, source, library_id)  # raises as one at a time would, here
-                    _take(taken, _dedupe_values(outcome.record))
+                elif rec.key in keys or any(v in taken[n] for n, v in enumerate(mine) if v):
+                    self._insert_new(conn, new, source, library_id)
+                    new = []
+                    # a value no stored item holds is not looked up: it cannot match
+                    outcome = self._import_validated(rec, source, library_id,
+                                                     [v if v in taken[n] else None for n, v in enumerate(mine)])  # fmt: skip
+                    if outcome.status != "unchanged":  # an unchanged work holds what it held at the batch's lookups
+                        _take(taken, _dedupe_values(outcome.record))
                 else:
                     new.append((rec, mine))
                     _take(taken, mine)
